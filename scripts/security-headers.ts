@@ -1,0 +1,80 @@
+/**
+ * The Content-Security-Policy and the other security headers, made from the configured API URL.
+ * Used by the Vite build (meta tags and `_headers`/`vercel.json` in dist/) and by the tests.
+ */
+
+/** Hosts Bitbucket serves avatars from (bitbucket-facts §6). */
+export const AVATAR_HOSTS = [
+  'https://avatar-management--avatars.us-west-2.prod.public.atl-paas.net',
+  'https://secure.gravatar.com',
+  'https://bytebucket.org',
+  'https://bitbucket.org',
+  'https://api.bitbucket.org',
+  'https://avatar-cdn.atlassian.com',
+];
+
+export type PageKind = 'app' | 'callback';
+
+/**
+ * The policy for a page. The app page may connect to the API origin only; the callback page
+ * connects nowhere. `frame-ancestors` is added only for headers (browsers ignore it in a meta tag).
+ */
+export function contentSecurityPolicy(apiUrl: string, page: PageKind, asHeader = false): string {
+  const directives = [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    `img-src 'self' ${AVATAR_HOSTS.join(' ')}`,
+    `connect-src ${page === 'app' ? new URL(apiUrl).origin : "'none'"}`,
+    "manifest-src 'self'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "object-src 'none'",
+  ];
+  if (asHeader) directives.push("frame-ancestors 'none'");
+  return directives.join('; ');
+}
+
+/** The headers every page gets, besides the policy. */
+export const COMMON_HEADERS: Record<string, string> = {
+  'Referrer-Policy': 'no-referrer',
+  'X-Content-Type-Options': 'nosniff',
+  'Permissions-Policy': 'camera=(), microphone=(), geolocation=(), payment=()',
+  'Cross-Origin-Opener-Policy': 'same-origin',
+};
+
+/** Header rules by path pattern, most general first. */
+export function headerRules(apiUrl: string): Array<{ path: string; headers: Record<string, string> }> {
+  return [
+    { path: '/*', headers: { ...COMMON_HEADERS, 'Content-Security-Policy': contentSecurityPolicy(apiUrl, 'app', true) } },
+    {
+      path: '/oauth-callback*',
+      headers: { 'Content-Security-Policy': contentSecurityPolicy(apiUrl, 'callback', true), 'Cache-Control': 'no-store' },
+    },
+  ];
+}
+
+/** A `_headers` file for Netlify and Cloudflare Pages. */
+export function netlifyHeaders(apiUrl: string): string {
+  return headerRules(apiUrl)
+    .map(({ path, headers }) => [path, ...Object.entries(headers).map(([name, value]) => `  ${name}: ${value}`)].join('\n'))
+    .join('\n\n')
+    .concat('\n');
+}
+
+/** A `vercel.json` with the same headers. */
+export function vercelJson(apiUrl: string): string {
+  const rules = headerRules(apiUrl);
+  const callback = rules[1]?.headers ?? {};
+  const app = rules[0]?.headers ?? {};
+  const entries = (headers: Record<string, string>) => Object.entries(headers).map(([key, value]) => ({ key, value }));
+  const config = {
+    cleanUrls: true,
+    headers: [
+      // Vercel applies every matching rule in order; the later one wins for the callback's policy.
+      { source: '/(.*)', headers: entries(app) },
+      { source: '/oauth-callback(.*)', headers: entries(callback) },
+    ],
+  };
+  return `${JSON.stringify(config, null, 2)}\n`;
+}

@@ -1,0 +1,154 @@
+/**
+ * Checks of Bitbucket's responses. Untrusted JSON becomes typed data here or is refused with
+ * `BAD_RESPONSE`; nothing unchecked reaches the views.
+ * @see https://developer.atlassian.com/cloud/bitbucket/rest/api-group-repositories/
+ */
+import { ApiError } from './bitbucket.ts';
+
+/** The signed-in user, as far as the app shows it. */
+export interface User {
+  display_name: string;
+  nickname: string;
+}
+
+/** A workspace the user can access. `/user/workspaces` carries no name: see {@link Repository}. */
+export interface Workspace {
+  slug: string;
+}
+
+/** A repository, reduced to what the list shows (the wire names are Bitbucket's). */
+export interface Repository {
+  uuid: string;
+  name: string;
+  full_name: string;
+  is_private: boolean;
+  language: string;
+  description: string;
+  updated_on: string;
+  /** `links.html.href` when it is a link the app may render; null otherwise. */
+  html_href: string | null;
+  workspace: { slug: string; name: string };
+}
+
+/** One page of a paginated list. Only `values` and `next` are guaranteed by Bitbucket. */
+export interface Page<T> {
+  values: T[];
+  next?: string;
+  size?: number;
+  page?: number;
+  pagelen?: number;
+}
+
+/** The fields the repository list asks for: everything it shows and nothing more. */
+export const REPOSITORY_FIELDS = [
+  'next',
+  'size',
+  'page',
+  'pagelen',
+  'values.uuid',
+  'values.name',
+  'values.full_name',
+  'values.is_private',
+  'values.language',
+  'values.description',
+  'values.updated_on',
+  'values.links.html.href',
+  'values.workspace.slug',
+  'values.workspace.name',
+].join(',');
+
+/** The fields the workspace list asks for. */
+export const WORKSPACE_FIELDS = 'next,values.workspace.slug';
+
+type Json = Record<string, unknown>;
+
+function bad(path: string): never {
+  throw new ApiError('BAD_RESPONSE', path);
+}
+
+function record(value: unknown, path: string): Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Json) : bad(path);
+}
+
+function text(value: unknown, path: string): string {
+  return typeof value === 'string' ? value : bad(path);
+}
+
+/** A string field Bitbucket may send as `null` or leave out (`description`, `language`). */
+function optionalText(value: unknown, path: string): string {
+  return value === undefined || value === null ? '' : text(value, path);
+}
+
+function optionalCount(value: unknown, path: string): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : bad(path);
+}
+
+/** Checks `GET /user`. */
+export function parseUser(json: unknown, path = '/user'): User {
+  const user = record(json, path);
+  return {
+    display_name: text(user.display_name, path),
+    nickname: optionalText(user.nickname, path),
+  };
+}
+
+/** Checks a page envelope and each of its values. */
+export function parsePage<T>(json: unknown, path: string, parseValue: (value: unknown, path: string) => T): Page<T> {
+  const page = record(json, path);
+  if (!Array.isArray(page.values)) bad(path);
+  const result: Page<T> = { values: page.values.map((value) => parseValue(value, path)) };
+  if (page.next !== undefined && page.next !== null) result.next = text(page.next, path);
+  const size = optionalCount(page.size, path);
+  const number = optionalCount(page.page, path);
+  const pagelen = optionalCount(page.pagelen, path);
+  if (size !== undefined) result.size = size;
+  if (number !== undefined) result.page = number;
+  if (pagelen !== undefined) result.pagelen = pagelen;
+  return result;
+}
+
+/** Checks one item of `GET /user/workspaces` (a `workspace_access`). */
+export function parseWorkspaceAccess(json: unknown, path: string): Workspace {
+  const slug = text(record(record(json, path).workspace, path).slug, path);
+  return /^[\w.-]+$/.test(slug) ? { slug } : bad(path);
+}
+
+/**
+ * Makes the repository checker. `linkProtocols` are the schemes a repository link may have
+ * (`https:`, plus the API's own scheme): any other link, `javascript:` above all, is dropped.
+ */
+export function repositoryParser(linkProtocols: readonly string[]) {
+  return (json: unknown, path: string): Repository => {
+    const repo = record(json, path);
+    const workspace = record(repo.workspace, path);
+    const fullName = text(repo.full_name, path);
+    const updatedOn = text(repo.updated_on, path);
+    if (typeof repo.is_private !== 'boolean' || Number.isNaN(Date.parse(updatedOn))) bad(path);
+    const links = repo.links === undefined ? {} : record(repo.links, path);
+    const html = links.html === undefined ? {} : record(links.html, path);
+    const slug = text(workspace.slug, path);
+    return {
+      uuid: repo.uuid === undefined ? fullName : text(repo.uuid, path),
+      name: text(repo.name, path),
+      full_name: fullName,
+      is_private: repo.is_private,
+      language: optionalText(repo.language, path),
+      description: optionalText(repo.description, path),
+      updated_on: updatedOn,
+      html_href: safeLink(html.href, linkProtocols),
+      workspace: { slug, name: optionalText(workspace.name, path) || slug },
+    };
+  };
+}
+
+/** The link, when it is an absolute URL with one of the allowed schemes; otherwise null. */
+export function safeLink(value: unknown, protocols: readonly string[]): string | null {
+  if (typeof value !== 'string') return null;
+  try {
+    const url = new URL(value);
+    return protocols.includes(url.protocol) ? url.href : null;
+  } catch {
+    return null;
+  }
+}

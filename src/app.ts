@@ -1,0 +1,301 @@
+/**
+ * The app: decides between the signed-out and signed-in views, runs the loading, and ends the
+ * session when the token expires, is refused, or the user signs out (in any tab).
+ */
+import { repositoryParser, safeLink, type Repository, type User } from './api-shapes.ts';
+import { prepareSignIn } from './authorize.ts';
+import { ApiError, createClient, type RetryNotice } from './bitbucket.ts';
+import type { AppConfig } from './config.ts';
+import { apiMessage, type Message } from './messages.ts';
+import type { RandomFill } from './random.ts';
+import { createRepositoryIndex, readListQuery, writeListQuery } from './repo-filter.ts';
+import type { RepositoryCache } from './repo-cache.ts';
+import { loadEverything, reloadWorkspace, type LoadHandlers } from './repositories.ts';
+import { authorizationHeader, type Credentials, type SessionStore } from './session.ts';
+import { renderSignedOut } from './views/landing.ts';
+import { mountRepositoryView, type RepositoryViewState } from './views/repositories.ts';
+
+export interface AppDeps {
+  /** Where the views render. */
+  root: HTMLElement;
+  /** The page's main heading: focus goes there after sign-in and sign-out. */
+  heading: HTMLElement;
+  config: AppConfig;
+  session: SessionStore;
+  cache: RepositoryCache;
+  fetch: typeof fetch;
+  location: Pick<Location, 'origin' | 'protocol' | 'hostname' | 'pathname' | 'search' | 'hash'>;
+  replaceUrl: (url: string) => void;
+  navigate: (url: string) => void;
+  now: () => number;
+  random: RandomFill;
+  /** Vite's `base`: the path the app is served under. */
+  base: string;
+  online: (signal?: AbortSignal) => Promise<void>;
+  /** Runs `task` before the next paint (coalesces renders while pages arrive). */
+  schedule: (task: () => void) => void;
+  setTimer: (task: () => void, ms: number) => () => void;
+  /** Tells the app's other tabs about a sign-out, and hears theirs. */
+  channel?: { post: (message: string) => void; listen: (handler: (message: string) => void) => void };
+}
+
+/** Minutes before expiry at which the user is warned. */
+export const EXPIRY_WARNING_MINUTES = 5;
+
+/** Starts the app in `deps.root`. */
+export function startApp(deps: AppDeps): void {
+  const { config, session } = deps;
+  const linkProtocols = ['https:', new URL(config.apiUrl).protocol];
+  const parseRepository = repositoryParser(linkProtocols);
+  let stop: () => void = () => {};
+
+  deps.channel?.listen((message) => {
+    if (message === 'signed-out' && session.credentials()) {
+      session.clearCredentials();
+      deps.cache.clear();
+      showSignedOut({ kind: 'info', title: 'You signed out in another tab', body: 'Sign in again to continue.' });
+    }
+  });
+
+  const credentials = session.credentials();
+  if (credentials) showSignedIn(credentials);
+  else showSignedOut();
+  if (session.takeArrived()) deps.heading.focus();
+
+  function showSignedOut(notice?: Message & { kind: 'alert' | 'info' }): void {
+    stop();
+    stop = () => {};
+    deps.heading.textContent = 'Sign in to Bitbucket from the browser';
+    renderSignedOut(deps.root, {
+      ...(notice ? { notice } : {}),
+      problems: config.demo ? [] : config.clientId ? [] : [{ code: 'MISSING_CLIENT_ID', variable: 'VITE_BITBUCKET_CLIENT_ID' }],
+      canSignIn: config.clientId !== '',
+      onSignIn: signIn,
+      ...(config.apiTokenSignIn
+        ? {
+            onApiTokenSignIn: (email: string, apiToken: string) => {
+              session.saveCredentials({ kind: 'basic', email, apiToken });
+              showSignedIn({ kind: 'basic', email, apiToken });
+              deps.heading.focus();
+            },
+          }
+        : {}),
+    });
+  }
+
+  function signIn(): void {
+    const result = prepareSignIn({
+      authorizeUrl: config.authorizeUrl,
+      clientId: config.clientId,
+      location: deps.location,
+      base: deps.base,
+      session,
+      random: deps.random,
+      now: deps.now,
+    });
+    if (result.ok) return deps.navigate(result.url.href);
+    showSignedOut({
+      kind: 'alert',
+      title: 'Sign-in needs HTTPS',
+      body: `This page was loaded over plain http from ${deps.location.hostname}. The access token would travel unencrypted, so sign-in is refused. Serve the app over https (plain http is fine only on localhost).`,
+    });
+  }
+
+  /** Ends the session: the token and the cached list go, the user is told why. */
+  function endSession(notice: Message & { kind: 'alert' | 'info' }, tellOtherTabs: boolean): void {
+    session.clearCredentials();
+    deps.cache.clear();
+    if (tellOtherTabs) deps.channel?.post('signed-out');
+    showSignedOut(notice);
+    deps.heading.focus();
+  }
+
+  function showSignedIn(credentials: Credentials): void {
+    stop();
+    const controller = new AbortController();
+    const timers: Array<() => void> = [];
+    stop = () => {
+      controller.abort();
+      for (const clear of timers) clear();
+    };
+    deps.heading.textContent = 'Your Bitbucket repositories';
+
+    let index = createRepositoryIndex();
+    const workspaceNames = new Map<string, string>();
+    const state: RepositoryViewState = {
+      user: null,
+      loading: true,
+      total: 0,
+      matches: [],
+      query: readListQuery(deps.location.search),
+      workspaces: [],
+      languages: [],
+      error: null,
+      workspaceErrors: [],
+      notice: '',
+      endsInMinutes: null,
+    };
+    const update = mountRepositoryView(
+      deps.root,
+      {
+        onSignOut: () => endSession({ kind: 'info', title: 'You have signed out', body: 'Your token was removed from this tab.' }, true),
+        onQuery: (query) => {
+          state.query = query;
+          deps.replaceUrl(`${deps.location.pathname}${writeListQuery(query, deps.location.search)}${deps.location.hash}`);
+          render();
+        },
+        onRetry: () => load(),
+        onRetryWorkspace: retryWorkspace,
+        onReconnect: signIn,
+      },
+      deps.now,
+    );
+
+    let renderQueued = false;
+    function render(): void {
+      state.total = index.size;
+      state.matches = index.query(state.query);
+      update({ ...state });
+    }
+    function renderSoon(): void {
+      if (renderQueued) return;
+      renderQueued = true;
+      deps.schedule(() => {
+        renderQueued = false;
+        if (!controller.signal.aborted) render();
+      });
+    }
+    function refreshFacets(): void {
+      state.workspaces = [...workspaceNames].map(([slug, name]) => ({ slug, name })).sort((a, b) => a.name.localeCompare(b.name));
+      state.languages = index.languages();
+    }
+
+    const client = createClient({
+      apiUrl: config.apiUrl,
+      authorization: () => authorizationHeader(credentials),
+      fetch: deps.fetch,
+      online: deps.online,
+      onRetry: (retry) => {
+        state.notice = retryText(retry);
+        renderSoon();
+      },
+    });
+
+    function handlers(target: () => ReturnType<typeof createRepositoryIndex>): LoadHandlers {
+      return {
+        onUser: (user: User) => {
+          state.user = user;
+          renderSoon();
+        },
+        onWorkspaces: (slugs) => {
+          for (const slug of slugs) if (!workspaceNames.has(slug)) workspaceNames.set(slug, slug);
+          refreshFacets();
+          renderSoon();
+        },
+        onRepositories: (slug, repositories) => {
+          target().add(repositories);
+          const first = repositories[0];
+          if (first) workspaceNames.set(slug, first.workspace.name);
+          if (target() === index) {
+            refreshFacets();
+            renderSoon();
+          }
+        },
+        onWorkspaceLoaded: () => {},
+        onWorkspaceError: (slug, error) => {
+          state.workspaceErrors = [...state.workspaceErrors.filter((e) => e.slug !== slug), { slug, message: apiMessage(error) }];
+          renderSoon();
+        },
+      };
+    }
+
+    function fail(error: unknown): void {
+      if (controller.signal.aborted) return;
+      if (error instanceof ApiError && error.code === 'UNAUTHORIZED') {
+        const message =
+          credentials.kind === 'basic'
+            ? { title: 'Bitbucket did not accept that email and API token', body: 'Check both (the token needs the read:user, read:workspace and read:repository scopes for Bitbucket) and try again.' }
+            : apiMessage(error);
+        return endSession({ kind: 'alert', ...message }, false);
+      }
+      state.error = error instanceof ApiError ? apiMessage(error) : { title: 'Something went wrong', body: String(error) };
+      state.loading = false;
+      state.notice = '';
+      render();
+    }
+
+    /** Loads everything; with a list already on screen, loads in the background and then swaps. */
+    function load(background = false): void {
+      const fresh = createRepositoryIndex();
+      if (!background) index = fresh;
+      state.error = null;
+      state.workspaceErrors = [];
+      state.loading = !background;
+      state.notice = background ? 'Refreshing from Bitbucket…' : '';
+      render();
+      loadEverything(client, handlers(() => fresh), { signal: controller.signal, parseRepository }).then(() => {
+        if (controller.signal.aborted) return;
+        index = fresh;
+        state.loading = false;
+        state.notice = '';
+        refreshFacets();
+        render();
+        if (state.user) deps.cache.save({ user: state.user, repositories: [...index.all()] });
+      }, fail);
+    }
+
+    function retryWorkspace(slug: string): void {
+      state.workspaceErrors = state.workspaceErrors.filter((e) => e.slug !== slug);
+      index.removeWorkspace(slug);
+      render();
+      reloadWorkspace(client, slug, handlers(() => index), { signal: controller.signal, parseRepository }).catch(fail);
+    }
+
+    if (credentials.kind === 'bearer') watchExpiry(credentials.expiresAt);
+    function watchExpiry(expiresAt: number): void {
+      const tick = () => {
+        const left = expiresAt - deps.now();
+        if (left <= 0) {
+          return endSession({ kind: 'alert', title: 'Your Bitbucket session has ended', body: 'The access token expired. Sign in again to continue where you were.' }, false);
+        }
+        const minutes = Math.ceil(left / 60_000);
+        const endsInMinutes = minutes <= EXPIRY_WARNING_MINUTES ? minutes : null;
+        if (endsInMinutes !== state.endsInMinutes) {
+          state.endsInMinutes = endsInMinutes;
+          render();
+        }
+        // Wake at the next whole minute before expiry, or at expiry itself.
+        timers.push(deps.setTimer(tick, left % 60_000 || 60_000));
+      };
+      tick();
+    }
+    if (controller.signal.aborted) return;
+
+    const cached = deps.cache.load();
+    if (cached) {
+      state.user = cached.user;
+      index.add(cached.repositories.map((repo): Repository => ({ ...repo, html_href: safeLink(repo.html_href, linkProtocols) })));
+      for (const repo of index.all()) workspaceNames.set(repo.workspace.slug, repo.workspace.name);
+      refreshFacets();
+      state.loading = false;
+      load(true);
+    } else {
+      load();
+    }
+  }
+}
+
+function retryText(retry: RetryNotice): string {
+  const seconds = Math.max(1, Math.round(retry.delayMs / 1000));
+  switch (retry.reason) {
+    case 'RATE_LIMITED':
+      return `Bitbucket is limiting requests. Trying again in ${seconds} s (attempt ${retry.attempt}).`;
+    case 'SERVER_ERROR':
+      return `Bitbucket answered with an error. Trying again in ${seconds} s (attempt ${retry.attempt}).`;
+    case 'NETWORK':
+      return `The connection to Bitbucket failed. Trying again in ${seconds} s (attempt ${retry.attempt}).`;
+    case 'OFFLINE':
+      return 'You are offline. Loading continues when the connection is back.';
+  }
+}
+

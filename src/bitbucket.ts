@@ -1,0 +1,193 @@
+/**
+ * The Bitbucket REST API client: one GET with the token in the `Authorization` header, retries
+ * that are bounded, and errors as values with a stable code.
+ * @see https://developer.atlassian.com/cloud/bitbucket/rest/intro/
+ */
+
+export type ApiErrorCode =
+  | 'UNAUTHORIZED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'ENDPOINT_REMOVED'
+  | 'RATE_LIMITED'
+  | 'SERVER_ERROR'
+  | 'HTTP_ERROR'
+  | 'NETWORK'
+  | 'BAD_RESPONSE'
+  | 'ABORTED';
+
+/** A failed API call. The message names the method and path; it never holds the token. */
+export class ApiError extends Error {
+  override name = 'ApiError';
+  constructor(
+    readonly code: ApiErrorCode,
+    readonly path: string,
+    readonly status?: number,
+    /** Bitbucket's own `error.message`, when it sent one. */
+    readonly detail?: string,
+  ) {
+    super(`${code}: GET ${path}${status ? ` answered ${status}` : ''}`);
+  }
+}
+
+/** What the user is told while the client waits to try again. */
+export interface RetryNotice {
+  reason: 'RATE_LIMITED' | 'SERVER_ERROR' | 'NETWORK' | 'OFFLINE';
+  attempt: number;
+  delayMs: number;
+  path: string;
+}
+
+export interface ClientOptions {
+  /** The API base, e.g. `https://api.bitbucket.org/2.0`, without a trailing slash. */
+  apiUrl: string;
+  /** The `Authorization` header value, read at each request. */
+  authorization: () => string;
+  fetch: typeof fetch;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** A number in [0, 1) for jitter. */
+  random?: () => number;
+  /** Resolves when the browser is online (at once when it already is). */
+  online?: (signal?: AbortSignal) => Promise<void>;
+  onRetry?: (notice: RetryNotice) => void;
+  /** Retries after a 429; each waits about twice as long as the one before. */
+  rateLimitRetries?: number;
+  /** Retries after a 5xx or a dropped connection. */
+  serverRetries?: number;
+}
+
+export interface BitbucketClient {
+  /** GETs a path below the API base (`/user`) or an absolute `next` link on the API origin. */
+  get(pathOrUrl: string, signal?: AbortSignal): Promise<unknown>;
+  /** The API base, for building URLs. */
+  readonly apiUrl: string;
+}
+
+const RATE_LIMIT_BASE_DELAY_MS = 1000;
+const SERVER_BASE_DELAY_MS = 500;
+const MAX_DELAY_MS = 16_000;
+
+/** Makes a client. `fetch`, the clock and randomness are injected so tests never patch globals. */
+export function createClient(options: ClientOptions): BitbucketClient {
+  const sleep = options.sleep ?? abortableSleep;
+  const random = options.random ?? Math.random;
+  const rateLimitRetries = options.rateLimitRetries ?? 4;
+  const serverRetries = options.serverRetries ?? 2;
+  const base = new URL(`${options.apiUrl}/`);
+
+  async function get(pathOrUrl: string, signal?: AbortSignal): Promise<unknown> {
+    const url = resolve(pathOrUrl);
+    const path = `${url.pathname}${url.search}`;
+    let rateLimited = 0;
+    let failed = 0;
+    for (;;) {
+      const outcome = await attempt(url, path, signal);
+      if (!(outcome instanceof ApiError)) return outcome;
+
+      const error = outcome;
+      let reason: RetryNotice['reason'];
+      let delayMs: number;
+      if (error.code === 'RATE_LIMITED' && rateLimited < rateLimitRetries) {
+        reason = 'RATE_LIMITED';
+        delayMs = backoff(RATE_LIMIT_BASE_DELAY_MS, rateLimited++, random);
+      } else if (error.code === 'NETWORK' && options.online && typeof navigator !== 'undefined' && !navigator.onLine) {
+        // Offline is not a failure of the request: wait for the network without spending a retry.
+        options.onRetry?.({ reason: 'OFFLINE', attempt: failed, delayMs: 0, path });
+        await options.online(signal);
+        continue;
+      } else if ((error.code === 'SERVER_ERROR' || error.code === 'NETWORK') && failed < serverRetries) {
+        reason = error.code;
+        delayMs = backoff(SERVER_BASE_DELAY_MS, failed++, random);
+      } else {
+        throw error;
+      }
+      options.onRetry?.({ reason, attempt: reason === 'RATE_LIMITED' ? rateLimited : failed, delayMs, path });
+      await sleep(delayMs, signal).catch(() => {
+        throw new ApiError('ABORTED', path);
+      });
+    }
+  }
+
+  /** One request. Returns the parsed JSON, or the error (retryable or not) as a value. */
+  async function attempt(url: URL, path: string, signal?: AbortSignal): Promise<unknown> {
+    let response: Response;
+    try {
+      response = await options.fetch(url, {
+        headers: { Accept: 'application/json', Authorization: options.authorization() },
+        // No cookies: Bitbucket ignores them, and `Allow-Origin: *` forbids credentialed requests.
+        credentials: 'omit',
+        referrerPolicy: 'no-referrer',
+        ...(signal ? { signal } : {}),
+      });
+    } catch {
+      return new ApiError(signal?.aborted ? 'ABORTED' : 'NETWORK', path);
+    }
+    if (!response.ok) return new ApiError(codeForStatus(response.status), path, response.status, await errorMessage(response));
+    if (!/^application\/(.+\+)?json\b/i.test(response.headers.get('content-type') ?? '')) {
+      return new ApiError('BAD_RESPONSE', path, response.status);
+    }
+    try {
+      return await response.json();
+    } catch {
+      return new ApiError(signal?.aborted ? 'ABORTED' : 'BAD_RESPONSE', path, response.status);
+    }
+  }
+
+  /** Resolves a path or a `next` link, refusing any URL that would carry the token elsewhere. */
+  function resolve(pathOrUrl: string): URL {
+    const url = new URL(pathOrUrl.replace(/^\//, ''), base);
+    if (url.origin !== base.origin || !url.pathname.startsWith(base.pathname)) {
+      throw new ApiError('BAD_RESPONSE', '(a link outside the API)');
+    }
+    return url;
+  }
+
+  return { get, apiUrl: options.apiUrl };
+}
+
+/** The error code for an HTTP status. */
+export function codeForStatus(status: number): ApiErrorCode {
+  if (status === 401) return 'UNAUTHORIZED';
+  if (status === 403) return 'FORBIDDEN';
+  if (status === 404) return 'NOT_FOUND';
+  if (status === 410) return 'ENDPOINT_REMOVED';
+  if (status === 429) return 'RATE_LIMITED';
+  if (status >= 500) return 'SERVER_ERROR';
+  return 'HTTP_ERROR';
+}
+
+/** Exponential backoff with jitter: base·2^attempt, scaled by a random factor in [0.5, 1.5). */
+export function backoff(baseMs: number, attempt: number, random: () => number): number {
+  return Math.round(Math.min(MAX_DELAY_MS, baseMs * 2 ** attempt) * (0.5 + random()));
+}
+
+/** Bitbucket's `error.message` from an error body, when the body is Bitbucket's JSON error. */
+async function errorMessage(response: Response): Promise<string | undefined> {
+  try {
+    const body: unknown = await response.json();
+    if (typeof body === 'object' && body !== null && 'error' in body) {
+      const error = body.error;
+      if (typeof error === 'object' && error !== null && 'message' in error && typeof error.message === 'string') {
+        return error.message.slice(0, 300);
+      }
+    }
+  } catch {
+    // Not JSON (a 429 is text/plain): the status says enough.
+  }
+  return undefined;
+}
+
+function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        reject(signal.reason);
+      },
+      { once: true },
+    );
+  });
+}

@@ -1,0 +1,19 @@
+/**
+ * Entry of the callback page. Its first import takes the token out of the address bar and the
+ * history entry, before anything else can read or leak it; then the answer is checked.
+ */
+import { callbackUrl } from './clear-fragment.ts';
+import { browserSession } from './browser.ts';
+import { completeSignIn } from './callback-page.ts';
+
+completeSignIn({
+  url: callbackUrl,
+  session: browserSession(),
+  now: Date.now,
+  origin: location.origin,
+  base: import.meta.env.BASE_URL,
+  replace: (url) => location.replace(url),
+  root: document.getElementById('callback') as HTMLElement,
+  heading: document.getElementById('callback-heading') as HTMLElement,
+  setTitle: (title) => void (document.title = title),
+});

@@ -1,0 +1,95 @@
+/**
+ * The callback reader: turns the URL Bitbucket redirected to into credentials, or into the reason
+ * it refuses them. Pure: it gets the URL, the pending sign-in and the time, and touches nothing.
+ * @see https://datatracker.ietf.org/doc/html/rfc6749#section-4.2.2 (RFC 6749 §4.2.2)
+ */
+import type { Credentials, PendingSignIn } from './session.ts';
+
+export type CallbackErrorCode =
+  | 'ACCESS_DENIED'
+  | 'GRANT_UNSUPPORTED'
+  | 'OAUTH_ERROR'
+  | 'NO_RESPONSE'
+  | 'REPEATED_PARAMETER'
+  | 'STATE_MISSING'
+  | 'NO_PENDING_SIGN_IN'
+  | 'STATE_MISMATCH'
+  | 'TOKEN_MISSING'
+  | 'TOKEN_INVALID'
+  | 'TOKEN_TYPE_UNSUPPORTED'
+  | 'EXPIRES_IN_INVALID';
+
+export type CallbackResult =
+  | { ok: true; credentials: Extract<Credentials, { kind: 'bearer' }>; returnTo: string }
+  | { ok: false; code: CallbackErrorCode; oauthError?: string; description?: string };
+
+/** OAuth errors that mean "this server no longer does the implicit grant for this client". */
+const GRANT_UNSUPPORTED_ERRORS = new Set(['unsupported_response_type', 'unauthorized_client']);
+
+/**
+ * Reads an implicit-grant callback. The token is accepted only when every check holds: the
+ * one-time state matches, no parameter is repeated, the token is a bearer token with a positive
+ * lifetime. OAuth errors are read from the fragment or the query (servers differ).
+ */
+export function readCallback(
+  url: Pick<URL, 'hash' | 'search'>,
+  pending: PendingSignIn | null,
+  now: number,
+): CallbackResult {
+  const fragment = parseParameters(url.hash.replace(/^#/, ''));
+  const query = parseParameters(url.search.replace(/^\?/, ''));
+
+  const repeated = fragment.repeated ?? (query.values.has('error') ? query.repeated : undefined);
+  if (repeated !== undefined) return { ok: false, code: 'REPEATED_PARAMETER', description: repeated };
+
+  const errorSource = fragment.values.has('error') ? fragment.values : query.values.has('error') ? query.values : null;
+  if (errorSource) {
+    const oauthError = errorSource.get('error') ?? '';
+    const description = errorSource.get('error_description');
+    const code = oauthError === 'access_denied' ? 'ACCESS_DENIED' : GRANT_UNSUPPORTED_ERRORS.has(oauthError) ? 'GRANT_UNSUPPORTED' : 'OAUTH_ERROR';
+    return { ok: false, code, oauthError, ...(description ? { description: description.slice(0, 500) } : {}) };
+  }
+
+  const params = fragment.values;
+  if (params.size === 0) return { ok: false, code: 'NO_RESPONSE' };
+
+  const state = params.get('state');
+  if (!state) return { ok: false, code: 'STATE_MISSING' };
+  if (!pending) return { ok: false, code: 'NO_PENDING_SIGN_IN' };
+  if (state !== pending.state) return { ok: false, code: 'STATE_MISMATCH' };
+
+  const accessToken = params.get('access_token');
+  if (!accessToken) return { ok: false, code: 'TOKEN_MISSING' };
+  // A token must fit in an HTTP header: printable ASCII, no spaces (RFC 6750 §2.1's b64token and more).
+  if (!/^[\x21-\x7e]+$/.test(accessToken)) return { ok: false, code: 'TOKEN_INVALID' };
+  if (params.get('token_type')?.toLowerCase() !== 'bearer') return { ok: false, code: 'TOKEN_TYPE_UNSUPPORTED' };
+
+  const expiresIn = params.get('expires_in') ?? '';
+  if (!/^[1-9][0-9]{0,8}$/.test(expiresIn)) return { ok: false, code: 'EXPIRES_IN_INVALID' };
+
+  // Bitbucket said `scopes` until May 2026 and `scope` since; a response with both is ambiguous.
+  if (params.has('scopes') && params.has('scope')) return { ok: false, code: 'REPEATED_PARAMETER', description: 'scope' };
+  const scopes = (params.get('scopes') ?? params.get('scope') ?? '').split(/[\s,]+/).filter(Boolean);
+
+  return {
+    ok: true,
+    credentials: { kind: 'bearer', accessToken, expiresAt: now + Number(expiresIn) * 1000, scopes },
+    returnTo: pending.returnTo,
+  };
+}
+
+interface Parameters {
+  values: Map<string, string>;
+  /** The name of the first parameter that appears more than once. */
+  repeated?: string;
+}
+
+function parseParameters(text: string): Parameters {
+  const values = new Map<string, string>();
+  let repeated: string | undefined;
+  for (const [name, value] of new URLSearchParams(text)) {
+    if (values.has(name)) repeated ??= name;
+    else values.set(name, value);
+  }
+  return repeated === undefined ? { values } : { values, repeated };
+}

@@ -1,0 +1,90 @@
+/** The app's configuration, read once from Vite's build-time environment. */
+
+/** Bitbucket's own authorize page, used when `VITE_BITBUCKET_AUTHORIZE_URL` is not set. */
+export const DEFAULT_AUTHORIZE_URL = 'https://bitbucket.org/site/oauth2/authorize';
+/** Bitbucket's REST API base, used when `VITE_BITBUCKET_API_URL` is not set. */
+export const DEFAULT_API_URL = 'https://api.bitbucket.org/2.0';
+
+export interface AppConfig {
+  /** The OAuth consumer's Key. Empty when not configured: only API-token sign-in can work then. */
+  clientId: string;
+  authorizeUrl: URL;
+  /** The API base, always without a trailing slash. */
+  apiUrl: string;
+  /** True when the dev server runs the bundled Bitbucket simulator (demo mode). */
+  demo: boolean;
+  /** Whether the landing page offers sign-in with an email and an Atlassian API token. */
+  apiTokenSignIn: boolean;
+}
+
+export type ConfigProblemCode = 'MISSING_CLIENT_ID' | 'BAD_AUTHORIZE_URL' | 'BAD_API_URL';
+
+export interface ConfigProblem {
+  code: ConfigProblemCode;
+  variable: string;
+  value?: string;
+}
+
+export type ConfigResult =
+  | { ok: true; config: AppConfig; problems: ConfigProblem[] }
+  | { ok: false; problems: ConfigProblem[] };
+
+/** The subset of `import.meta.env` this app reads. */
+export interface AppEnv {
+  VITE_BITBUCKET_CLIENT_ID?: string;
+  VITE_BITBUCKET_AUTHORIZE_URL?: string;
+  VITE_BITBUCKET_API_URL?: string;
+  VITE_DEMO?: string;
+  VITE_API_TOKEN_SIGN_IN?: string;
+}
+
+/**
+ * Reads the configuration. A malformed URL is a problem that stops the app; a missing client id
+ * is a problem the page explains, while API-token sign-in (where offered) still works.
+ */
+export function readConfig(env: AppEnv, hostname: string): ConfigResult {
+  const problems: ConfigProblem[] = [];
+  const clientId = (env.VITE_BITBUCKET_CLIENT_ID ?? '').trim();
+  const authorizeUrl = parseHttpUrl(env.VITE_BITBUCKET_AUTHORIZE_URL, DEFAULT_AUTHORIZE_URL);
+  const apiUrl = parseHttpUrl(env.VITE_BITBUCKET_API_URL, DEFAULT_API_URL);
+
+  if (!authorizeUrl) {
+    problems.push({ code: 'BAD_AUTHORIZE_URL', variable: 'VITE_BITBUCKET_AUTHORIZE_URL', value: env.VITE_BITBUCKET_AUTHORIZE_URL ?? '' });
+  }
+  if (!apiUrl) {
+    problems.push({ code: 'BAD_API_URL', variable: 'VITE_BITBUCKET_API_URL', value: env.VITE_BITBUCKET_API_URL ?? '' });
+  }
+  if (!authorizeUrl || !apiUrl) return { ok: false, problems };
+  if (!clientId) problems.push({ code: 'MISSING_CLIENT_ID', variable: 'VITE_BITBUCKET_CLIENT_ID' });
+
+  const apiTokenSetting = env.VITE_API_TOKEN_SIGN_IN?.trim().toLowerCase();
+  const apiTokenSignIn = apiTokenSetting === 'on' || (apiTokenSetting !== 'off' && isLoopback(hostname));
+  return {
+    ok: true,
+    problems,
+    config: {
+      clientId,
+      authorizeUrl,
+      apiUrl: apiUrl.href.replace(/\/+$/, ''),
+      demo: env.VITE_DEMO === 'true',
+      apiTokenSignIn,
+    },
+  };
+}
+
+/** True for the hosts a browser treats as this machine (where plain http is acceptable). */
+export function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
+}
+
+function parseHttpUrl(value: string | undefined, fallback: string): URL | null {
+  const text = value?.trim() || fallback;
+  try {
+    const url = new URL(text);
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') return null;
+    if (url.username || url.password || url.hash) return null;
+    return url;
+  } catch {
+    return null;
+  }
+}

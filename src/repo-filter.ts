@@ -1,0 +1,122 @@
+/**
+ * Browsing: the filter and sort the user chose, kept in the page's URL query so that a reload or
+ * a shared link keeps them, and the (pure) filtering and sorting of the list.
+ */
+import type { Repository } from './api-shapes.ts';
+
+export type SortOrder = 'updated' | 'name';
+export type Visibility = '' | 'private' | 'public';
+
+export interface ListQuery {
+  /** Words to find in the name or description. */
+  text: string;
+  sort: SortOrder;
+  /** A workspace slug, or '' for all. */
+  workspace: string;
+  visibility: Visibility;
+  /** A language, or '' for all. */
+  language: string;
+}
+
+export const DEFAULT_QUERY: ListQuery = { text: '', sort: 'updated', workspace: '', visibility: '', language: '' };
+
+const PARAMS = { text: 'q', sort: 'sort', workspace: 'workspace', visibility: 'visibility', language: 'language' } as const;
+
+/** Reads the list query from a URL's search string; anything unknown falls back to the default. */
+export function readListQuery(search: string): ListQuery {
+  const params = new URLSearchParams(search);
+  const sort = params.get(PARAMS.sort);
+  const visibility = params.get(PARAMS.visibility);
+  return {
+    text: params.get(PARAMS.text) ?? '',
+    sort: sort === 'name' ? 'name' : 'updated',
+    workspace: params.get(PARAMS.workspace) ?? '',
+    visibility: visibility === 'private' || visibility === 'public' ? visibility : '',
+    language: params.get(PARAMS.language) ?? '',
+  };
+}
+
+/** Writes the list query into a search string, keeping unrelated parameters and leaving defaults out. */
+export function writeListQuery(query: ListQuery, search: string): string {
+  const params = new URLSearchParams(search);
+  for (const key of Object.keys(PARAMS) as Array<keyof ListQuery>) {
+    if (query[key] === DEFAULT_QUERY[key]) params.delete(PARAMS[key]);
+    else params.set(PARAMS[key], query[key]);
+  }
+  const text = params.toString();
+  return text ? `?${text}` : '';
+}
+
+/** True when the query hides some repositories. */
+export function isFiltering(query: ListQuery): boolean {
+  return query.text.trim() !== '' || query.workspace !== '' || query.visibility !== '' || query.language !== '';
+}
+
+/**
+ * A repository collection that answers queries quickly: it sorts once per order and keeps each
+ * repository's lower-cased search text, so a keystroke costs one pass of `includes` checks.
+ */
+export function createRepositoryIndex() {
+  const all: Repository[] = [];
+  const haystacks = new Map<Repository, string>();
+  const times = new Map<Repository, number>();
+  const time = (repo: Repository) => times.get(repo) ?? 0;
+  // ISO 8601 with differing offsets does not sort as text: compare instants, parsed once.
+  const byUpdated = (a: Repository, b: Repository) => time(b) - time(a) || byName(a, b);
+  const sorted = new Map<SortOrder, Repository[]>();
+
+  return {
+    get size() {
+      return all.length;
+    },
+    add(repositories: Repository[]): void {
+      for (const repo of repositories) {
+        all.push(repo);
+        haystacks.set(repo, `${repo.name}\n${repo.description}`.toLowerCase());
+        times.set(repo, Date.parse(repo.updated_on));
+      }
+      sorted.clear();
+    },
+    /** Removes every repository of a workspace (before it is loaded again). */
+    removeWorkspace(slug: string): void {
+      const kept = all.filter((repo) => repo.workspace.slug !== slug);
+      all.length = 0;
+      all.push(...kept);
+      sorted.clear();
+    },
+    all(): readonly Repository[] {
+      return all;
+    },
+    /** The repositories matching the query, in its order. */
+    query(query: ListQuery): Repository[] {
+      let list = sorted.get(query.sort);
+      if (!list) {
+        list = [...all].sort(query.sort === 'name' ? byName : byUpdated);
+        sorted.set(query.sort, list);
+      }
+      if (!isFiltering(query)) return list;
+      const words = query.text.toLowerCase().split(/\s+/).filter(Boolean);
+      return list.filter(
+        (repo) =>
+          (!query.workspace || repo.workspace.slug === query.workspace) &&
+          (!query.visibility || repo.is_private === (query.visibility === 'private')) &&
+          (!query.language || repo.language.toLowerCase() === query.language.toLowerCase()) &&
+          words.every((word) => (haystacks.get(repo) ?? '').includes(word)),
+      );
+    },
+    /** The languages present, for the language filter. */
+    languages(): string[] {
+      const names = new Map<string, string>();
+      for (const repo of all) if (repo.language) names.set(repo.language.toLowerCase(), repo.language);
+      return [...names.values()].sort(collator.compare);
+    },
+  };
+}
+
+export type RepositoryIndex = ReturnType<typeof createRepositoryIndex>;
+
+const collator = new Intl.Collator(undefined, { sensitivity: 'base', numeric: true });
+
+function byName(a: Repository, b: Repository): number {
+  return collator.compare(a.name, b.name) || collator.compare(a.full_name, b.full_name);
+}

@@ -1,0 +1,211 @@
+// @vitest-environment jsdom
+import { fireEvent, screen, waitFor, within } from '@testing-library/dom';
+import { describe, expect, it } from 'vitest';
+import { startHarness } from '../support/app-harness.ts';
+import { apiError, json, repo } from '../support/fake-fetch.ts';
+
+const many = (workspace: string, count: number) => Array.from({ length: count }, (_, n) => repo(workspace, n));
+
+async function loaded(text: RegExp | string) {
+  const status = await screen.findByRole('status');
+  await waitFor(() => expect(status.textContent).toMatch(text));
+  return status;
+}
+
+describe('signed out', () => {
+  it('offers "Sign in with Bitbucket", which goes to the authorize URL with a stored state', () => {
+    const app = startHarness({ credentials: null });
+    fireEvent.click(screen.getByRole('button', { name: /sign in with bitbucket/i }));
+    expect(app.navigations).toHaveLength(1);
+    const url = new URL(app.navigations[0] ?? '');
+    expect(url.searchParams.get('response_type')).toBe('token');
+    expect(url.searchParams.get('client_id')).toBe('KEY');
+    expect(app.storage.getItem('bitbucket-starter:pending-sign-in')).toContain(url.searchParams.get('state'));
+  });
+
+  it('explains a missing configuration instead of crashing', () => {
+    startHarness({ credentials: null, env: { VITE_BITBUCKET_CLIENT_ID: '' } });
+    expect(screen.getByRole('alert').textContent).toMatch(/not configured.*VITE_BITBUCKET_CLIENT_ID/s);
+    expect(screen.queryByRole('button', { name: /sign in with bitbucket/i })).toBeNull();
+  });
+
+  it('refuses to sign in over plain http away from localhost', () => {
+    const app = startHarness({ credentials: null, hostname: 'app.example' });
+    fireEvent.click(screen.getByRole('button', { name: /sign in with bitbucket/i }));
+    expect(app.navigations).toEqual([]);
+    expect(screen.getByRole('alert').textContent).toMatch(/needs HTTPS/);
+  });
+
+  it('offers API-token sign-in on localhost only', () => {
+    startHarness({ credentials: null });
+    expect(screen.getByLabelText('API token')).toBeTruthy();
+    startHarness({ credentials: null, hostname: 'app.example' });
+    expect(screen.queryByLabelText('API token')).toBeNull();
+  });
+
+  it('signs in with an email and API token, sent as HTTP Basic', async () => {
+    const app = startHarness({ credentials: null, workspaces: { w: many('w', 2) } });
+    fireEvent.input(screen.getByLabelText('Atlassian account email'), { target: { value: 'ada@example.com' } });
+    fireEvent.input(screen.getByLabelText('API token'), { target: { value: 'api-tok' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Use API token' }));
+    await loaded('2 repositories');
+    expect(app.requests[0]?.headers.get('authorization')).toBe(`Basic ${btoa('ada@example.com:api-tok')}`);
+    expect(app.storage.getItem('bitbucket-starter:session')).toContain('"kind":"basic"');
+  });
+});
+
+describe('signed in', () => {
+  it('shows the user, then every repository, with progress while loading', async () => {
+    startHarness({ workspaces: { big: many('big', 250), small: many('small', 38) } });
+    const status = screen.getByRole('status');
+    expect(status.textContent).toMatch(/Loading repositories/);
+    await loaded(/^288 repositories$/);
+    expect(screen.getByText('Ada Lovelace')).toBeTruthy();
+    const list = screen.getByRole('list', { name: 'Repositories' });
+    expect(within(list).getAllByRole('listitem')).toHaveLength(288);
+  });
+
+  it('renders each repository: a link to Bitbucket named after it, workspace, visibility, language, description, date', async () => {
+    startHarness({ workspaces: { acme: [repo('acme', 1, { name: 'Payments', description: 'Takes money', language: 'go', is_private: true, updated_on: '2026-11-25T12:00:00+00:00' })] } });
+    await loaded('1 repository');
+    const item = within(screen.getByRole('list', { name: 'Repositories' })).getByRole('listitem');
+    const link = within(item).getByRole('link', { name: 'Payments' });
+    expect(link.getAttribute('href')).toBe('https://bitbucket.org/acme/repo-1');
+    expect(item.textContent).toContain('acme team');
+    expect(item.textContent).toContain('Private');
+    expect(item.textContent).toContain('go');
+    expect(item.textContent).toContain('Takes money');
+    const time = item.querySelector('time');
+    expect(time?.textContent).toBe('3 days ago');
+    expect(time?.getAttribute('datetime')).toBe('2026-11-25T12:00:00.000Z');
+    expect(time?.getAttribute('title')).toMatch(/2026/);
+  });
+
+  it('puts text that looks like HTML in as text', async () => {
+    startHarness({ workspaces: { w: [repo('w', 1, { name: '<img src=x onerror=alert(1)>', description: '<script>alert(1)</script>' })] } });
+    await loaded('1 repository');
+    const list = screen.getByRole('list', { name: 'Repositories' });
+    expect(list.querySelector('img, script')).toBeNull();
+    expect(within(list).getByRole('link', { name: '<img src=x onerror=alert(1)>' })).toBeTruthy();
+    expect(list.textContent).toContain('<script>alert(1)</script>');
+  });
+
+  it('does not make a link of a javascript: URL', async () => {
+    startHarness({ workspaces: { w: [repo('w', 1, { name: 'Sneaky', links: { html: { href: 'javascript:alert(1)' } } })] } });
+    await loaded('1 repository');
+    expect(screen.queryByRole('link', { name: 'Sneaky' })).toBeNull();
+    expect(screen.getByText('Sneaky')).toBeTruthy();
+  });
+
+  it('says so when there are no repositories', async () => {
+    startHarness({ workspaces: { empty: [] } });
+    await loaded(/^0 repositories$/);
+    expect(screen.getByText(/You have no repositories yet/)).toBeTruthy();
+  });
+
+  it('shows an API error with a retry that loads again', async () => {
+    let fail = true;
+    startHarness({ workspaces: { w: many('w', 3) }, api: { intercept: (url) => (fail && url.pathname.endsWith('/user/workspaces') ? apiError(400, 'Bad request') : undefined) } });
+    const alert = await screen.findByRole('alert');
+    expect(alert.textContent).toMatch(/refused/);
+    fail = false;
+    fireEvent.click(within(alert).getByRole('button', { name: 'Retry' }));
+    await loaded('3 repositories');
+    expect(screen.queryByRole('alert')).toBeNull();
+  });
+
+  it('a refused token (401) is removed, and the user is asked to sign in again', async () => {
+    const app = startHarness({ workspaces: { w: many('w', 3) }, api: { intercept: (url) => (url.pathname.endsWith('/user') ? apiError(401, 'Token is invalid, expired, or not supported for this endpoint.') : undefined) } });
+    const alert = await screen.findByRole('alert');
+    expect(alert.textContent).toMatch(/session has ended/);
+    expect(app.session.credentials()).toBeNull();
+    expect(screen.getByRole('button', { name: /sign in with bitbucket/i })).toBeTruthy();
+  });
+
+  it('names the missing permission on a 403', async () => {
+    startHarness({ workspaces: { w: many('w', 1) }, api: { intercept: (url) => (url.pathname.endsWith('/repositories/w') ? apiError(403, 'Forbidden') : undefined) } });
+    expect((await screen.findByRole('alert')).textContent).toMatch(/Repositories: Read/);
+  });
+
+  it('explains a removed endpoint (410)', async () => {
+    startHarness({ api: { intercept: (url) => (url.pathname.endsWith('/user/workspaces') ? json({ type: 'error', error: { message: 'CHANGE-2770 - Functionality has been deprecated' } }, 410) : undefined) } });
+    expect((await screen.findByRole('alert')).textContent).toMatch(/removed this API/);
+  });
+
+  it('explains a body that is not JSON, and keeps working', async () => {
+    startHarness({ api: { intercept: (url) => (url.pathname.endsWith('/user') ? new Response('<html>', { headers: { 'Content-Type': 'text/html' } }) : undefined) } });
+    expect((await screen.findByRole('alert')).textContent).toMatch(/not the JSON/);
+    expect(screen.getByRole('button', { name: /sign out/i })).toBeTruthy();
+  });
+
+  it('keeps what loaded when one workspace fails, and retries that workspace alone', async () => {
+    let broken = true;
+    const app = startHarness({ workspaces: { good: many('good', 4), bad: many('bad', 2) }, api: { intercept: (url) => (broken && url.pathname.endsWith('/repositories/bad') ? apiError(404, 'gone') : undefined) } });
+    await loaded('4 repositories');
+    const alert = screen.getByRole('alert');
+    expect(alert.textContent).toContain('bad');
+    broken = false;
+    const before = app.requests.length;
+    fireEvent.click(within(alert).getByRole('button', { name: 'Retry bad' }));
+    await loaded('6 repositories');
+    expect(app.requests.slice(before).map((r) => r.url.pathname)).toEqual(['/2.0/repositories/bad']);
+  });
+
+  it('signs out: clears the token and the cached list, and tells the other tabs', async () => {
+    const app = startHarness({ workspaces: { w: many('w', 2) } });
+    await loaded('2 repositories');
+    fireEvent.click(screen.getByRole('button', { name: /sign out/i }));
+    expect(app.storage.size).toBe(0);
+    expect(app.posted).toEqual(['signed-out']);
+    expect(screen.getByRole('button', { name: /sign in with bitbucket/i })).toBeTruthy();
+    expect(document.activeElement).toBe(app.heading);
+  });
+
+  it('signs out when another tab signs out', async () => {
+    const app = startHarness({ workspaces: { w: many('w', 2) } });
+    await loaded('2 repositories');
+    app.fromOtherTab('signed-out');
+    expect(app.session.credentials()).toBeNull();
+    expect(screen.getByRole('button', { name: /sign in with bitbucket/i })).toBeTruthy();
+  });
+
+  it('warns before the token expires, offers to reconnect, and ends the session at expiry', async () => {
+    const app = startHarness({ workspaces: { w: many('w', 2) }, search: '?q=repo' });
+    await loaded('2 of 2 repositories');
+    app.advance(3600e3 - 4 * 60e3);
+    expect(screen.getByText(/Your Bitbucket session ends in 4 minutes/)).toBeTruthy();
+    fireEvent.click(screen.getByRole('button', { name: 'Reconnect' }));
+    expect(app.navigations).toHaveLength(1);
+    expect(app.storage.getItem('bitbucket-starter:pending-sign-in')).toContain('"returnTo":"/?q=repo"');
+    app.advance(4 * 60e3);
+    expect(screen.getByRole('alert').textContent).toMatch(/session has ended/);
+    expect(app.session.credentials()).toBeNull();
+  });
+
+  it('filters as the user types, says "M of N", and keeps the filter in the URL', async () => {
+    const app = startHarness({ workspaces: { w: [repo('w', 1, { name: 'payments-api' }), repo('w', 2, { name: 'web' }), repo('w', 3, { name: 'api-docs' })] } });
+    await loaded('3 repositories');
+    fireEvent.input(screen.getByRole('searchbox', { name: /filter repositories/i }), { target: { value: 'api' } });
+    await waitFor(() => expect(screen.getByRole('status').textContent).toBe('2 of 3 repositories'));
+    expect(within(screen.getByRole('list', { name: 'Repositories' })).getAllByRole('listitem')).toHaveLength(2);
+    expect(app.urls.at(-1)).toBe('/?q=api');
+    fireEvent.change(screen.getByRole('combobox', { name: 'Sort by' }), { target: { value: 'name' } });
+    expect(app.urls.at(-1)).toBe('/?q=api&sort=name');
+    const names = within(screen.getByRole('list', { name: 'Repositories' })).getAllByRole('link').map((a) => a.textContent);
+    expect(names).toEqual(['api-docs', 'payments-api']);
+  });
+
+  it('starts with the filter from the URL', async () => {
+    startHarness({ workspaces: { w: many('w', 10) }, search: '?visibility=private' });
+    await loaded('5 of 10 repositories');
+    expect((screen.getByRole('combobox', { name: 'Visibility' }) as HTMLSelectElement).value).toBe('private');
+  });
+
+  it('shows the cached list at once after a reload, then refreshes it', async () => {
+    const first = startHarness({ workspaces: { w: many('w', 3) } });
+    await loaded('3 repositories');
+    startHarness({ workspaces: { w: many('w', 4) }, storage: first.storage });
+    expect(screen.getByRole('status').textContent).toBe('3 repositories');
+    await loaded('4 repositories');
+  });
+});

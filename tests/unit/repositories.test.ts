@@ -1,0 +1,166 @@
+import { describe, expect, it } from 'vitest';
+import { repositoryParser, type Repository } from '../../src/api-shapes.ts';
+import { ApiError, createClient } from '../../src/bitbucket.ts';
+import { createLimiter, loadEverything, plannedPages } from '../../src/repositories.ts';
+import { API, apiError, fakeBitbucket, json, repo, type FakeRepo, type Intercept } from '../support/fake-fetch.ts';
+
+const many = (workspace: string, count: number) => Array.from({ length: count }, (_, n) => repo(workspace, n));
+const parseRepository = repositoryParser(['https:']);
+
+async function load(workspaces: Record<string, FakeRepo[]>, options: Parameters<typeof fakeBitbucket>[1] = {}) {
+  const fake = fakeBitbucket(workspaces, options);
+  const client = createClient({ apiUrl: API, authorization: () => 'Bearer t', fetch: fake.fetch, sleep: async () => {}, random: () => 0.5 });
+  const byWorkspace = new Map<string, Repository[]>();
+  const batches: number[] = [];
+  const errors: Array<[string, string]> = [];
+  let user = '';
+  let workspaceList: string[] = [];
+  await loadEverything(
+    client,
+    {
+      onUser: (u) => void (user = u.display_name),
+      onWorkspaces: (slugs) => void (workspaceList = slugs),
+      onRepositories: (slug, repos) => {
+        batches.push(repos.length);
+        byWorkspace.set(slug, [...(byWorkspace.get(slug) ?? []), ...repos]);
+      },
+      onWorkspaceLoaded: () => {},
+      onWorkspaceError: (slug, error) => void errors.push([slug, error.code]),
+    },
+    { parseRepository },
+  );
+  const paths = fake.requests.map((r) => r.url.pathname + r.url.search);
+  return { byWorkspace, batches, errors, user, workspaceList, paths, requests: fake.requests };
+}
+
+const names = (repos: Repository[] | undefined) => (repos ?? []).map((r) => r.full_name).sort();
+const expected = (repos: FakeRepo[]) => repos.map((r) => r.full_name).sort();
+
+describe('loadEverything', () => {
+  it('loads the user and every repository of every workspace, each once', async () => {
+    const data = { big: many('big', 250), small: many('small', 5), empty: [] };
+    const result = await load(data);
+    expect(result.user).toBe('Ada Lovelace');
+    expect(result.workspaceList).toEqual(['big', 'small', 'empty']);
+    expect(names(result.byWorkspace.get('big'))).toEqual(expected(data.big));
+    expect(names(result.byWorkspace.get('small'))).toEqual(expected(data.small));
+    expect(result.byWorkspace.has('empty')).toBe(false);
+    expect(result.errors).toEqual([]);
+  });
+
+  it('asks for pagelen=100 and only the fields it shows, and never a removed endpoint', async () => {
+    const { paths, requests } = await load({ w: many('w', 120) });
+    const repoRequests = requests.filter((r) => r.url.pathname === '/2.0/repositories/w');
+    expect(repoRequests.every((r) => r.url.searchParams.get('pagelen') === '100')).toBe(true);
+    expect(repoRequests[0]?.url.searchParams.get('fields')).toContain('values.links.html.href');
+    expect(repoRequests[0]?.url.searchParams.get('fields')).not.toContain('values.links.clone');
+    for (const path of paths) {
+      expect(path).not.toMatch(/^\/2\.0\/repositories(\?|$)|^\/2\.0\/workspaces(\?|$)|\/user\/permissions\//);
+    }
+  });
+
+  it('with a total and page numbers, asks for the remaining pages by number', async () => {
+    const { paths, byWorkspace } = await load({ w: many('w', 450) });
+    const pages = paths.filter((p) => p.startsWith('/2.0/repositories/w')).map((p) => new URL(p, API).searchParams.get('page'));
+    expect(pages).toEqual([null, '2', '3', '4', '5']);
+    expect(byWorkspace.get('w')).toHaveLength(450);
+  });
+
+  it('without a total, follows next to the end', async () => {
+    const data = { w: many('w', 333) };
+    const { byWorkspace, paths } = await load(data, { omitSize: true });
+    expect(names(byWorkspace.get('w'))).toEqual(expected(data.w));
+    expect(paths.filter((p) => p.startsWith('/2.0/repositories/w'))).toHaveLength(4);
+  });
+
+  it('with opaque next links (no page numbers), follows next', async () => {
+    const data = { w: many('w', 230) };
+    const { byWorkspace } = await load(data, { cursor: true });
+    expect(names(byWorkspace.get('w'))).toEqual(expected(data.w));
+  });
+
+  it('hands repositories over page by page, as they arrive', async () => {
+    const { batches } = await load({ w: many('w', 250) });
+    expect(batches).toEqual([100, 100, 50]);
+  });
+
+  it('falls back to next when a numbered page comes back unexpected, losing and repeating nothing', async () => {
+    const data = { w: many('w', 420) };
+    let spoiled = false;
+    const intercept: Intercept = (url) => {
+      if (url.searchParams.get('page') === '3' && !spoiled) {
+        spoiled = true;
+        return json({ values: 'not a list' });
+      }
+      return undefined;
+    };
+    const { byWorkspace } = await load(data, { intercept });
+    expect(spoiled).toBe(true);
+    expect(names(byWorkspace.get('w'))).toEqual(expected(data.w));
+  });
+
+  it('follows next past the planned pages when repositories were added meanwhile', async () => {
+    const data = { w: many('w', 150) };
+    const intercept: Intercept = (url) => {
+      // The first page reports an outdated total of 150; by page 2 there are 230.
+      if (url.searchParams.get('page') === '2' && data.w.length === 150) data.w.push(...many('x', 80).map((r) => ({ ...r, workspace: { slug: 'w', name: 'w team' } })));
+      return undefined;
+    };
+    const { byWorkspace } = await load(data, { intercept });
+    expect(byWorkspace.get('w')).toHaveLength(230);
+  });
+
+  it('one failing workspace is reported alone; the others load', async () => {
+    const intercept: Intercept = (url) => (url.pathname.endsWith('/repositories/broken') ? apiError(403, 'Forbidden') : undefined);
+    const { byWorkspace, errors } = await load({ ok: many('ok', 30), broken: many('broken', 3) }, { intercept });
+    expect(byWorkspace.get('ok')).toHaveLength(30);
+    expect(errors).toEqual([['broken', 'FORBIDDEN']]);
+  });
+
+  it('a refused token fails the whole load', async () => {
+    const intercept: Intercept = (url) => (url.pathname.includes('/repositories/') ? apiError(401, 'Access token expired.') : undefined);
+    await expect(load({ w: many('w', 3) }, { intercept })).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+  });
+
+  it('a workspace list of the wrong shape fails with BAD_RESPONSE', async () => {
+    const intercept: Intercept = (url) => (url.pathname.endsWith('/user/workspaces') ? json({ values: [{ workspace: {} }] }) : undefined);
+    await expect(load({ w: [] }, { intercept })).rejects.toBeInstanceOf(ApiError);
+  });
+});
+
+describe('plannedPages', () => {
+  it('plans pages 2…N from size and pagelen, keeping the other parameters of next', () => {
+    const pages = plannedPages({ values: [], size: 250, pagelen: 100, next: `${API}/repositories/w?pagelen=100&fields=x&page=2` });
+    expect(pages.map((p) => p.url)).toEqual([
+      `${API}/repositories/w?pagelen=100&fields=x&page=2`,
+      `${API}/repositories/w?pagelen=100&fields=x&page=3`,
+    ]);
+  });
+  it.each([
+    ['no size', { values: [], next: `${API}/r?page=2` }],
+    ['no next', { values: [], size: 500, pagelen: 100 }],
+    ['a cursor', { values: [], size: 500, pagelen: 100, next: `${API}/r?cursor=abc` }],
+  ])('plans nothing with %s', (_name, page) => {
+    expect(plannedPages(page)).toEqual([]);
+  });
+});
+
+describe('createLimiter', () => {
+  it('never runs more than the bound at once, and runs everything', async () => {
+    const limit = createLimiter(3);
+    let running = 0;
+    let peak = 0;
+    const done = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        limit(async () => {
+          peak = Math.max(peak, ++running);
+          await new Promise((resolve) => setTimeout(resolve, 1 + (i % 3)));
+          running--;
+          return i;
+        }),
+      ),
+    );
+    expect(peak).toBe(3);
+    expect(done).toEqual(Array.from({ length: 20 }, (_, i) => i));
+  });
+});

@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { contentSecurityPolicy, netlifyHeaders, vercelJson } from '../../scripts/security-headers.ts';
+
+const directives = (policy: string) => new Map(policy.split('; ').map((d) => [d.split(' ')[0], d.split(' ').slice(1)]));
+
+describe('content security policy', () => {
+  it('allows scripts from the app only, and connections to the configured API origin only', () => {
+    const policy = directives(contentSecurityPolicy('https://api.bitbucket.org/2.0', 'app'));
+    expect(policy.get('script-src')).toEqual(["'self'"]);
+    expect(policy.get('connect-src')).toEqual(['https://api.bitbucket.org']);
+    expect(policy.get('default-src')).toEqual(["'none'"]);
+    expect(policy.get('base-uri')).toEqual(["'none'"]);
+    expect(policy.get('form-action')).toEqual(["'none'"]);
+    expect(policy.get('img-src')).toContain('https://secure.gravatar.com');
+    expect(policy.has('frame-ancestors')).toBe(false);
+  });
+
+  it('follows a changed API URL', () => {
+    expect(directives(contentSecurityPolicy('http://localhost:4101/2.0', 'app')).get('connect-src')).toEqual(['http://localhost:4101']);
+  });
+
+  it('lets the callback page connect nowhere', () => {
+    expect(directives(contentSecurityPolicy('https://api.bitbucket.org/2.0', 'callback')).get('connect-src')).toEqual(["'none'"]);
+  });
+
+  it('adds frame-ancestors in header files, with Referrer-Policy', () => {
+    const headers = netlifyHeaders('https://api.bitbucket.org/2.0');
+    expect(headers).toContain("frame-ancestors 'none'");
+    expect(headers).toContain('Referrer-Policy: no-referrer');
+    const vercel = JSON.parse(vercelJson('https://api.bitbucket.org/2.0')) as { headers: Array<{ source: string; headers: Array<{ key: string; value: string }> }> };
+    expect(vercel.headers[0]?.headers).toContainEqual({ key: 'Referrer-Policy', value: 'no-referrer' });
+    expect(vercel.headers[1]?.source).toBe('/oauth-callback(.*)');
+  });
+});

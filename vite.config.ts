@@ -1,0 +1,102 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { resolve } from 'node:path';
+import { defineConfig, loadEnv, type Plugin } from 'vite';
+import { contentSecurityPolicy, netlifyHeaders, vercelJson, type PageKind } from './scripts/security-headers.ts';
+import { DEFAULT_API_URL } from './src/config.ts';
+
+const PORT = 3000;
+/** The bundled simulator's ports in demo mode (authorization server, API server). */
+const DEMO_AUTH_PORT = 3100;
+const DEMO_API_PORT = 3101;
+
+const HEALTH = JSON.stringify({ status: 'ok', app: 'bitbucket-implicit-grant-starter' });
+
+/** `/healthcheck` on the dev server and `vite preview`, and as a static file in the build. */
+function healthcheck(): Plugin {
+  const answer = (req: IncomingMessage, res: ServerResponse, next: () => void) => {
+    if (req.url?.split('?')[0] !== '/healthcheck') return next();
+    res.setHeader('Content-Type', 'application/json');
+    res.setHeader('Cache-Control', 'no-store');
+    res.end(HEALTH);
+  };
+  return {
+    name: 'healthcheck',
+    configureServer: (server) => void server.middlewares.use(answer),
+    configurePreviewServer: (server) => void server.middlewares.use(answer),
+    generateBundle() {
+      this.emitFile({ type: 'asset', fileName: 'healthcheck', source: HEALTH });
+      this.emitFile({ type: 'asset', fileName: 'healthcheck.json', source: HEALTH });
+    },
+  };
+}
+
+/**
+ * Demo mode: with no client id configured, the dev server starts the bundled Bitbucket simulator
+ * and points the app at it. Dev server only: nothing of the simulator reaches a build.
+ */
+function demoSimulator(): Plugin {
+  let demo = false;
+  return {
+    name: 'bitbucket-simulator-demo',
+    apply: (_config, env) => env.command === 'serve' && !env.isPreview,
+    config(config, env) {
+      const loaded = loadEnv(env.mode, config.envDir === false ? process.cwd() : (config.envDir ?? process.cwd()), 'VITE_');
+      if (loaded.VITE_BITBUCKET_CLIENT_ID) return;
+      demo = true;
+      // Vite reads VITE_* from process.env after the config hooks, so the app sees these.
+      process.env.VITE_BITBUCKET_CLIENT_ID = 'demo-client';
+      process.env.VITE_BITBUCKET_AUTHORIZE_URL = `http://localhost:${DEMO_AUTH_PORT}/site/oauth2/authorize`;
+      process.env.VITE_BITBUCKET_API_URL = `http://localhost:${DEMO_API_PORT}/2.0`;
+      process.env.VITE_DEMO = 'true';
+    },
+    async configureServer(server) {
+      if (!demo) return;
+      const { startSimulator } = await import('./sim/index.ts');
+      const port = server.config.server.port ?? PORT;
+      const simulator = await startSimulator({
+        authPort: DEMO_AUTH_PORT,
+        apiPort: DEMO_API_PORT,
+        clients: [{ clientId: 'demo-client', name: 'Bitbucket starter (demo)', callbackUrl: `http://localhost:${port}/`, secret: 'demo-secret' }],
+      });
+      server.config.logger.info(
+        `  Demo mode: Bitbucket simulator at ${simulator.authOrigin} and ${simulator.apiBase} (set VITE_BITBUCKET_CLIENT_ID to use real Bitbucket)`,
+      );
+      server.httpServer?.once('close', () => void simulator.close());
+    },
+  };
+}
+
+/** The Content-Security-Policy as a meta tag in each built page, and header files for static hosts. */
+function securityHeaders(apiUrl: string): Plugin {
+  return {
+    name: 'security-headers',
+    apply: 'build',
+    transformIndexHtml(html, context) {
+      const page: PageKind = context.filename.endsWith('oauth-callback.html') ? 'callback' : 'app';
+      return {
+        html,
+        tags: [{ tag: 'meta', attrs: { 'http-equiv': 'Content-Security-Policy', content: contentSecurityPolicy(apiUrl, page) }, injectTo: 'head-prepend' }],
+      };
+    },
+    generateBundle() {
+      this.emitFile({ type: 'asset', fileName: '_headers', source: netlifyHeaders(apiUrl) });
+      this.emitFile({ type: 'asset', fileName: 'vercel.json', source: vercelJson(apiUrl) });
+    },
+  };
+}
+
+export default defineConfig(({ mode }) => {
+  const env = loadEnv(mode, process.cwd(), 'VITE_');
+  return {
+    server: { port: PORT, strictPort: true },
+    preview: { port: PORT, strictPort: true },
+    build: {
+      // Every browser the app supports has modulepreload; the polyfill would need connect-src.
+      modulePreload: { polyfill: false },
+      rolldownOptions: {
+        input: { main: resolve(import.meta.dirname, 'index.html'), callback: resolve(import.meta.dirname, 'oauth-callback.html') },
+      },
+    },
+    plugins: [healthcheck(), demoSimulator(), securityHeaders(env.VITE_BITBUCKET_API_URL || DEFAULT_API_URL)],
+  };
+});

@@ -1,0 +1,10 @@
+import { defineConfig } from 'vitest/config';
+
+// Separate from vite.config.ts so that the dev server's demo plugin (the simulator) never runs in tests.
+export default defineConfig({
+  test: {
+    include: ['tests/**/*.test.ts'],
+    environment: 'node',
+    restoreMocks: true,
+  },
+});
