@@ -51,7 +51,7 @@ export function mountRepositoryView(root: HTMLElement, handlers: RepositoryViewH
   const search = h('input', { id: 'repo-filter', type: 'search', autocomplete: 'off', spellcheck: 'false' });
   const sort = select('repo-sort', [['updated', 'Last updated'], ['name', 'Name']]);
   const workspace = select('repo-workspace', []);
-  const visibility = select('repo-visibility', [['', 'Private and public'], ['private', 'Private'], ['public', 'Public']]);
+  const visibility = select('repo-visibility', [['', 'All'], ['private', 'Private'], ['public', 'Public']]);
   const language = select('repo-language', []);
 
   let state: RepositoryViewState | null = null;

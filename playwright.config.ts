@@ -1,0 +1,25 @@
+import { defineConfig } from '@playwright/test';
+import { E2E } from './tests/e2e/ports.ts';
+
+// Debian's Chromium; nothing here downloads a browser.
+const executablePath = process.env.CHROME_PATH ?? '/usr/bin/chromium';
+
+export default defineConfig({
+  testDir: 'tests/e2e',
+  // The simulator is shared (faults, clock): one test at a time keeps tests from seeing each other's faults.
+  workers: 1,
+  fullyParallel: false,
+  retries: 0,
+  timeout: 30_000,
+  expect: { timeout: 10_000 },
+  globalSetup: './tests/e2e/global-setup.ts',
+  reporter: 'list',
+  use: {
+    baseURL: E2E.appOrigin,
+    trace: 'off',
+    launchOptions: {
+      executablePath,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+    },
+  },
+});
