@@ -1,0 +1,192 @@
+/**
+ * The relay's configuration, read from environment variables by one pure function so the Node
+ * adapter, the Worker and the tests all share the same checks and messages.
+ */
+
+/** Everything the relay needs to run; built only by {@link readRelayConfig}. */
+export interface RelayConfig {
+  /** The OAuth consumer's Key (Bitbucket's name for the client_id). */
+  readonly clientId: string;
+  /** The OAuth consumer's Secret; only ever sent to the token endpoint. */
+  readonly clientSecret: string;
+  /** App callback URLs the relay may send a user back to, compared character for character. */
+  readonly allowedCallbacks: readonly string[];
+  /** The key for signing the relay's own `state` (HMAC-SHA256). */
+  readonly relaySecret: string;
+  /** The Node adapter's port; 0 picks a free one. */
+  readonly port: number;
+  /** The Node adapter's listening address. */
+  readonly host: string;
+  /** Bitbucket's authorize endpoint (or the simulator's). */
+  readonly authorizeUrl: string;
+  /** Bitbucket's token endpoint (or the simulator's). */
+  readonly tokenUrl: string;
+  /** The relay's own `/callback` URL, when RELAY_PUBLIC_URL is set; sent as `redirect_uri`. */
+  readonly callbackUrl?: string;
+}
+
+/** Stable codes for configuration problems; tests and tooling compare these, not messages. */
+export type ConfigProblemCode = 'MISSING' | 'TOO_SHORT' | 'BAD_URL' | 'NOT_HTTPS' | 'NOT_CANONICAL' | 'BAD_PORT';
+
+/** One thing wrong with one environment variable. The message never contains a secret. */
+export interface ConfigProblem {
+  readonly variable: string;
+  readonly code: ConfigProblemCode;
+  readonly message: string;
+}
+
+/** The outcome of {@link readRelayConfig}: a config, or every problem found (not just the first). */
+export type ReadRelayConfigResult =
+  | { readonly ok: true; readonly config: RelayConfig }
+  | { readonly ok: false; readonly problems: readonly ConfigProblem[] };
+
+/** Environment variables as `process.env` or a Worker's `env` hand them over. */
+export type RelayEnv = Readonly<Record<string, string | undefined>>;
+
+/** The shortest RELAY_SECRET accepted: 32 characters of a random string is ample for HMAC. */
+export const MIN_RELAY_SECRET_LENGTH = 32;
+
+const DEFAULT_AUTHORIZE_URL = 'https://bitbucket.org/site/oauth2/authorize';
+const DEFAULT_TOKEN_URL = 'https://bitbucket.org/site/oauth2/access_token';
+const DEFAULT_PORT = 3001;
+const DEFAULT_HOST = '127.0.0.1';
+
+// Plain http is only acceptable when the traffic never leaves the machine.
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** Reads and checks the relay's environment variables without side effects. */
+export function readRelayConfig(env: RelayEnv): ReadRelayConfigResult {
+  const problems: ConfigProblem[] = [];
+  const problem = (variable: string, code: ConfigProblemCode, message: string): void => {
+    problems.push({ variable, code, message: `${variable} ${message}` });
+  };
+
+  const required = (variable: string): string => {
+    const value = read(env, variable);
+    if (value === undefined) problem(variable, 'MISSING', 'is not set.');
+    return value ?? '';
+  };
+
+  const clientId = required('BITBUCKET_CLIENT_ID');
+  const clientSecret = required('BITBUCKET_CLIENT_SECRET');
+
+  const relaySecret = required('RELAY_SECRET');
+  if (relaySecret !== '' && relaySecret.length < MIN_RELAY_SECRET_LENGTH) {
+    problem(
+      'RELAY_SECRET',
+      'TOO_SHORT',
+      `must be at least ${MIN_RELAY_SECRET_LENGTH} characters (try: openssl rand -base64 32).`,
+    );
+  }
+
+  const allowedCallbacks: string[] = [];
+  const callbackList = required('RELAY_ALLOWED_CALLBACKS');
+  for (const entry of callbackList.split(',').map((item) => item.trim())) {
+    if (entry === '') continue;
+    const url = checkUrl(entry, 'RELAY_ALLOWED_CALLBACKS', problem);
+    if (url === undefined) continue;
+    // Requests are compared character for character, so the list must hold the exact form a
+    // browser sends; otherwise a harmless difference (a missing "/") would reject every sign-in.
+    if (url.href !== entry) {
+      problem('RELAY_ALLOWED_CALLBACKS', 'NOT_CANONICAL', `entry "${entry}" must be written as "${url.href}".`);
+      continue;
+    }
+    allowedCallbacks.push(entry);
+  }
+  // A list of separators only (" , "): say so, unless its entries were already reported.
+  if (
+    callbackList !== '' &&
+    allowedCallbacks.length === 0 &&
+    problems.every((p) => p.variable !== 'RELAY_ALLOWED_CALLBACKS')
+  ) {
+    problem('RELAY_ALLOWED_CALLBACKS', 'MISSING', 'lists no URL.');
+  }
+
+  const authorizeUrl = checkUrl(
+    read(env, 'BITBUCKET_AUTHORIZE_URL') ?? DEFAULT_AUTHORIZE_URL,
+    'BITBUCKET_AUTHORIZE_URL',
+    problem,
+  );
+  const tokenUrl = checkUrl(read(env, 'BITBUCKET_TOKEN_URL') ?? DEFAULT_TOKEN_URL, 'BITBUCKET_TOKEN_URL', problem);
+
+  let callbackUrl: string | undefined;
+  const publicUrlText = read(env, 'RELAY_PUBLIC_URL');
+  if (publicUrlText !== undefined) {
+    const publicUrl = checkUrl(publicUrlText, 'RELAY_PUBLIC_URL', problem);
+    // The relay answers at fixed paths (/authorize, /callback), so only an origin makes sense.
+    if (publicUrl !== undefined && (publicUrl.pathname !== '/' || publicUrl.search !== '')) {
+      problem('RELAY_PUBLIC_URL', 'BAD_URL', `must be an origin only, such as "${publicUrl.origin}".`);
+    } else if (publicUrl !== undefined) {
+      callbackUrl = `${publicUrl.origin}/callback`;
+    }
+  }
+
+  let port = DEFAULT_PORT;
+  const portText = read(env, 'PORT');
+  if (portText !== undefined) {
+    port = Number(portText);
+    if (!/^\d{1,5}$/.test(portText) || port > 65535)
+      problem('PORT', 'BAD_PORT', 'must be a whole number from 0 to 65535.');
+  }
+
+  if (problems.length > 0 || authorizeUrl === undefined || tokenUrl === undefined) {
+    return { ok: false, problems };
+  }
+  return {
+    ok: true,
+    config: {
+      clientId,
+      clientSecret,
+      allowedCallbacks,
+      relaySecret,
+      port,
+      host: read(env, 'RELAY_HOST') ?? DEFAULT_HOST,
+      authorizeUrl: authorizeUrl.href,
+      tokenUrl: tokenUrl.href,
+      ...(callbackUrl === undefined ? {} : { callbackUrl }),
+    },
+  };
+}
+
+/** Formats problems as the multi-line message the Node adapter prints before exiting. */
+export function formatConfigProblems(problems: readonly ConfigProblem[]): string {
+  const lines = problems.map((p) => `  - ${p.message}`);
+  return ['The relay cannot start; fix its environment variables (see docs/relay.md):', ...lines].join('\n');
+}
+
+// Unset and blank count as the same: a blank line in a .env file should not mean "empty secret".
+function read(env: RelayEnv, variable: string): string | undefined {
+  const value = env[variable]?.trim();
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function checkUrl(
+  text: string,
+  variable: string,
+  problem: (variable: string, code: ConfigProblemCode, message: string) => void,
+): URL | undefined {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    problem(variable, 'BAD_URL', `value "${text}" is not an absolute URL.`);
+    return undefined;
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    problem(variable, 'BAD_URL', `value "${text}" must start with https://.`);
+    return undefined;
+  }
+  if (url.username !== '' || url.password !== '' || url.hash !== '') {
+    problem(variable, 'BAD_URL', `value "${text}" must not contain credentials or a #fragment.`);
+    return undefined;
+  }
+  if (url.protocol === 'http:' && !LOOPBACK_HOSTS.has(url.hostname)) {
+    problem(
+      variable,
+      'NOT_HTTPS',
+      `value "${text}" must use https:// (http:// is allowed only for localhost and 127.0.0.1).`,
+    );
+    return undefined;
+  }
+  return url;
+}

@@ -1,0 +1,176 @@
+/**
+ * Runs the relay on Node: a thin adapter from `node:http` to the Web-standard handler in
+ * relay.ts. `npm run relay` runs this file; tests import {@link startRelayServer} from it.
+ */
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { formatConfigProblems, readRelayConfig } from './config.ts';
+import type { RelayConfig } from './config.ts';
+import { createRelay } from './relay.ts';
+import type { RelayDeps, RelayHandler } from './relay.ts';
+
+/** A running relay server. */
+export interface RelayServer {
+  /** Where it listens, e.g. `http://127.0.0.1:3001` (no trailing slash). */
+  readonly url: string;
+  /** Stops listening and closes open connections. */
+  close(): Promise<void>;
+}
+
+/** Options for {@link startRelayServer}; all optional. */
+export interface StartRelayServerOptions {
+  /** Address to listen on; defaults to `config.host` (RELAY_HOST, 127.0.0.1 unless set). */
+  readonly host?: string;
+  /** Receives the request lines and the relay's own event lines; defaults to `console.log`. */
+  readonly log?: (line: string) => void;
+  /** Overrides for the relay's side effects (fetch, clock, randomness, timeout). */
+  readonly deps?: Omit<RelayDeps, 'log'>;
+}
+
+// Bounds on what a client may make the server wait for or hold in memory.
+const HEADERS_TIMEOUT_MS = 5_000;
+const REQUEST_TIMEOUT_MS = 10_000;
+const MAX_HEADER_SIZE = 8 * 1024;
+
+/** Starts the relay on `port` (0 picks a free one) and resolves once it is listening. */
+export async function startRelayServer(
+  config: RelayConfig,
+  port: number = config.port,
+  options: StartRelayServerOptions = {},
+): Promise<RelayServer> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const handler = createRelay(config, { ...options.deps, log });
+  const host = options.host ?? config.host;
+  // Known once listening (port 0 picks the port); no request arrives before that.
+  let origin = '';
+
+  const server = createServer({ maxHeaderSize: MAX_HEADER_SIZE }, (incoming, outgoing) => {
+    void serve(handler, incoming, outgoing, origin, log);
+  });
+  server.headersTimeout = HEADERS_TIMEOUT_MS;
+  server.requestTimeout = REQUEST_TIMEOUT_MS;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port: boundPort } = server.address() as AddressInfo;
+  origin = `http://${urlHost(host)}:${boundPort}`;
+
+  return {
+    url: origin,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        // Keep-alive connections would otherwise hold close() open for seconds.
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** Converts Node's request into a Web `Request` (without a body: the relay accepts none). */
+export function toWebRequest(incoming: IncomingMessage, origin: string): Request {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(incoming.headers)) {
+    if (value === undefined) continue;
+    for (const item of Array.isArray(value) ? value : [value]) headers.append(name, item);
+  }
+  // The URL is built on the server's own origin, not the client's Host header: the relay never
+  // uses the host, and this way a forged Host cannot make the URL unparseable.
+  return new Request(new URL(incoming.url ?? '/', origin), { method: incoming.method ?? 'GET', headers });
+}
+
+/** Writes a Web `Response` to Node's response, keeping several `Set-Cookie` headers apart. */
+export async function writeWebResponse(response: Response, outgoing: ServerResponse): Promise<void> {
+  outgoing.statusCode = response.status;
+  for (const [name, value] of response.headers) {
+    if (name !== 'set-cookie') outgoing.setHeader(name, value);
+  }
+  // Headers iteration would merge them; cookies must stay one header each.
+  const cookies = response.headers.getSetCookie();
+  if (cookies.length > 0) outgoing.setHeader('set-cookie', cookies);
+  outgoing.end(new Uint8Array(await response.arrayBuffer()));
+}
+
+async function serve(
+  handler: RelayHandler,
+  incoming: IncomingMessage,
+  outgoing: ServerResponse,
+  origin: string,
+  log: (line: string) => void,
+): Promise<void> {
+  const method = incoming.method ?? '-';
+  let path = '-';
+  try {
+    const request = toWebRequest(incoming, origin);
+    path = new URL(request.url).pathname.slice(0, 100);
+    // The relay refuses bodies unread; closing the connection means Node need not read them either.
+    if (incoming.headers['content-length'] !== undefined || incoming.headers['transfer-encoding'] !== undefined) {
+      outgoing.setHeader('connection', 'close');
+    }
+    await writeWebResponse(await handler(request), outgoing);
+  } catch (error) {
+    log(`adapter error (${error instanceof Error ? error.name : typeof error})`);
+    if (!outgoing.headersSent) {
+      outgoing.writeHead(400, {
+        'cache-control': 'no-store',
+        'referrer-policy': 'no-referrer',
+        'x-content-type-options': 'nosniff',
+        'content-type': 'text/plain; charset=utf-8',
+      });
+    }
+    outgoing.end('Bad request');
+  }
+  // Path without the query: codes, states and tokens travel in queries and must not be logged.
+  log(`${method} ${path} ${outgoing.statusCode}`);
+}
+
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::' || host === '') return 'localhost';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+async function main(): Promise<void> {
+  // Secrets may live in relay/.env (git-ignored like every .env); real variables win over it.
+  const envFile = fileURLToPath(new URL('./.env', import.meta.url));
+  if (existsSync(envFile)) process.loadEnvFile(envFile);
+
+  const result = readRelayConfig(process.env);
+  if (!result.ok) {
+    console.error(formatConfigProblems(result.problems));
+    process.exitCode = 1;
+    return;
+  }
+  const config = result.config;
+  let server: RelayServer;
+  try {
+    server = await startRelayServer(config);
+  } catch (error) {
+    console.error(
+      `The relay cannot listen on ${config.host}:${config.port}: ${error instanceof Error ? error.message : String(error)}`,
+    );
+    process.exitCode = 1;
+    return;
+  }
+  // Browsers and Bitbucket should use one host name for the relay (the nonce cookie is per host);
+  // "localhost" matches the app's http://localhost:3000, so suggest it for a loopback relay.
+  const base = server.url.replace('//127.0.0.1:', '//localhost:');
+  console.log(`Relay listening on ${server.url}`);
+  console.log(`  app sign-in URL (VITE_BITBUCKET_AUTHORIZE_URL): ${base}/authorize`);
+  console.log(`  OAuth consumer callback URL: ${config.callbackUrl ?? `${base}/callback`}`);
+  console.log(`  allowed app callbacks: ${config.allowedCallbacks.join(', ')}`);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => void server.close());
+  }
+}
+
+// Run only when executed directly (npm run relay), not when imported by tests.
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await main();
+}

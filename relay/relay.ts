@@ -1,0 +1,314 @@
+/**
+ * The token relay: lets a static app that expects the implicit grant (token in the fragment of
+ * its callback) sign in to Bitbucket Cloud through the authorization-code grant, whose token
+ * endpoint needs the consumer secret. Web-standard Request/Response/fetch/crypto only, so one
+ * handler serves Node (relay/node.ts) and Cloudflare Workers (relay/worker.ts).
+ *
+ *   app ──/authorize?state&redirect_uri──▶ relay ──302 ?response_type=code&state=<signed>──▶ Bitbucket
+ *   Bitbucket ──/callback?code&state──▶ relay ──POST code + secret──▶ token endpoint
+ *   relay ──302 <app callback>#access_token=…&state=<app's state>──▶ app
+ *
+ * The relay stores nothing: what it needs at /callback travels in its signed state and a cookie.
+ */
+import type { RelayConfig } from './config.ts';
+import { bytesToBase64Url } from './encoding.ts';
+import {
+  clearNonceCookie,
+  hashNonce,
+  readCookie,
+  nonceCookieName,
+  setNonceCookie,
+  timingSafeEqual,
+} from './nonce-cookie.ts';
+import type { NonceCookieOptions } from './nonce-cookie.ts';
+import { htmlPage, json, redirect } from './responses.ts';
+import type { HeaderList } from './responses.ts';
+import { createStateSigner, DEFAULT_STATE_LIFETIME_MS } from './signed-state.ts';
+import type { StateClaims, StateErrorCode } from './signed-state.ts';
+import { exchangeCode } from './token-exchange.ts';
+
+/** Side effects the relay uses, injectable so tests need no network, real clock or globals. */
+export interface RelayDeps {
+  /** Calls the token endpoint; defaults to the global `fetch`. */
+  readonly fetch?: typeof fetch;
+  /** Milliseconds since the epoch; defaults to `Date.now`. */
+  readonly now?: () => number;
+  /** Cryptographically random bytes; defaults to `crypto.getRandomValues`. */
+  readonly randomBytes?: (length: number) => Uint8Array;
+  /** Receives one line per notable event; never given tokens, codes, states or secrets. */
+  readonly log?: (line: string) => void;
+  /** Token endpoint timeout; defaults to 10 seconds. */
+  readonly tokenTimeoutMs?: number;
+}
+
+/** A relay: one function from request to response, as both Node's adapter and Workers use it. */
+export type RelayHandler = (request: Request) => Promise<Response>;
+
+/** Why the relay answered with its own error page instead of a redirect; shown on the page. */
+export type RelayErrorCode =
+  | 'NOT_FOUND'
+  | 'METHOD_NOT_ALLOWED'
+  | 'BODY_NOT_ALLOWED'
+  | 'URL_TOO_LONG'
+  | 'REPEATED_PARAMETER'
+  | 'MISSING_REDIRECT_URI'
+  | 'REDIRECT_URI_NOT_ALLOWED'
+  | 'MISSING_STATE'
+  | 'STATE_TOO_LONG'
+  | 'STATE_MALFORMED'
+  | 'STATE_TAMPERED'
+  | 'STATE_EXPIRED'
+  | 'NONCE_MISSING'
+  | 'NONCE_MISMATCH'
+  | 'INTERNAL_ERROR';
+
+/** Longest request URL accepted; a real sign-in URL is well under 1 kB. */
+export const MAX_URL_LENGTH = 4096;
+
+/** Longest app `state` accepted; the app's is 43 characters, and it must fit into the relay's own. */
+export const MAX_APP_STATE_LENGTH = 1024;
+
+const NONCE_BYTES = 32;
+
+const STATE_ERRORS = {
+  MALFORMED: 'STATE_MALFORMED',
+  BAD_SIGNATURE: 'STATE_TAMPERED',
+  EXPIRED: 'STATE_EXPIRED',
+} as const satisfies Record<StateErrorCode, RelayErrorCode>;
+
+// RFC 6749 §4.1.2.1: error and error_description use printable ASCII without `"` and `\`.
+const OAUTH_ERROR_TEXT = /^[\x20\x21\x23-\x5B\x5D-\x7E]{1,500}$/;
+
+/** Creates the relay's request handler for a checked configuration. */
+export function createRelay(config: RelayConfig, deps: RelayDeps = {}): RelayHandler {
+  const fetchToken = deps.fetch ?? ((input, init) => fetch(input, init));
+  const now = deps.now ?? Date.now;
+  const randomBytes = deps.randomBytes ?? ((length: number) => crypto.getRandomValues(new Uint8Array(length)));
+  const log = deps.log ?? ((line: string) => console.log(line));
+  const signer = createStateSigner(config.relaySecret, { now, lifetimeMs: DEFAULT_STATE_LIFETIME_MS });
+  const allowedCallbacks = new Set(config.allowedCallbacks);
+
+  return async function handleRequest(request) {
+    try {
+      return await route(request);
+    } catch (error) {
+      // The name only: a message could quote a URL or a header.
+      log(`internal error (${error instanceof Error ? error.name : typeof error})`);
+      return errorPage('INTERNAL_ERROR');
+    }
+  };
+
+  async function route(request: Request): Promise<Response> {
+    if (request.url.length > MAX_URL_LENGTH) return errorPage('URL_TOO_LONG');
+    if (request.method !== 'GET') return errorPage('METHOD_NOT_ALLOWED', [['allow', 'GET']]);
+    if (hasBody(request)) return errorPage('BODY_NOT_ALLOWED');
+
+    const url = new URL(request.url);
+    switch (url.pathname) {
+      case '/healthcheck':
+        return json(200, { status: 'ok' });
+      case '/authorize':
+        return authorize(url);
+      case '/callback':
+        return callback(request, url);
+      default:
+        return errorPage('NOT_FOUND');
+    }
+  }
+
+  /** Step 1: remember the app's state and callback in a signed state, then send the user to Bitbucket. */
+  async function authorize(url: URL): Promise<Response> {
+    // client_id, response_type and scope from the app are ignored: the relay uses its own.
+    const redirectUri = readParam(url.searchParams, 'redirect_uri');
+    const appState = readParam(url.searchParams, 'state');
+    if (redirectUri.status === 'repeated' || appState.status === 'repeated') {
+      return refuse('authorize', 'REPEATED_PARAMETER');
+    }
+    if (redirectUri.status !== 'present') return refuse('authorize', 'MISSING_REDIRECT_URI');
+    // Exact match against the list, never a prefix: anything else would be an open redirect.
+    if (!allowedCallbacks.has(redirectUri.value)) return refuse('authorize', 'REDIRECT_URI_NOT_ALLOWED');
+    if (appState.status !== 'present') return refuse('authorize', 'MISSING_STATE');
+    if (appState.value.length > MAX_APP_STATE_LENGTH) return refuse('authorize', 'STATE_TOO_LONG');
+
+    const nonce = bytesToBase64Url(randomBytes(NONCE_BYTES));
+    const state = await signer.sign({
+      redirectUri: redirectUri.value,
+      appState: appState.value,
+      nonceHash: await hashNonce(nonce),
+    });
+
+    const bitbucket = new URL(config.authorizeUrl);
+    bitbucket.searchParams.set('client_id', config.clientId);
+    bitbucket.searchParams.set('response_type', 'code');
+    bitbucket.searchParams.set('state', state);
+    // Without redirect_uri Bitbucket uses the consumer's registered callback (this relay's /callback).
+    if (config.callbackUrl !== undefined) bitbucket.searchParams.set('redirect_uri', config.callbackUrl);
+
+    const cookieMaxAge = Math.ceil(DEFAULT_STATE_LIFETIME_MS / 1000);
+    log('authorize: redirecting to Bitbucket');
+    return redirect(bitbucket.href, [['set-cookie', setNonceCookie(nonce, cookieMaxAge, cookieOptions(url))]]);
+  }
+
+  /** Step 2: check the state came back to the same browser, exchange the code, hand the token to the app. */
+  async function callback(request: Request, url: URL): Promise<Response> {
+    const options = cookieOptions(url);
+    // Whatever happens, this sign-in attempt is over: a second use of the same state must fail.
+    const clearCookie: HeaderList = [['set-cookie', clearNonceCookie(options)]];
+
+    const checked = await checkReturningState(request, url, options);
+    // Without a trusted state the relay cannot know where to send the user: a page, not a redirect.
+    if (!checked.ok) return refuse('callback', checked.code, clearCookie);
+
+    // With a good state, every outcome goes back to the app as an OAuth answer (RFC 6749 §4.2.2).
+    const { redirectUri, appState } = checked.claims;
+    const fragment = new URLSearchParams({ ...(await outcomeForApp(url.searchParams)), state: appState });
+    return redirect(`${redirectUri}#${fragment.toString()}`, clearCookie);
+  }
+
+  async function checkReturningState(
+    request: Request,
+    url: URL,
+    options: NonceCookieOptions,
+  ): Promise<{ ok: true; claims: StateClaims } | { ok: false; code: RelayErrorCode }> {
+    const state = readParam(url.searchParams, 'state');
+    if (state.status !== 'present') {
+      return { ok: false, code: state.status === 'repeated' ? 'REPEATED_PARAMETER' : 'MISSING_STATE' };
+    }
+    const verified = await signer.verify(state.value);
+    if (!verified.ok) return { ok: false, code: STATE_ERRORS[verified.code] };
+
+    const nonce = readCookie(request.headers.get('cookie'), nonceCookieName(options));
+    if (nonce === undefined || nonce === '') return { ok: false, code: 'NONCE_MISSING' };
+    if (!timingSafeEqual(await hashNonce(nonce), verified.claims.nonceHash))
+      return { ok: false, code: 'NONCE_MISMATCH' };
+    // The list may have changed since the state was signed; the current list decides.
+    if (!allowedCallbacks.has(verified.claims.redirectUri)) return { ok: false, code: 'REDIRECT_URI_NOT_ALLOWED' };
+    return { ok: true, claims: verified.claims };
+  }
+
+  /** The fragment fields for the app (without `state`): a token, or an OAuth error. */
+  async function outcomeForApp(params: URLSearchParams): Promise<Record<string, string>> {
+    // Bitbucket said no (the user pressed Cancel, …): pass its error on if it is well-formed.
+    const error = readParam(params, 'error');
+    if (error.status !== 'missing') {
+      const description = readParam(params, 'error_description');
+      const errorCode = error.status === 'present' && OAUTH_ERROR_TEXT.test(error.value) ? error.value : 'server_error';
+      log(`callback: Bitbucket answered with an error (${/^[a-z_]{1,40}$/.test(errorCode) ? errorCode : 'other'})`);
+      return {
+        error: errorCode,
+        error_description:
+          description.status === 'present' && OAUTH_ERROR_TEXT.test(description.value)
+            ? description.value
+            : 'Bitbucket did not complete the sign-in.',
+      };
+    }
+
+    const code = readParam(params, 'code');
+    if (code.status !== 'present') {
+      log('callback: Bitbucket answered without a single code');
+      return { error: 'server_error', error_description: "Bitbucket's answer could not be understood." };
+    }
+
+    const result = await exchangeCode(
+      {
+        tokenUrl: config.tokenUrl,
+        clientId: config.clientId,
+        clientSecret: config.clientSecret,
+        code: code.value,
+        ...(config.callbackUrl === undefined ? {} : { redirectUri: config.callbackUrl }),
+      },
+      { fetch: fetchToken, ...(deps.tokenTimeoutMs === undefined ? {} : { timeoutMs: deps.tokenTimeoutMs }) },
+    );
+    if (!result.ok) {
+      log(`callback: token exchange failed (${result.failure.code})`);
+      return { error: result.failure.error, error_description: result.failure.errorDescription };
+    }
+
+    log('callback: token issued, redirecting to the app');
+    // Only these fields reach the browser; a refresh token, if Bitbucket sent one, is dropped here.
+    const { accessToken, tokenType, expiresIn, scope } = result.token;
+    return {
+      access_token: accessToken,
+      token_type: tokenType,
+      expires_in: String(expiresIn),
+      ...(scope === undefined ? {} : { scope }),
+    };
+  }
+
+  function refuse(step: string, code: RelayErrorCode, headers: HeaderList = []): Response {
+    log(`${step}: refused (${code})`);
+    return errorPage(code, headers);
+  }
+
+  // The relay on https (directly, or behind a proxy as RELAY_PUBLIC_URL says) gets a Secure cookie.
+  function cookieOptions(url: URL): NonceCookieOptions {
+    const publicProtocol = config.callbackUrl === undefined ? url.protocol : new URL(config.callbackUrl).protocol;
+    return { secure: publicProtocol === 'https:' };
+  }
+}
+
+type Param = { readonly status: 'present'; readonly value: string } | { readonly status: 'missing' | 'repeated' };
+
+// A repeated parameter is refused rather than guessed at: which copy wins differs between parsers.
+function readParam(params: URLSearchParams, name: string): Param {
+  const values = params.getAll(name);
+  if (values.length > 1) return { status: 'repeated' };
+  const value = values[0];
+  return value === undefined || value === '' ? { status: 'missing' } : { status: 'present', value };
+}
+
+// Node passes no body to the Request, so the announcing headers are checked as well.
+function hasBody(request: Request): boolean {
+  const length = request.headers.get('content-length');
+  return request.body !== null || (length !== null && length !== '0') || request.headers.has('transfer-encoding');
+}
+
+const PAGES: Record<RelayErrorCode, { status: number; message: string }> = {
+  NOT_FOUND: { status: 404, message: 'There is nothing at this address.' },
+  METHOD_NOT_ALLOWED: { status: 405, message: 'The sign-in relay only answers GET requests.' },
+  BODY_NOT_ALLOWED: { status: 413, message: 'The sign-in relay does not accept request bodies.' },
+  URL_TOO_LONG: { status: 414, message: 'This address is too long.' },
+  REPEATED_PARAMETER: {
+    status: 400,
+    message: 'This sign-in link repeats a parameter. Go back to the app and sign in again.',
+  },
+  MISSING_REDIRECT_URI: {
+    status: 400,
+    message: 'This sign-in link does not say where to return to. Go back to the app and sign in again.',
+  },
+  REDIRECT_URI_NOT_ALLOWED: {
+    status: 400,
+    message:
+      'This sign-in link asks to return to an address the relay does not serve. If you run this app, add its callback URL to RELAY_ALLOWED_CALLBACKS.',
+  },
+  MISSING_STATE: {
+    status: 400,
+    message: 'This sign-in link is incomplete (it has no state). Go back to the app and sign in again.',
+  },
+  STATE_TOO_LONG: { status: 400, message: "This sign-in link's state is too long." },
+  STATE_MALFORMED: { status: 400, message: 'This sign-in answer is not valid. Go back to the app and sign in again.' },
+  STATE_TAMPERED: {
+    status: 400,
+    message: 'This sign-in answer has been altered. Go back to the app and sign in again.',
+  },
+  STATE_EXPIRED: {
+    status: 400,
+    message: 'This sign-in took too long and has expired. Go back to the app and sign in again.',
+  },
+  NONCE_MISSING: {
+    status: 400,
+    message:
+      'This sign-in was started in another browser, has already been completed, or cookies are blocked. Go back to the app and sign in again.',
+  },
+  NONCE_MISMATCH: {
+    status: 400,
+    message: 'This sign-in was started in another browser or tab. Go back to the app and sign in again.',
+  },
+  INTERNAL_ERROR: { status: 500, message: 'The sign-in relay ran into a problem. Please try again.' },
+};
+
+/** The relay's HTML error page for `code`; `extraHeaders` may add e.g. a cookie to clear. */
+export function errorPage(code: RelayErrorCode, extraHeaders: HeaderList = []): Response {
+  const page = PAGES[code];
+  return htmlPage(page.status, { title: 'Sign-in could not continue', message: page.message, code }, extraHeaders);
+}

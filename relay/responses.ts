@@ -1,0 +1,79 @@
+/**
+ * Every answer the relay gives is built here, so every one of them (redirects, error pages,
+ * 404s, the healthcheck) carries the same protective headers.
+ */
+
+/** Headers on every answer: nothing is cached and no URL leaks onward in a Referer. */
+export const BASELINE_HEADERS: Readonly<Record<string, string>> = {
+  // Answers carry tokens (in Location) or one-time states: no cache may keep them.
+  'cache-control': 'no-store',
+  // Bitbucket and the app must not learn each other's URLs (with codes or states) via Referer.
+  'referrer-policy': 'no-referrer',
+  'x-content-type-options': 'nosniff',
+};
+
+/** The CSP of the relay's HTML pages: no scripts, no loads, no framing, inline styles only. */
+export const PAGE_CSP =
+  "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+/** Extra headers as name/value pairs, so a name may repeat (several `Set-Cookie`s). */
+export type HeaderList = readonly (readonly [string, string])[];
+
+/** What an error page says. `code` is shown too, so a user can quote it and tests can find it. */
+export interface PageContent {
+  readonly title: string;
+  readonly message: string;
+  readonly code: string;
+}
+
+/** A redirect (302) to `location`. */
+export function redirect(location: string, extraHeaders: HeaderList = []): Response {
+  return answer(302, null, [['location', location], ...extraHeaders]);
+}
+
+/** A small HTML page, escaped and under {@link PAGE_CSP}. */
+export function htmlPage(status: number, content: PageContent, extraHeaders: HeaderList = []): Response {
+  const html = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(content.title)}</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;color:#172b4d}code{background:#f4f5f7;padding:0 .25em}</style>
+</head>
+<body>
+<main>
+<h1>${escapeHtml(content.title)}</h1>
+<p>${escapeHtml(content.message)}</p>
+<p>Error code: <code>${escapeHtml(content.code)}</code></p>
+</main>
+</body>
+</html>
+`;
+  return answer(status, html, [
+    ['content-type', 'text/html; charset=utf-8'],
+    ['content-security-policy', PAGE_CSP],
+    ...extraHeaders,
+  ]);
+}
+
+/** A JSON answer. */
+export function json(status: number, body: unknown): Response {
+  return answer(status, JSON.stringify(body), [['content-type', 'application/json; charset=utf-8']]);
+}
+
+/** Escapes text for HTML element content and attribute values. */
+export function escapeHtml(text: string): string {
+  return text
+    .replaceAll('&', '&amp;')
+    .replaceAll('<', '&lt;')
+    .replaceAll('>', '&gt;')
+    .replaceAll('"', '&quot;')
+    .replaceAll("'", '&#39;');
+}
+
+function answer(status: number, body: string | null, extraHeaders: HeaderList): Response {
+  const headers = new Headers(BASELINE_HEADERS);
+  for (const [name, value] of extraHeaders) headers.append(name, value);
+  return new Response(body, { status, headers });
+}

@@ -1,0 +1,155 @@
+// @vitest-environment node
+import { describe, expect, it } from 'vitest';
+import { formatConfigProblems, readRelayConfig } from '../../relay/config.ts';
+import type { ConfigProblem, RelayEnv } from '../../relay/config.ts';
+import { CLIENT_SECRET, RELAY_SECRET, testEnv } from './support.ts';
+
+function problemsOf(env: RelayEnv): readonly ConfigProblem[] {
+  const result = readRelayConfig(env);
+  if (result.ok) throw new Error('expected configuration problems');
+  return result.problems;
+}
+
+function codes(env: RelayEnv): string[] {
+  return problemsOf(env).map((p) => `${p.variable} ${p.code}`);
+}
+
+describe('readRelayConfig', () => {
+  it('accepts a complete environment and fills in the defaults', () => {
+    const result = readRelayConfig(testEnv());
+    expect(result).toEqual({
+      ok: true,
+      config: {
+        clientId: 'relay-test-key',
+        clientSecret: CLIENT_SECRET,
+        allowedCallbacks: ['http://localhost:3000/oauth-callback', 'https://app.example.com/oauth-callback'],
+        relaySecret: RELAY_SECRET,
+        port: 3001,
+        host: '127.0.0.1',
+        authorizeUrl: 'https://bitbucket.org/site/oauth2/authorize',
+        tokenUrl: 'https://bitbucket.org/site/oauth2/access_token',
+      },
+    });
+  });
+
+  it('names every missing variable at once', () => {
+    expect(codes({})).toEqual([
+      'BITBUCKET_CLIENT_ID MISSING',
+      'BITBUCKET_CLIENT_SECRET MISSING',
+      'RELAY_SECRET MISSING',
+      'RELAY_ALLOWED_CALLBACKS MISSING',
+    ]);
+  });
+
+  it('treats blank values as missing', () => {
+    expect(codes(testEnv({ BITBUCKET_CLIENT_ID: '  ', RELAY_ALLOWED_CALLBACKS: ' , ' }))).toEqual([
+      'BITBUCKET_CLIENT_ID MISSING',
+      'RELAY_ALLOWED_CALLBACKS MISSING',
+    ]);
+  });
+
+  it('requires a RELAY_SECRET of at least 32 characters, without quoting it', () => {
+    const short = 'x'.repeat(31);
+    const problems = problemsOf(testEnv({ RELAY_SECRET: short }));
+    expect(problems.map((p) => `${p.variable} ${p.code}`)).toEqual(['RELAY_SECRET TOO_SHORT']);
+    expect(problems[0]?.message).not.toContain(short);
+    expect(readRelayConfig(testEnv({ RELAY_SECRET: 'x'.repeat(32) })).ok).toBe(true);
+  });
+
+  it.each([
+    ['not-a-url', 'BAD_URL'],
+    ['/oauth-callback', 'BAD_URL'],
+    ['ftp://localhost/oauth-callback', 'BAD_URL'],
+    ['javascript:alert(1)', 'BAD_URL'],
+    ['https://app.example.com/oauth-callback#x', 'BAD_URL'],
+    ['https://user:pw@app.example.com/oauth-callback', 'BAD_URL'],
+    ['http://app.example.com/oauth-callback', 'NOT_HTTPS'],
+    ['http://192.168.1.10:3000/oauth-callback', 'NOT_HTTPS'],
+    ['https://App.Example.com/oauth-callback', 'NOT_CANONICAL'],
+    ['https://app.example.com', 'NOT_CANONICAL'],
+  ])('rejects the allowed callback %s (%s)', (entry, code) => {
+    expect(codes(testEnv({ RELAY_ALLOWED_CALLBACKS: entry }))).toEqual([`RELAY_ALLOWED_CALLBACKS ${code}`]);
+  });
+
+  it('accepts http only for localhost and 127.0.0.1, and trims list entries', () => {
+    const result = readRelayConfig(
+      testEnv({
+        RELAY_ALLOWED_CALLBACKS: ' http://localhost:3000/oauth-callback , http://127.0.0.1:4173/app/oauth-callback ',
+      }),
+    );
+    expect(result.ok && result.config.allowedCallbacks).toEqual([
+      'http://localhost:3000/oauth-callback',
+      'http://127.0.0.1:4173/app/oauth-callback',
+    ]);
+  });
+
+  it('reports each bad entry of the list separately', () => {
+    expect(codes(testEnv({ RELAY_ALLOWED_CALLBACKS: 'http://a.example/cb,https://ok.example/cb,nope' }))).toEqual([
+      'RELAY_ALLOWED_CALLBACKS NOT_HTTPS',
+      'RELAY_ALLOWED_CALLBACKS BAD_URL',
+    ]);
+  });
+
+  it('takes the simulator endpoints from BITBUCKET_AUTHORIZE_URL and BITBUCKET_TOKEN_URL', () => {
+    const result = readRelayConfig(
+      testEnv({
+        BITBUCKET_AUTHORIZE_URL: 'http://localhost:8001/site/oauth2/authorize',
+        BITBUCKET_TOKEN_URL: 'http://localhost:8001/site/oauth2/access_token',
+      }),
+    );
+    expect(result.ok && [result.config.authorizeUrl, result.config.tokenUrl]).toEqual([
+      'http://localhost:8001/site/oauth2/authorize',
+      'http://localhost:8001/site/oauth2/access_token',
+    ]);
+  });
+
+  it('refuses plain http Bitbucket endpoints away from this machine', () => {
+    expect(
+      codes(
+        testEnv({ BITBUCKET_AUTHORIZE_URL: 'http://bitbucket.org/site/oauth2/authorize', BITBUCKET_TOKEN_URL: 'nope' }),
+      ),
+    ).toEqual(['BITBUCKET_AUTHORIZE_URL NOT_HTTPS', 'BITBUCKET_TOKEN_URL BAD_URL']);
+  });
+
+  it('turns RELAY_PUBLIC_URL into the relay callback URL, and wants an origin only', () => {
+    const result = readRelayConfig(testEnv({ RELAY_PUBLIC_URL: 'https://relay.example.com/' }));
+    expect(result.ok && result.config.callbackUrl).toBe('https://relay.example.com/callback');
+    expect(codes(testEnv({ RELAY_PUBLIC_URL: 'https://relay.example.com/relay' }))).toEqual([
+      'RELAY_PUBLIC_URL BAD_URL',
+    ]);
+    expect(codes(testEnv({ RELAY_PUBLIC_URL: 'http://relay.example.com' }))).toEqual(['RELAY_PUBLIC_URL NOT_HTTPS']);
+  });
+
+  it.each(['abc', '-1', '65536', '3001.5', '1e3'])('rejects PORT=%s', (port) => {
+    expect(codes(testEnv({ PORT: port }))).toEqual(['PORT BAD_PORT']);
+  });
+
+  it('reads PORT and RELAY_HOST', () => {
+    const result = readRelayConfig(testEnv({ PORT: '0', RELAY_HOST: '0.0.0.0' }));
+    expect(result.ok && [result.config.port, result.config.host]).toEqual([0, '0.0.0.0']);
+  });
+
+  it('never puts the client secret or the relay secret in a message', () => {
+    const problems = problemsOf(
+      testEnv({ RELAY_ALLOWED_CALLBACKS: 'bad', PORT: 'bad', RELAY_SECRET: 'short-secret-value' }),
+    );
+    const text = formatConfigProblems(problems);
+    expect(text).not.toContain(CLIENT_SECRET);
+    expect(text).not.toContain('short-secret-value');
+  });
+});
+
+describe('formatConfigProblems', () => {
+  it('lists every problem on its own line', () => {
+    const text = formatConfigProblems(problemsOf({}));
+    expect(text.split('\n')).toHaveLength(5);
+    for (const variable of [
+      'BITBUCKET_CLIENT_ID',
+      'BITBUCKET_CLIENT_SECRET',
+      'RELAY_SECRET',
+      'RELAY_ALLOWED_CALLBACKS',
+    ]) {
+      expect(text).toContain(`  - ${variable} `);
+    }
+  });
+});

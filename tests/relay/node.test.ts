@@ -1,0 +1,123 @@
+// @vitest-environment node
+import { spawnSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startRelayServer, writeWebResponse } from '../../relay/node.ts';
+import type { RelayServer } from '../../relay/node.ts';
+import { APP_CALLBACK, APP_STATE, CODE, testConfig } from './support.ts';
+
+const running: Array<{ close(): Promise<void> }> = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((server) => server.close()));
+});
+
+async function start(logs: string[] = []): Promise<RelayServer> {
+  const server = await startRelayServer(testConfig(), 0, { log: (line) => logs.push(line) });
+  running.push(server);
+  return server;
+}
+
+describe('startRelayServer', () => {
+  it('listens on a free port on 127.0.0.1 and serves the relay', async () => {
+    const server = await start();
+    expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const response = await fetch(`${server.url}/healthcheck`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: 'ok' });
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    expect(response.headers.get('referrer-policy')).toBe('no-referrer');
+  });
+
+  it('passes redirects and cookies through unchanged', async () => {
+    const server = await start();
+    const query = new URLSearchParams({ state: APP_STATE, redirect_uri: APP_CALLBACK });
+    const response = await fetch(`${server.url}/authorize?${query}`, { redirect: 'manual' });
+    expect(response.status).toBe(302);
+    expect(response.headers.get('location')).toMatch(/^https:\/\/bitbucket\.org\/site\/oauth2\/authorize\?client_id=/);
+    expect(response.headers.getSetCookie()).toEqual([expect.stringMatching(/^relay-nonce=[\w-]+; Max-Age=600;/)]);
+  });
+
+  it('logs method, path and status, never the query', async () => {
+    const logs: string[] = [];
+    const server = await start(logs);
+    await fetch(`${server.url}/callback?code=${CODE}&state=${APP_STATE}`, { redirect: 'manual' });
+    expect(logs).toEqual(['callback: refused (STATE_MALFORMED)', 'GET /callback 400']);
+    expect(logs.join('\n')).not.toContain(CODE);
+  });
+
+  it('answers a POST with a body with 405 and closes the connection instead of reading it', async () => {
+    const server = await start();
+    const response = await fetch(`${server.url}/callback`, { method: 'POST', body: 'code=x'.repeat(1000) });
+    expect(response.status).toBe(405);
+    expect(response.headers.get('connection')).toBe('close');
+    expect(response.headers.get('cache-control')).toBe('no-store');
+  });
+
+  it('closes even with a keep-alive connection open', async () => {
+    const server = await startRelayServer(testConfig(), 0, { log: () => {} });
+    await fetch(`${server.url}/healthcheck`, { headers: { connection: 'keep-alive' } });
+    const started = performance.now();
+    await server.close();
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+
+  it('fails to start on a port in use', async () => {
+    const server = await start();
+    const port = Number(new URL(server.url).port);
+    await expect(startRelayServer(testConfig(), port, { log: () => {} })).rejects.toThrow(/EADDRINUSE/);
+  });
+});
+
+describe('writeWebResponse', () => {
+  it('keeps several Set-Cookie headers apart', async () => {
+    const headers = new Headers();
+    headers.append('set-cookie', 'a=1; Path=/');
+    headers.append('set-cookie', 'b=2; Path=/; HttpOnly');
+    headers.append('cache-control', 'no-store');
+    const server = createServer(
+      (_request, response) => void writeWebResponse(new Response('hi', { status: 201, headers }), response),
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    running.push({ close: () => new Promise<void>((resolve) => server.close(() => resolve())) });
+
+    const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+    expect(response.status).toBe(201);
+    expect(response.headers.getSetCookie()).toEqual(['a=1; Path=/', 'b=2; Path=/; HttpOnly']);
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    expect(await response.text()).toBe('hi');
+  });
+});
+
+describe('npm run relay (relay/node.ts run directly)', () => {
+  it('stops with exit code 1 and lists every configuration problem', () => {
+    const root = fileURLToPath(new URL('../../', import.meta.url));
+    // Blank values win over a developer's relay/.env, so the result does not depend on it.
+    const result = spawnSync(process.execPath, ['--import', 'tsx', 'relay/node.ts'], {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 20_000,
+      env: {
+        PATH: process.env['PATH'] ?? '',
+        BITBUCKET_CLIENT_ID: '',
+        BITBUCKET_CLIENT_SECRET: '',
+        RELAY_SECRET: 'too-short-NEVER-LOG',
+        RELAY_ALLOWED_CALLBACKS: 'http://evil.example/cb',
+        PORT: 'x',
+      },
+    });
+    expect(result.status).toBe(1);
+    for (const variable of [
+      'BITBUCKET_CLIENT_ID',
+      'BITBUCKET_CLIENT_SECRET',
+      'RELAY_SECRET',
+      'RELAY_ALLOWED_CALLBACKS',
+      'PORT',
+    ]) {
+      expect(result.stderr).toContain(`- ${variable} `);
+    }
+    expect(result.stderr).not.toContain('too-short-NEVER-LOG');
+    expect(result.stdout).toBe('');
+  });
+});

@@ -1,0 +1,264 @@
+// @vitest-environment node
+/**
+ * The relay's Node server against the Bitbucket simulator, driven as a browser would be:
+ * fetch with manual redirects, a small cookie jar, and the simulator's consent form submitted.
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRelayServer } from '../../relay/node.ts';
+import type { RelayServer } from '../../relay/node.ts';
+import { startSimulator } from '../../sim/index.ts';
+import type { SimClient, Simulator } from '../../sim/index.ts';
+import { APP_CALLBACK, APP_STATE, CLIENT_SECRET, RELAY_SECRET, fragmentOf, targetOf, testConfig } from './support.ts';
+
+let sim: Simulator;
+const clients: SimClient[] = [];
+const relays: RelayServer[] = [];
+const relayLogs: string[] = [];
+
+/** Starts a relay against the simulator and registers it there as OAuth consumer `clientId`. */
+async function startRelay(clientId: string, env: Record<string, string> = {}, port = 0): Promise<RelayServer> {
+  const config = testConfig({
+    BITBUCKET_CLIENT_ID: clientId,
+    BITBUCKET_AUTHORIZE_URL: sim.authorizeUrl,
+    BITBUCKET_TOKEN_URL: sim.tokenUrl,
+    ...env,
+  });
+  const relay = await startRelayServer(config, port, { log: (line) => relayLogs.push(line) });
+  relays.push(relay);
+  // The consumer's callback URL is the relay's /callback, as docs/relay.md tells users to set it.
+  clients.push({
+    clientId,
+    name: `Token relay (${clientId})`,
+    callbackUrl: `${relay.url}/callback`,
+    secret: CLIENT_SECRET,
+  });
+  sim.configure({ clients: [...clients] });
+  return relay;
+}
+
+/** A port nothing listens on. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+beforeAll(async () => {
+  sim = await startSimulator({ seed: 1 });
+});
+
+afterAll(async () => {
+  await Promise.all(relays.map((relay) => relay.close()));
+  await sim?.close();
+});
+
+/** Just enough of a browser: follows nothing by itself, keeps cookies per origin. */
+function createBrowser() {
+  const jar = new Map<string, Map<string, string>>();
+
+  function cookieHeader(origin: string): string {
+    return [...(jar.get(origin) ?? new Map<string, string>())].map(([name, value]) => `${name}=${value}`).join('; ');
+  }
+
+  async function send(url: string, init: RequestInit = {}): Promise<Response> {
+    const { origin } = new URL(url);
+    const headers = new Headers(init.headers);
+    const cookies = cookieHeader(origin);
+    if (cookies !== '') headers.set('cookie', cookies);
+    const response = await fetch(url, { ...init, headers, redirect: 'manual' });
+    for (const setCookie of response.headers.getSetCookie()) {
+      const [pair = '', ...attributes] = setCookie.split(';');
+      const [name = '', value = ''] = pair.split('=');
+      const cookies = jar.get(origin) ?? new Map<string, string>();
+      if (attributes.some((attribute) => attribute.trim() === 'Max-Age=0')) cookies.delete(name);
+      else cookies.set(name, value);
+      jar.set(origin, cookies);
+    }
+    return response;
+  }
+
+  return {
+    cookieHeader,
+    get: (url: string) => send(url),
+    post: (url: string, form: URLSearchParams) => send(url, { method: 'POST', body: form }),
+  };
+}
+
+type Browser = ReturnType<typeof createBrowser>;
+
+const decodeHtml = (text: string): string =>
+  text.replace(
+    /&(amp|lt|gt|quot|#39);/g,
+    (_match, entity: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'" })[entity] ?? '',
+  );
+
+function attributesOf(tag: string): Record<string, string> {
+  return Object.fromEntries(
+    [...tag.matchAll(/([\w-]+)="([^"]*)"/g)].map(([, name = '', value = '']) => [name, decodeHtml(value)]),
+  );
+}
+
+/** Reads the consent page's form and returns what pressing the button labelled `label` would post. */
+function submitConsent(
+  page: string,
+  pageUrl: string,
+  label: 'Grant access' | 'Cancel',
+): { action: string; form: URLSearchParams } {
+  const formTag = /<form\b[^>]*>/.exec(page)?.[0];
+  if (formTag === undefined) throw new Error('no form on the consent page');
+  const form = new URLSearchParams();
+  for (const [input] of page.matchAll(/<input\b[^>]*>/g)) {
+    const { type, name, value } = attributesOf(input);
+    if (type === 'hidden' && name !== undefined) form.append(name, value ?? '');
+  }
+  const button = [...page.matchAll(/<button\b([^>]*)>([^<]*)<\/button>/g)].find(([, , text]) => text?.trim() === label);
+  if (button === undefined) throw new Error(`no "${label}" button`);
+  const { name, value } = attributesOf(button[1] ?? '');
+  if (name !== undefined) form.append(name, value ?? '');
+  return { action: new URL(attributesOf(formTag)['action'] ?? '', pageUrl).href, form };
+}
+
+/** The app's sign-in, through the relay to the simulator's consent page and back to the relay's /callback URL. */
+async function reachRelayCallback(
+  browser: Browser,
+  relay: RelayServer,
+  label: 'Grant access' | 'Cancel',
+): Promise<string> {
+  const query = new URLSearchParams({
+    client_id: 'the-apps-id',
+    response_type: 'token',
+    redirect_uri: APP_CALLBACK,
+    state: APP_STATE,
+  });
+  const toBitbucket = await browser.get(`${relay.url}/authorize?${query}`);
+  expect(toBitbucket.status).toBe(302);
+  const consentUrl = toBitbucket.headers.get('location') ?? '';
+  expect(consentUrl.startsWith(sim.authorizeUrl)).toBe(true);
+
+  const consent = await browser.get(consentUrl);
+  expect(consent.status).toBe(200);
+  const { action, form } = submitConsent(await consent.text(), consentUrl, label);
+  const decided = await browser.post(action, form);
+  expect([302, 303]).toContain(decided.status);
+  const callbackUrl = decided.headers.get('location') ?? '';
+  expect(callbackUrl.startsWith(`${relay.url}/callback?`)).toBe(true);
+  return callbackUrl;
+}
+
+describe('the relay with the Bitbucket simulator', () => {
+  it('signs in: the app callback gets a token that works against the API', async () => {
+    const relay = await startRelay('relay-happy');
+    const browser = createBrowser();
+    const callbackUrl = await reachRelayCallback(browser, relay, 'Grant access');
+    const toApp = await browser.get(callbackUrl);
+
+    expect(toApp.status).toBe(302);
+    expect(targetOf(toApp)).toBe(APP_CALLBACK);
+    const fragment = fragmentOf(toApp);
+    expect([...fragment.keys()].sort()).toEqual(['access_token', 'expires_in', 'scope', 'state', 'token_type']);
+    expect(fragment.get('token_type')).toBe('bearer');
+    expect(fragment.get('expires_in')).toBe('7200');
+    expect(fragment.get('scope')).toBe('account repository');
+    expect(fragment.get('state')).toBe(APP_STATE);
+    // The nonce cookie is gone once the sign-in is over.
+    expect(browser.cookieHeader(relay.url)).toBe('');
+
+    const user = await fetch(`${sim.apiBase}/user`, {
+      headers: { authorization: `Bearer ${fragment.get('access_token')}` },
+    });
+    expect(user.status).toBe(200);
+    expect(await user.json()).toMatchObject({ type: 'user' });
+  });
+
+  it('passes Cancel on as #error=access_denied', async () => {
+    const relay = await startRelay('relay-cancel');
+    const browser = createBrowser();
+    const toApp = await browser.get(await reachRelayCallback(browser, relay, 'Cancel'));
+    expect(toApp.status).toBe(302);
+    expect(targetOf(toApp)).toBe(APP_CALLBACK);
+    expect(fragmentOf(toApp).get('error')).toBe('access_denied');
+    expect(fragmentOf(toApp).get('state')).toBe(APP_STATE);
+    expect(fragmentOf(toApp).has('access_token')).toBe(false);
+  });
+
+  it('reports a reused code as #error=invalid_grant (for a browser that kept the cookie)', async () => {
+    const relay = await startRelay('relay-reuse');
+    const browser = createBrowser();
+    const callbackUrl = await reachRelayCallback(browser, relay, 'Grant access');
+    const keptCookie = browser.cookieHeader(relay.url);
+    expect(fragmentOf(await browser.get(callbackUrl)).has('access_token')).toBe(true);
+
+    const again = await fetch(callbackUrl, { headers: { cookie: keptCookie }, redirect: 'manual' });
+    expect(again.status).toBe(302);
+    expect(fragmentOf(again).get('error')).toBe('invalid_grant');
+    expect(fragmentOf(again).get('state')).toBe(APP_STATE);
+  });
+
+  it('refuses the same callback URL replayed without the cookie: a 400 page, not a redirect', async () => {
+    const relay = await startRelay('relay-replay');
+    const browser = createBrowser();
+    const callbackUrl = await reachRelayCallback(browser, relay, 'Grant access');
+    // Another browser (no cookie) opens the URL first.
+    const stolen = await fetch(callbackUrl, { redirect: 'manual' });
+    expect(stolen.status).toBe(400);
+    expect(stolen.headers.get('location')).toBeNull();
+    expect(await stolen.text()).toContain('NONCE_MISSING');
+  });
+
+  it('reports an expired code as #error=invalid_grant', async () => {
+    const relay = await startRelay('relay-expired');
+    const browser = createBrowser();
+    const callbackUrl = await reachRelayCallback(browser, relay, 'Grant access');
+    sim.configure({ now: () => Date.now() + 5 * 60_000 });
+    try {
+      const toApp = await browser.get(callbackUrl);
+      expect(fragmentOf(toApp).get('error')).toBe('invalid_grant');
+    } finally {
+      sim.configure({ now: () => Date.now() });
+    }
+  });
+
+  it('reports a token endpoint that is down as #error=temporarily_unavailable', async () => {
+    const relay = await startRelay('relay-down', {
+      BITBUCKET_TOKEN_URL: `http://127.0.0.1:${await closedPort()}/site/oauth2/access_token`,
+    });
+    const browser = createBrowser();
+    const toApp = await browser.get(await reachRelayCallback(browser, relay, 'Grant access'));
+    expect(toApp.status).toBe(302);
+    expect(targetOf(toApp)).toBe(APP_CALLBACK);
+    expect(fragmentOf(toApp).get('error')).toBe('temporarily_unavailable');
+    expect(fragmentOf(toApp).get('state')).toBe(APP_STATE);
+  });
+
+  it('reports a wrong consumer secret as #error=server_error', async () => {
+    const relay = await startRelay('relay-wrong-secret', { BITBUCKET_CLIENT_SECRET: 'not-the-secret' });
+    const browser = createBrowser();
+    const toApp = await browser.get(await reachRelayCallback(browser, relay, 'Grant access'));
+    expect(fragmentOf(toApp).get('error')).toBe('server_error');
+  });
+
+  it('sends redirect_uri to both endpoints when RELAY_PUBLIC_URL is set, as Bitbucket then requires', async () => {
+    const port = await closedPort();
+    const relay = await startRelay('relay-public-url', { RELAY_PUBLIC_URL: `http://127.0.0.1:${port}` }, port);
+    const browser = createBrowser();
+    const toApp = await browser.get(await reachRelayCallback(browser, relay, 'Grant access'));
+    // The simulator, like Bitbucket, refuses a code whose token request lacks the same redirect_uri.
+    expect(fragmentOf(toApp).has('access_token')).toBe(true);
+    const authorize = sim.requests().filter((request) => request.url.includes('client_id=relay-public-url'));
+    expect(new URL(authorize[0]?.url ?? '').searchParams.get('redirect_uri')).toBe(`http://127.0.0.1:${port}/callback`);
+  });
+
+  it('logged no token, code, state or secret on the way', () => {
+    const forbidden = [CLIENT_SECRET, RELAY_SECRET, APP_STATE, 'access_token', 'code='];
+    expect(relayLogs.length).toBeGreaterThan(10);
+    for (const line of relayLogs) {
+      for (const text of forbidden) expect(line).not.toContain(text);
+      // Request lines are "METHOD /path STATUS", never with a query.
+      expect(line).not.toContain('?');
+    }
+  });
+});

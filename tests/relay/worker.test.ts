@@ -1,0 +1,51 @@
+// @vitest-environment node
+import { describe, expect, it } from 'vitest';
+import worker, { createWorker } from '../../relay/worker.ts';
+import { APP_CALLBACK, APP_STATE, CLIENT_SECRET, RELAY_SECRET, testEnv } from './support.ts';
+
+function testWorker() {
+  const info: string[] = [];
+  const errors: string[] = [];
+  return {
+    worker: createWorker({ info: (line) => info.push(line), error: (line) => errors.push(line) }),
+    info,
+    errors,
+  };
+}
+
+describe('Cloudflare Worker entry', () => {
+  it('exports the module-syntax handler Cloudflare expects', () => {
+    expect(typeof worker.fetch).toBe('function');
+  });
+
+  it('serves the relay, with a Secure __Host- cookie on https', async () => {
+    const { worker } = testWorker();
+    const query = new URLSearchParams({ state: APP_STATE, redirect_uri: APP_CALLBACK });
+    const response = await worker.fetch(new Request(`https://relay.example.workers.dev/authorize?${query}`), {
+      ...testEnv(),
+      // Bindings share `env` with vars; they are not configuration.
+      SOME_KV: { get: () => null },
+    });
+    expect(response.status).toBe(302);
+    expect(response.headers.getSetCookie()[0]).toMatch(/^__Host-relay-nonce=.*; Secure$/);
+  });
+
+  it('answers 500 with a generic page when misconfigured, and logs names but not values', async () => {
+    const { worker, errors } = testWorker();
+    const response = await worker.fetch(new Request('https://relay.example.workers.dev/healthcheck'), {
+      BITBUCKET_CLIENT_SECRET: CLIENT_SECRET,
+      RELAY_SECRET: RELAY_SECRET.slice(0, 10),
+    });
+    expect(response.status).toBe(500);
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    expect(response.headers.get('referrer-policy')).toBe('no-referrer');
+    const page = await response.text();
+    expect(page).toContain('RELAY_MISCONFIGURED');
+    expect(page).not.toContain('RELAY_SECRET');
+    expect(errors).toEqual([
+      'relay misconfigured: BITBUCKET_CLIENT_ID MISSING, RELAY_SECRET TOO_SHORT, RELAY_ALLOWED_CALLBACKS MISSING',
+    ]);
+    expect(errors.join()).not.toContain(RELAY_SECRET.slice(0, 10));
+    expect(errors.join()).not.toContain(CLIENT_SECRET);
+  });
+});
