@@ -8,7 +8,6 @@ import { ApiError } from './bitbucket.ts';
 /** The signed-in user, as far as the app shows it. */
 export interface User {
   display_name: string;
-  nickname: string;
 }
 
 /** A workspace the user can access. `/user/workspaces` carries no name: see {@link Repository}. */
@@ -86,11 +85,7 @@ function optionalCount(value: unknown, path: string): number | undefined {
 
 /** Checks `GET /user`. */
 export function parseUser(json: unknown, path = '/user'): User {
-  const user = record(json, path);
-  return {
-    display_name: text(user.display_name, path),
-    nickname: optionalText(user.nickname, path),
-  };
+  return { display_name: text(record(json, path).display_name, path) };
 }
 
 /** Checks a page envelope and each of its values. */

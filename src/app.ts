@@ -12,7 +12,7 @@ import { createRepositoryIndex, readListQuery, writeListQuery } from './repo-fil
 import type { RepositoryCache } from './repo-cache.ts';
 import { loadEverything, reloadWorkspace, type LoadHandlers } from './repositories.ts';
 import { authorizationHeader, type Credentials, type SessionStore } from './session.ts';
-import { renderSignedOut } from './views/landing.ts';
+import { renderSignedOut, type Notice } from './views/landing.ts';
 import { mountRepositoryView, type RepositoryViewState } from './views/repositories.ts';
 
 export interface AppDeps {
@@ -53,7 +53,7 @@ export function startApp(deps: AppDeps): void {
     if (message === 'signed-out' && session.credentials()) {
       session.clearCredentials();
       deps.cache.clear();
-      showSignedOut({ kind: 'info', title: 'You signed out in another tab', body: 'Sign in again to continue.' });
+      showSignedOut({ kind: 'info', message: { id: 'SIGNED_OUT_ELSEWHERE' } });
     }
   });
 
@@ -62,7 +62,7 @@ export function startApp(deps: AppDeps): void {
   else showSignedOut();
   if (session.takeArrived()) deps.heading.focus();
 
-  function showSignedOut(notice?: Message & { kind: 'alert' | 'info' }): void {
+  function showSignedOut(notice?: Notice): void {
     stop();
     stop = () => {};
     deps.heading.textContent = 'Sign in to Bitbucket from the browser';
@@ -94,15 +94,11 @@ export function startApp(deps: AppDeps): void {
       now: deps.now,
     });
     if (result.ok) return deps.navigate(result.url.href);
-    showSignedOut({
-      kind: 'alert',
-      title: 'Sign-in needs HTTPS',
-      body: `This page was loaded over plain http from ${deps.location.hostname}. The access token would travel unencrypted, so sign-in is refused. Serve the app over https (plain http is fine only on localhost).`,
-    });
+    showSignedOut({ kind: 'alert', message: { id: 'INSECURE_ORIGIN', slots: { host: deps.location.hostname } } });
   }
 
   /** Ends the session: the token and the cached list go, the user is told why. */
-  function endSession(notice: Message & { kind: 'alert' | 'info' }, tellOtherTabs: boolean): void {
+  function endSession(notice: Notice, tellOtherTabs: boolean): void {
     session.clearCredentials();
     deps.cache.clear();
     if (tellOtherTabs) deps.channel?.post('signed-out');
@@ -132,13 +128,13 @@ export function startApp(deps: AppDeps): void {
       languages: [],
       error: null,
       workspaceErrors: [],
-      notice: '',
+      notice: null,
       endsInMinutes: null,
     };
     const update = mountRepositoryView(
       deps.root,
       {
-        onSignOut: () => endSession({ kind: 'info', title: 'You have signed out', body: 'Your token was removed from this tab.' }, true),
+        onSignOut: () => endSession({ kind: 'info', message: { id: 'SIGNED_OUT' } }, true),
         onQuery: (query) => {
           state.query = query;
           deps.replaceUrl(`${deps.location.pathname}${writeListQuery(query, deps.location.search)}${deps.location.hash}`);
@@ -176,7 +172,7 @@ export function startApp(deps: AppDeps): void {
       fetch: deps.fetch,
       online: deps.online,
       onRetry: (retry) => {
-        state.notice = retryText(retry);
+        state.notice = retryMessage(retry);
         renderSoon();
       },
     });
@@ -212,15 +208,12 @@ export function startApp(deps: AppDeps): void {
     function fail(error: unknown): void {
       if (controller.signal.aborted) return;
       if (error instanceof ApiError && error.code === 'UNAUTHORIZED') {
-        const message =
-          credentials.kind === 'basic'
-            ? { title: 'Bitbucket did not accept that email and API token', body: 'Check both (the token needs the read:user, read:workspace and read:repository scopes for Bitbucket) and try again.' }
-            : apiMessage(error);
-        return endSession({ kind: 'alert', ...message }, false);
+        const message = credentials.kind === 'basic' ? { id: 'API_TOKEN_REJECTED' } : apiMessage(error);
+        return endSession({ kind: 'alert', message }, false);
       }
-      state.error = error instanceof ApiError ? apiMessage(error) : { title: 'Something went wrong', body: String(error) };
+      state.error = error instanceof ApiError ? apiMessage(error) : { id: 'UNEXPECTED' };
       state.loading = false;
-      state.notice = '';
+      state.notice = null;
       render();
     }
 
@@ -231,13 +224,13 @@ export function startApp(deps: AppDeps): void {
       state.error = null;
       state.workspaceErrors = [];
       state.loading = !background;
-      state.notice = background ? 'Refreshing from Bitbucket…' : '';
+      state.notice = background ? { id: 'REFRESHING' } : null;
       render();
       loadEverything(client, handlers(() => fresh), { signal: controller.signal, parseRepository }).then(() => {
         if (controller.signal.aborted) return;
         index = fresh;
         state.loading = false;
-        state.notice = '';
+        state.notice = null;
         refreshFacets();
         render();
         if (state.user) deps.cache.save({ user: state.user, repositories: [...index.all()] });
@@ -256,7 +249,7 @@ export function startApp(deps: AppDeps): void {
       const tick = () => {
         const left = expiresAt - deps.now();
         if (left <= 0) {
-          return endSession({ kind: 'alert', title: 'Your Bitbucket session has ended', body: 'The access token expired. Sign in again to continue where you were.' }, false);
+          return endSession({ kind: 'alert', message: { id: 'SESSION_EXPIRED' } }, false);
         }
         const minutes = Math.ceil(left / 60_000);
         const endsInMinutes = minutes <= EXPIRY_WARNING_MINUTES ? minutes : null;
@@ -285,17 +278,7 @@ export function startApp(deps: AppDeps): void {
   }
 }
 
-function retryText(retry: RetryNotice): string {
-  const seconds = Math.max(1, Math.round(retry.delayMs / 1000));
-  switch (retry.reason) {
-    case 'RATE_LIMITED':
-      return `Bitbucket is limiting requests. Trying again in ${seconds} s (attempt ${retry.attempt}).`;
-    case 'SERVER_ERROR':
-      return `Bitbucket answered with an error. Trying again in ${seconds} s (attempt ${retry.attempt}).`;
-    case 'NETWORK':
-      return `The connection to Bitbucket failed. Trying again in ${seconds} s (attempt ${retry.attempt}).`;
-    case 'OFFLINE':
-      return 'You are offline. Loading continues when the connection is back.';
-  }
+/** What the user is told while the client waits to try again. */
+function retryMessage(retry: RetryNotice): Message {
+  return { id: `RETRY_${retry.reason}`, slots: { seconds: String(Math.max(1, Math.round(retry.delayMs / 1000))), attempt: String(retry.attempt) } };
 }
-

@@ -1,7 +1,7 @@
 /** The callback page's work once the URL is cleared: check the answer, keep the token, go back. */
 import { sameOriginPath } from './authorize.ts';
 import { readCallback } from './callback.ts';
-import { callbackMessage, IMPLICIT_GRANT_NOTICE_URL } from './messages.ts';
+import { callbackMessage } from './messages.ts';
 import type { SessionStore } from './session.ts';
 import { renderCallbackFailure } from './views/callback.ts';
 
@@ -31,9 +31,6 @@ export function completeSignIn(deps: CallbackPageDeps): void {
   }
   deps.setTitle('Sign-in failed — Bitbucket sign-in starter');
   deps.heading.textContent = 'Sign-in failed';
-  renderCallbackFailure(deps.root, callbackMessage(result.code, result.oauthError), {
-    home: deps.base,
-    ...(result.code === 'GRANT_UNSUPPORTED' ? { learnMoreUrl: IMPLICIT_GRANT_NOTICE_URL } : {}),
-  });
+  renderCallbackFailure(deps.root, callbackMessage(result.code, result.oauthError), deps.base);
   deps.heading.focus();
 }

@@ -21,7 +21,7 @@ export type CallbackErrorCode =
 
 export type CallbackResult =
   | { ok: true; credentials: Extract<Credentials, { kind: 'bearer' }>; returnTo: string }
-  | { ok: false; code: CallbackErrorCode; oauthError?: string; description?: string };
+  | { ok: false; code: CallbackErrorCode; oauthError?: string };
 
 /** OAuth errors that mean "this server no longer does the implicit grant for this client". */
 const GRANT_UNSUPPORTED_ERRORS = new Set(['unsupported_response_type', 'unauthorized_client']);
@@ -39,15 +39,15 @@ export function readCallback(
   const fragment = parseParameters(url.hash.replace(/^#/, ''));
   const query = parseParameters(url.search.replace(/^\?/, ''));
 
-  const repeated = fragment.repeated ?? (query.values.has('error') ? query.repeated : undefined);
-  if (repeated !== undefined) return { ok: false, code: 'REPEATED_PARAMETER', description: repeated };
+  const repeated = fragment.repeated || (query.values.has('error') && query.repeated);
+  if (repeated) return { ok: false, code: 'REPEATED_PARAMETER' };
 
   const errorSource = fragment.values.has('error') ? fragment.values : query.values.has('error') ? query.values : null;
   if (errorSource) {
+    // error_description is not shown: anyone can put words in a link, and they would appear as the app's.
     const oauthError = errorSource.get('error') ?? '';
-    const description = errorSource.get('error_description');
     const code = oauthError === 'access_denied' ? 'ACCESS_DENIED' : GRANT_UNSUPPORTED_ERRORS.has(oauthError) ? 'GRANT_UNSUPPORTED' : 'OAUTH_ERROR';
-    return { ok: false, code, oauthError, ...(description ? { description: description.slice(0, 500) } : {}) };
+    return { ok: false, code, oauthError: oauthError.slice(0, 100) };
   }
 
   const params = fragment.values;
@@ -68,7 +68,7 @@ export function readCallback(
   if (!/^[1-9][0-9]{0,8}$/.test(expiresIn)) return { ok: false, code: 'EXPIRES_IN_INVALID' };
 
   // Bitbucket said `scopes` until May 2026 and `scope` since; a response with both is ambiguous.
-  if (params.has('scopes') && params.has('scope')) return { ok: false, code: 'REPEATED_PARAMETER', description: 'scope' };
+  if (params.has('scopes') && params.has('scope')) return { ok: false, code: 'REPEATED_PARAMETER' };
   const scopes = (params.get('scopes') ?? params.get('scope') ?? '').split(/[\s,]+/).filter(Boolean);
 
   return {
@@ -78,18 +78,13 @@ export function readCallback(
   };
 }
 
-interface Parameters {
-  values: Map<string, string>;
-  /** The name of the first parameter that appears more than once. */
-  repeated?: string;
-}
-
-function parseParameters(text: string): Parameters {
+/** The parameters of a query or fragment, and whether any of them appears more than once. */
+function parseParameters(text: string): { values: Map<string, string>; repeated: boolean } {
   const values = new Map<string, string>();
-  let repeated: string | undefined;
+  let repeated = false;
   for (const [name, value] of new URLSearchParams(text)) {
-    if (values.has(name)) repeated ??= name;
-    else values.set(name, value);
+    repeated ||= values.has(name);
+    values.set(name, value);
   }
-  return repeated === undefined ? { values } : { values, repeated };
+  return { values, repeated };
 }

@@ -21,3 +21,17 @@ export function h<K extends keyof HTMLElementTagNameMap>(
   element.append(...children.filter((child) => child !== null && child !== undefined && child !== false).map((child) => (typeof child === 'number' ? String(child) : child as Node | string)));
   return element;
 }
+
+/** A copy of the content of `<template id="…">` in the page. */
+export function fromTemplate(id: string): DocumentFragment {
+  const template = document.getElementById(id);
+  if (!(template instanceof HTMLTemplateElement)) throw new Error(`No <template id="${id}"> in this page`);
+  return template.content.cloneNode(true) as DocumentFragment;
+}
+
+/** The element marked `data-part="name"` inside `root`. */
+export function part(root: ParentNode, name: string): HTMLElement {
+  const element = root.querySelector<HTMLElement>(`[data-part="${name}"]`);
+  if (!element) throw new Error(`No data-part="${name}"`);
+  return element;
+}

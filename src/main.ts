@@ -1,29 +1,18 @@
 /** Entry of the app page: binds the browser to the app, and nothing else. */
 import { startApp } from './app.ts';
 import { browserConfig, browserSession, whenOnline } from './browser.ts';
-import { h } from './dom.ts';
 import { createRepositoryCache } from './repo-cache.ts';
-import { renderBadUrl } from './views/landing.ts';
+import { problemMessage, renderNotice } from './views/landing.ts';
 
-const section = document.getElementById('app') as HTMLElement;
+const root = document.getElementById('app-body') as HTMLElement;
 const heading = document.getElementById('app-heading') as HTMLElement;
-const root = h('div', { class: 'app-body' });
-section.append(root);
 
 const result = browserConfig();
 if (!result.ok) {
-  root.replaceChildren(...result.problems.map(renderBadUrl));
+  root.replaceChildren(...result.problems.map((problem) => renderNotice({ kind: 'alert', message: problemMessage(problem) })));
 } else {
   const { config } = result;
-  if (config.demo) {
-    document.getElementById('demo-banner')?.replaceChildren(
-      h(
-        'div',
-        { class: 'banner' },
-        h('p', {}, h('strong', {}, 'Demo: '), 'you are signing in to a simulated Bitbucket running on this machine. To use your own Bitbucket OAuth consumer, set ', h('code', {}, 'VITE_BITBUCKET_CLIENT_ID'), ' in ', h('code', {}, '.env'), ' (see the README).'),
-      ),
-    );
-  }
+  (document.getElementById('demo-banner') as HTMLElement).hidden = !config.demo;
   const channel = 'BroadcastChannel' in window ? new BroadcastChannel('bitbucket-starter') : null;
   startApp({
     root,

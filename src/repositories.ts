@@ -35,7 +35,7 @@ export interface LoadOptions {
 
 /** Bitbucket's largest page. */
 export const PAGELEN = 100;
-const DEFAULT_MAX_IN_FLIGHT = 6;
+const DEFAULT_MAX_IN_FLIGHT = 12;
 
 /**
  * Loads the user, the workspaces and all their repositories. Rejects when the user or the

@@ -78,37 +78,17 @@ function read(storage: KeyValueStorage, key: string): unknown {
   }
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
+// Written by this app in this tab; the checks catch an old format or a hand-edited value.
 function parseCredentials(value: unknown): Credentials | null {
-  if (!isRecord(value)) return null;
-  if (
-    value.kind === 'bearer' &&
-    typeof value.accessToken === 'string' &&
-    typeof value.expiresAt === 'number' &&
-    Array.isArray(value.scopes) &&
-    value.scopes.every((scope) => typeof scope === 'string')
-  ) {
-    return { kind: 'bearer', accessToken: value.accessToken, expiresAt: value.expiresAt, scopes: value.scopes };
-  }
-  if (value.kind === 'basic' && typeof value.email === 'string' && typeof value.apiToken === 'string') {
-    return { kind: 'basic', email: value.email, apiToken: value.apiToken };
-  }
+  const c = value as Record<string, unknown> | null;
+  if (c?.kind === 'bearer' && typeof c.accessToken === 'string' && typeof c.expiresAt === 'number') return c as Credentials;
+  if (c?.kind === 'basic' && typeof c.email === 'string' && typeof c.apiToken === 'string') return c as Credentials;
   return null;
 }
 
 function parsePending(value: unknown): PendingSignIn | null {
-  if (
-    isRecord(value) &&
-    typeof value.state === 'string' &&
-    typeof value.returnTo === 'string' &&
-    typeof value.createdAt === 'number'
-  ) {
-    return { state: value.state, returnTo: value.returnTo, createdAt: value.createdAt };
-  }
-  return null;
+  const p = value as Record<string, unknown> | null;
+  return typeof p?.state === 'string' && typeof p.returnTo === 'string' && typeof p.createdAt === 'number' ? (p as unknown as PendingSignIn) : null;
 }
 
 /** The `Authorization` header value for the credentials: the only place the token ever goes. */

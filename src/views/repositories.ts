@@ -1,11 +1,13 @@
 /**
  * The signed-in view: who is signed in, the filters, the status line and the repository list.
- * Built once and then updated, so typing in the filter never loses focus.
+ * Its structure is the `tpl-signed-in` template in index.html; this module fills it in, and
+ * then keeps it up to date, so typing in the filter never loses focus.
  */
 import type { Repository, User } from '../api-shapes.ts';
-import { h } from '../dom.ts';
-import type { Message } from '../messages.ts';
-import { isFiltering, type ListQuery } from '../repo-filter.ts';
+import { fromTemplate, h, part } from '../dom.ts';
+import { renderMessage, type Message } from '../messages.ts';
+import { isFiltering, readListQuery, type ListQuery } from '../repo-filter.ts';
+import { renderNotice } from './landing.ts';
 
 export interface RepositoryViewHandlers {
   onSignOut: () => void;
@@ -28,8 +30,8 @@ export interface RepositoryViewState {
   /** A failure that stopped loading. */
   error: Message | null;
   workspaceErrors: Array<{ slug: string; message: Message }>;
-  /** What the app is waiting for (a retry after a 429, the network…), or ''. */
-  notice: string;
+  /** What the app is waiting for (a retry after a 429, the network…), if anything. */
+  notice: Message | null;
   /** Minutes until the session ends, when it ends soon. */
   endsInMinutes: number | null;
 }
@@ -39,144 +41,91 @@ export const RENDER_STEP = 500;
 
 /** Builds the signed-in view in `root`; returns the function that brings it up to date. */
 export function mountRepositoryView(root: HTMLElement, handlers: RepositoryViewHandlers, now: () => number) {
-  const name = h('strong', { dir: 'auto' });
-  const warning = h('div', { class: 'session-warning', 'aria-live': 'polite' });
-  const notice = h('p', { class: 'repo-notice', 'aria-live': 'polite' });
-  const errors = h('div');
-  const status = h('p', { role: 'status', class: 'repo-status' });
-  const list = h('ul', { role: 'list', 'aria-label': 'Repositories', class: 'repo-list' });
-  const more = h('div', { class: 'actions' });
-  const empty = h('p', { class: 'empty', hidden: true });
-
-  const search = h('input', { id: 'repo-filter', type: 'search', autocomplete: 'off', spellcheck: 'false' });
-  const sort = select('repo-sort', [['updated', 'Last updated'], ['name', 'Name']]);
-  const workspace = select('repo-workspace', []);
-  const visibility = select('repo-visibility', [['', 'All'], ['private', 'Private'], ['public', 'Public']]);
-  const language = select('repo-language', []);
+  const view = fromTemplate('tpl-signed-in');
+  const user = part(view, 'user');
+  const warning = part(view, 'warning');
+  const form = part(view, 'filters') as HTMLFormElement;
+  const errors = part(view, 'errors');
+  const status = part(view, 'status');
+  const notice = part(view, 'notice');
+  const empty = part(view, 'empty');
+  const list = part(view, 'list');
+  const more = part(view, 'more');
+  const field = (name: string) => form.elements.namedItem(name) as HTMLInputElement | HTMLSelectElement;
 
   let state: RepositoryViewState | null = null;
   let limit = RENDER_STEP;
   const items = new Map<Repository, HTMLLIElement>();
-  const readQuery = (): ListQuery => ({
-    text: search.value,
-    sort: sort.value === 'name' ? 'name' : 'updated',
-    workspace: workspace.value,
-    visibility: visibility.value === 'private' || visibility.value === 'public' ? visibility.value : '',
-    language: language.value,
-  });
-  const changed = () => {
-    limit = RENDER_STEP;
-    handlers.onQuery(readQuery());
-  };
-  search.addEventListener('input', changed);
-  for (const control of [sort, workspace, visibility, language]) control.addEventListener('change', changed);
 
-  root.replaceChildren(
-    h(
-      'div',
-      { class: 'account' },
-      h('p', {}, 'Signed in as ', name),
-      h('button', { type: 'button', class: 'secondary', onclick: handlers.onSignOut }, 'Sign out'),
-    ),
-    warning,
-    h(
-      'section',
-      { 'aria-labelledby': 'repos-heading' },
-      h('h2', { id: 'repos-heading' }, 'Your repositories'),
-      h(
-        'div',
-        { class: 'toolbar', role: 'search' },
-        field('repo-filter', 'Filter repositories', search, 'search'),
-        field('repo-sort', 'Sort by', sort),
-        field('repo-workspace', 'Workspace', workspace),
-        field('repo-visibility', 'Visibility', visibility),
-        field('repo-language', 'Language', language),
-      ),
-      errors,
-      status,
-      notice,
-      empty,
-      list,
-      more,
-    ),
-  );
+  // The form's field names are the URL's query parameters, so reading it is reading a query string.
+  const readForm = () => readListQuery(new URLSearchParams([...new FormData(form)].map(([key, value]) => [key, String(value)])).toString());
+  const changed = () => {
+    const query = readForm();
+    if (state && JSON.stringify(query) === JSON.stringify(state.query)) return;
+    limit = RENDER_STEP;
+    handlers.onQuery(query);
+  };
+  form.addEventListener('input', changed);
+  form.addEventListener('change', changed);
+  form.addEventListener('submit', (event) => event.preventDefault());
+  part(view, 'sign-out').addEventListener('click', handlers.onSignOut);
+  root.replaceChildren(view);
 
   /** Brings the view up to date with `next`. */
   return function update(next: RepositoryViewState): void {
     const previous = state;
     state = next;
-    name.textContent = next.user?.display_name ?? '…';
+    user.textContent = next.user?.display_name ?? '…';
 
+    const search = field('q');
     if (document.activeElement !== search && search.value !== next.query.text) search.value = next.query.text;
-    sort.value = next.query.sort;
     if (previous?.workspaces !== next.workspaces) {
-      setOptions(workspace, [['', 'All workspaces'], ...next.workspaces.map((w): [string, string] => [w.slug, w.name])], next.query.workspace);
+      setOptions(field('workspace') as HTMLSelectElement, 'All workspaces', next.workspaces.map((w) => [w.slug, w.name]));
     }
     if (previous?.languages !== next.languages) {
-      setOptions(language, [['', 'All languages'], ...next.languages.map((l): [string, string] => [l, l])], next.query.language);
+      setOptions(field('language') as HTMLSelectElement, 'All languages', next.languages.map((l) => [l, l]));
     }
-    workspace.value = next.query.workspace;
-    visibility.value = next.query.visibility;
-    language.value = next.query.language;
+    field('sort').value = next.query.sort;
+    field('workspace').value = next.query.workspace;
+    field('visibility').value = next.query.visibility;
+    field('language').value = next.query.language;
 
-    warning.replaceChildren(
-      next.endsInMinutes === null
-        ? ''
-        : h(
-            'p',
-            { class: 'notice warning' },
-            `Your Bitbucket session ends in ${next.endsInMinutes} ${next.endsInMinutes === 1 ? 'minute' : 'minutes'} — `,
-            h('button', { type: 'button', class: 'secondary', onclick: handlers.onReconnect }, 'Reconnect'),
-          ),
-    );
+    if (previous?.endsInMinutes !== next.endsInMinutes) warning.replaceChildren(next.endsInMinutes === null ? '' : sessionWarning(next.endsInMinutes, handlers.onReconnect));
     if (previous?.error !== next.error || previous?.workspaceErrors !== next.workspaceErrors) {
       errors.replaceChildren(
-        next.error ? errorNotice(next.error, h('button', { type: 'button', onclick: handlers.onRetry }, 'Retry')) : '',
+        next.error ? renderNotice({ kind: 'alert', message: next.error }, h('button', { type: 'button', onclick: handlers.onRetry }, 'Retry')) : '',
         ...next.workspaceErrors.map(({ slug, message }) =>
-          errorNotice(
-            { title: `${message.title} (workspace ${slug})`, body: message.body },
+          renderNotice(
+            { kind: 'alert', message },
+            h('span', {}, 'In workspace ', h('strong', {}, slug)),
             h('button', { type: 'button', onclick: () => handlers.onRetryWorkspace(slug) }, `Retry ${slug}`),
           ),
         ),
       );
     }
-    notice.textContent = next.notice;
+    if (previous?.notice !== next.notice) notice.replaceChildren(next.notice ? renderMessage(next.notice) : '');
     status.textContent = statusText(next);
     list.setAttribute('aria-busy', String(next.loading));
     empty.hidden = next.loading || next.matches.length > 0 || next.error !== null;
     empty.textContent = next.total === 0 ? 'You have no repositories yet, or none you can see.' : 'No repository matches these filters.';
 
-    if (previous?.matches !== next.matches || list.childElementCount !== Math.min(limit, next.matches.length)) renderList(next.matches);
+    if (previous?.matches !== next.matches) renderList(next.matches);
   };
 
   function renderList(matches: Repository[]): void {
     const shown = matches.slice(0, limit);
     list.replaceChildren(...shown.map(item));
     const rest = matches.length - shown.length;
-    more.replaceChildren(
-      rest > 0
-        ? h(
-            'button',
-            {
-              type: 'button',
-              class: 'secondary',
-              onclick: () => {
-                limit += RENDER_STEP;
-                renderList(matches);
-              },
-            },
-            `Show ${Math.min(rest, RENDER_STEP)} more (${rest} not shown)`,
-          )
-        : '',
-    );
+    const showMore = () => {
+      limit += RENDER_STEP;
+      renderList(matches);
+    };
+    more.replaceChildren(rest > 0 ? h('button', { type: 'button', class: 'secondary', onclick: showMore }, `Show ${Math.min(rest, RENDER_STEP)} more (${rest} not shown)`) : '');
   }
 
   function item(repo: Repository): HTMLLIElement {
     let element = items.get(repo);
-    if (!element) {
-      element = renderRepository(repo, now());
-      items.set(repo, element);
-    }
+    if (!element) items.set(repo, (element = renderRepository(repo, now())));
     return element;
   }
 }
@@ -188,23 +137,15 @@ function statusText(state: RepositoryViewState): string {
   return isFiltering(state.query) ? `${state.matches.length} of ${count(state.total)}` : count(state.total);
 }
 
-function errorNotice(message: Message, action: HTMLElement): HTMLElement {
-  return h('div', { class: 'notice error', role: 'alert' }, h('h3', {}, message.title), h('p', {}, message.body), h('div', { class: 'actions' }, action));
+function sessionWarning(minutes: number, onReconnect: () => void): DocumentFragment {
+  const warning = fromTemplate('tpl-session-warning');
+  part(warning, 'minutes').textContent = `${minutes} ${minutes === 1 ? 'minute' : 'minutes'}`;
+  part(warning, 'reconnect').addEventListener('click', onReconnect);
+  return warning;
 }
 
-function field(id: string, label: string, control: HTMLElement, extraClass = ''): HTMLElement {
-  return h('div', { class: `field ${extraClass}`.trim() }, h('label', { for: id }, label), control);
-}
-
-function select(id: string, options: Array<[string, string]>): HTMLSelectElement {
-  const element = h('select', { id });
-  setOptions(element, options, options[0]?.[0] ?? '');
-  return element;
-}
-
-function setOptions(element: HTMLSelectElement, options: Array<[string, string]>, value: string): void {
-  element.replaceChildren(...options.map(([optionValue, label]) => h('option', { value: optionValue }, label)));
-  element.value = value;
+function setOptions(select: HTMLSelectElement, all: string, options: Array<[string, string]>): void {
+  select.replaceChildren(h('option', { value: '' }, all), ...options.map(([value, label]) => h('option', { value }, label)));
 }
 
 const DESCRIPTION_LIMIT = 400;
@@ -213,24 +154,25 @@ const relativeFormat = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' 
 
 /** One repository as a list item: every piece of Bitbucket's text goes in as text. */
 export function renderRepository(repo: Repository, now: number): HTMLLIElement {
+  const item = fromTemplate('tpl-repository').firstElementChild as HTMLLIElement;
+  const name = part(item, 'name');
+  name.textContent = repo.name;
+  // Without an href an <a> is no link: an unsafe URL is simply not offered.
+  if (repo.html_href) name.setAttribute('href', repo.html_href);
+  part(item, 'workspace').textContent = repo.workspace.name;
+  part(item, 'visibility').textContent = repo.is_private ? 'Private' : 'Public';
+  const language = part(item, 'language');
+  if (repo.language) language.textContent = repo.language;
+  else language.remove();
   const updated = new Date(repo.updated_on);
-  const description = repo.description.length > DESCRIPTION_LIMIT ? `${repo.description.slice(0, DESCRIPTION_LIMIT)}…` : repo.description;
-  return h(
-    'li',
-    { class: 'repo' },
-    repo.html_href
-      ? h('a', { class: 'repo-name', href: repo.html_href, dir: 'auto' }, repo.name)
-      : h('span', { class: 'repo-name', dir: 'auto' }, repo.name),
-    h(
-      'p',
-      { class: 'repo-meta' },
-      h('span', { dir: 'auto' }, repo.workspace.name),
-      h('span', { class: 'badge' }, repo.is_private ? 'Private' : 'Public'),
-      repo.language ? h('span', {}, repo.language) : '',
-      h('span', {}, 'Updated ', h('time', { datetime: updated.toISOString(), title: dateFormat.format(updated) }, relativeTime(updated.getTime(), now))),
-    ),
-    description ? h('p', { class: 'repo-description', dir: 'auto' }, description) : '',
-  );
+  const time = part(item, 'updated');
+  time.setAttribute('datetime', updated.toISOString());
+  time.title = dateFormat.format(updated);
+  time.textContent = relativeTime(updated.getTime(), now);
+  const description = part(item, 'description');
+  if (repo.description) description.textContent = repo.description.length > DESCRIPTION_LIMIT ? `${repo.description.slice(0, DESCRIPTION_LIMIT)}…` : repo.description;
+  else description.remove();
+  return item;
 }
 
 const UNITS: Array<[Intl.RelativeTimeFormatUnit, number]> = [

@@ -173,8 +173,9 @@ describe('signed in', () => {
     const app = startHarness({ workspaces: { w: many('w', 2) }, search: '?q=repo' });
     await loaded('2 of 2 repositories');
     app.advance(3600e3 - 4 * 60e3);
-    expect(screen.getByText(/Your Bitbucket session ends in 4 minutes/)).toBeTruthy();
-    fireEvent.click(screen.getByRole('button', { name: 'Reconnect' }));
+    const reconnect = screen.getByRole('button', { name: 'Reconnect' });
+    expect(reconnect.parentElement?.textContent).toBe('Your Bitbucket session ends in 4 minutes — Reconnect');
+    fireEvent.click(reconnect);
     expect(app.navigations).toHaveLength(1);
     expect(app.storage.getItem('bitbucket-starter:pending-sign-in')).toContain('"returnTo":"/?q=repo"');
     app.advance(4 * 60e3);

@@ -3,10 +3,12 @@ import { screen, within } from '@testing-library/dom';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { completeSignIn } from '../../src/callback-page.ts';
 import { createSessionStore } from '../../src/session.ts';
+import { loadTemplates } from '../support/page-templates.ts';
 
 /** Opens the callback page at `url` with `pending` stored, as the browser would. */
 async function openCallback(url: string, pending?: { state: string; returnTo: string; createdAt?: number }) {
   document.body.innerHTML = '<main><h1 id="callback-heading" tabindex="-1">Signing you in…</h1><div id="callback"></div></main>';
+  loadTemplates('oauth-callback.html');
   sessionStorage.clear();
   if (pending) sessionStorage.setItem('bitbucket-starter:pending-sign-in', JSON.stringify({ createdAt: Date.now(), ...pending }));
   history.replaceState(null, '', url);

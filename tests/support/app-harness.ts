@@ -5,6 +5,7 @@ import { createRepositoryCache } from '../../src/repo-cache.ts';
 import { createSessionStore, type Credentials } from '../../src/session.ts';
 import { fakeBitbucket, type FakeRepo } from './fake-fetch.ts';
 import { memoryStorage } from './memory-storage.ts';
+import { loadTemplates } from './page-templates.ts';
 
 export interface HarnessOptions {
   env?: AppEnv;
@@ -25,6 +26,7 @@ export function startHarness(options: HarnessOptions = {}) {
   heading.tabIndex = -1;
   const root = document.createElement('div');
   document.body.append(heading, root);
+  loadTemplates('index.html');
 
   let now = options.now ?? NOW;
   const storage = options.storage ?? memoryStorage();
