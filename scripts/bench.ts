@@ -94,12 +94,10 @@ async function appLoader(apiBase: string, token: string, fetcher: typeof fetch):
     client,
     {
       onUser: () => {},
-      onWorkspaces: () => {},
       onRepositories: (_slug, repos) => {
         if (firstMs === 0) firstMs = performance.now() - started;
         repositories += repos.length;
       },
-      onWorkspaceLoaded: () => {},
       onWorkspaceError: (slug, error) => {
         throw new Error(`workspace ${slug} failed: ${error.message}`);
       },

@@ -8,7 +8,7 @@ import { ApiError, createClient, type RetryNotice } from './bitbucket.ts';
 import type { AppConfig } from './config.ts';
 import { apiMessage, type Message } from './messages.ts';
 import type { RandomFill } from './random.ts';
-import { createRepositoryIndex, readListQuery, writeListQuery } from './repo-filter.ts';
+import { createRepositoryIndex, readListQuery, writeListQuery, type RepositoryIndex } from './repo-filter.ts';
 import type { RepositoryCache } from './repo-cache.ts';
 import { loadEverything, reloadWorkspace, type LoadHandlers } from './repositories.ts';
 import { authorizationHeader, type Credentials, type SessionStore } from './session.ts';
@@ -36,7 +36,7 @@ export interface AppDeps {
   schedule: (task: () => void) => void;
   setTimer: (task: () => void, ms: number) => () => void;
   /** Tells the app's other tabs about a sign-out, and hears theirs. */
-  channel?: { post: (message: string) => void; listen: (handler: (message: string) => void) => void };
+  channel?: Pick<BroadcastChannel, 'postMessage' | 'onmessage'>;
 }
 
 /** Minutes before expiry at which the user is warned. */
@@ -49,13 +49,13 @@ export function startApp(deps: AppDeps): void {
   const parseRepository = repositoryParser(linkProtocols);
   let stop: () => void = () => {};
 
-  deps.channel?.listen((message) => {
-    if (message === 'signed-out' && session.credentials()) {
+  if (deps.channel) deps.channel.onmessage = ({ data }) => {
+    if (data === 'signed-out' && session.credentials()) {
       session.clearCredentials();
       deps.cache.clear();
       showSignedOut({ kind: 'info', message: { id: 'SIGNED_OUT_ELSEWHERE' } });
     }
-  });
+  };
 
   const credentials = session.credentials();
   if (credentials) showSignedIn(credentials);
@@ -101,7 +101,7 @@ export function startApp(deps: AppDeps): void {
   function endSession(notice: Notice, tellOtherTabs: boolean): void {
     session.clearCredentials();
     deps.cache.clear();
-    if (tellOtherTabs) deps.channel?.post('signed-out');
+    if (tellOtherTabs) deps.channel?.postMessage('signed-out');
     showSignedOut(notice);
     deps.heading.focus();
   }
@@ -117,7 +117,6 @@ export function startApp(deps: AppDeps): void {
     deps.heading.textContent = 'Your Bitbucket repositories';
 
     let index = createRepositoryIndex();
-    const workspaceNames = new Map<string, string>();
     const state: RepositoryViewState = {
       user: null,
       loading: true,
@@ -151,6 +150,8 @@ export function startApp(deps: AppDeps): void {
     function render(): void {
       state.total = index.size;
       state.matches = index.query(state.query);
+      state.workspaces = index.workspaces();
+      state.languages = index.languages();
       update({ ...state });
     }
     function renderSoon(): void {
@@ -160,10 +161,6 @@ export function startApp(deps: AppDeps): void {
         renderQueued = false;
         if (!controller.signal.aborted) render();
       });
-    }
-    function refreshFacets(): void {
-      state.workspaces = [...workspaceNames].map(([slug, name]) => ({ slug, name })).sort((a, b) => a.name.localeCompare(b.name));
-      state.languages = index.languages();
     }
 
     const client = createClient({
@@ -177,27 +174,17 @@ export function startApp(deps: AppDeps): void {
       },
     });
 
-    function handlers(target: () => ReturnType<typeof createRepositoryIndex>): LoadHandlers {
+    /** Handlers that load into `target`: the index on screen, or a fresh one while refreshing. */
+    function handlers(target: RepositoryIndex): LoadHandlers {
       return {
         onUser: (user: User) => {
           state.user = user;
           renderSoon();
         },
-        onWorkspaces: (slugs) => {
-          for (const slug of slugs) if (!workspaceNames.has(slug)) workspaceNames.set(slug, slug);
-          refreshFacets();
-          renderSoon();
+        onRepositories: (_slug, repositories) => {
+          target.add(repositories);
+          if (target === index) renderSoon();
         },
-        onRepositories: (slug, repositories) => {
-          target().add(repositories);
-          const first = repositories[0];
-          if (first) workspaceNames.set(slug, first.workspace.name);
-          if (target() === index) {
-            refreshFacets();
-            renderSoon();
-          }
-        },
-        onWorkspaceLoaded: () => {},
         onWorkspaceError: (slug, error) => {
           state.workspaceErrors = [...state.workspaceErrors.filter((e) => e.slug !== slug), { slug, message: apiMessage(error) }];
           renderSoon();
@@ -226,12 +213,11 @@ export function startApp(deps: AppDeps): void {
       state.loading = !background;
       state.notice = background ? { id: 'REFRESHING' } : null;
       render();
-      loadEverything(client, handlers(() => fresh), { signal: controller.signal, parseRepository }).then(() => {
+      loadEverything(client, handlers(fresh), { signal: controller.signal, parseRepository }).then(() => {
         if (controller.signal.aborted) return;
         index = fresh;
         state.loading = false;
         state.notice = null;
-        refreshFacets();
         render();
         if (state.user) deps.cache.save({ user: state.user, repositories: [...index.all()] });
       }, fail);
@@ -241,7 +227,7 @@ export function startApp(deps: AppDeps): void {
       state.workspaceErrors = state.workspaceErrors.filter((e) => e.slug !== slug);
       index.removeWorkspace(slug);
       render();
-      reloadWorkspace(client, slug, handlers(() => index), { signal: controller.signal, parseRepository }).catch(fail);
+      reloadWorkspace(client, slug, handlers(index), { signal: controller.signal, parseRepository }).catch(fail);
     }
 
     if (credentials.kind === 'bearer') watchExpiry(credentials.expiresAt);
@@ -268,8 +254,6 @@ export function startApp(deps: AppDeps): void {
     if (cached) {
       state.user = cached.user;
       index.add(cached.repositories.map((repo): Repository => ({ ...repo, html_href: safeLink(repo.html_href, linkProtocols) })));
-      for (const repo of index.all()) workspaceNames.set(repo.workspace.slug, repo.workspace.name);
-      refreshFacets();
       state.loading = false;
       load(true);
     } else {

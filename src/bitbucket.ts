@@ -163,18 +163,9 @@ export function backoff(baseMs: number, attempt: number, random: () => number): 
 
 /** Bitbucket's `error.message` from an error body, when the body is Bitbucket's JSON error. */
 async function errorMessage(response: Response): Promise<string | undefined> {
-  try {
-    const body: unknown = await response.json();
-    if (typeof body === 'object' && body !== null && 'error' in body) {
-      const error = body.error;
-      if (typeof error === 'object' && error !== null && 'message' in error && typeof error.message === 'string') {
-        return error.message.slice(0, 300);
-      }
-    }
-  } catch {
-    // Not JSON (a 429 is text/plain): the status says enough.
-  }
-  return undefined;
+  // Not JSON (a 429 is text/plain) or not Bitbucket's shape: the status says enough.
+  const body = (await response.json().catch(() => null)) as { error?: { message?: unknown } } | null;
+  return typeof body?.error?.message === 'string' ? body.error.message.slice(0, 300) : undefined;
 }
 
 function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {

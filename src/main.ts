@@ -13,7 +13,6 @@ if (!result.ok) {
 } else {
   const { config } = result;
   (document.getElementById('demo-banner') as HTMLElement).hidden = !config.demo;
-  const channel = 'BroadcastChannel' in window ? new BroadcastChannel('bitbucket-starter') : null;
   startApp({
     root,
     heading,
@@ -33,13 +32,6 @@ if (!result.ok) {
       const timer = setTimeout(task, ms);
       return () => clearTimeout(timer);
     },
-    ...(channel
-      ? {
-          channel: {
-            post: (message: string) => channel.postMessage(message),
-            listen: (handler: (message: string) => void) => channel.addEventListener('message', (event) => handler(String(event.data))),
-          },
-        }
-      : {}),
+    channel: new BroadcastChannel('bitbucket-starter'),
   });
 }

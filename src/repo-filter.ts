@@ -7,9 +7,10 @@ import type { Repository } from './api-shapes.ts';
 export type SortOrder = 'updated' | 'name';
 export type Visibility = '' | 'private' | 'public';
 
+/** The filter and sort; each key is also its URL query parameter (and its form field's name). */
 export interface ListQuery {
   /** Words to find in the name or description. */
-  text: string;
+  q: string;
   sort: SortOrder;
   /** A workspace slug, or '' for all. */
   workspace: string;
@@ -18,30 +19,28 @@ export interface ListQuery {
   language: string;
 }
 
-export const DEFAULT_QUERY: ListQuery = { text: '', sort: 'updated', workspace: '', visibility: '', language: '' };
-
-const PARAMS = { text: 'q', sort: 'sort', workspace: 'workspace', visibility: 'visibility', language: 'language' } as const;
+export const DEFAULT_QUERY: ListQuery = { q: '', sort: 'updated', workspace: '', visibility: '', language: '' };
 
 /** Reads the list query from a URL's search string; anything unknown falls back to the default. */
 export function readListQuery(search: string): ListQuery {
   const params = new URLSearchParams(search);
-  const sort = params.get(PARAMS.sort);
-  const visibility = params.get(PARAMS.visibility);
+  const sort = params.get('sort');
+  const visibility = params.get('visibility');
   return {
-    text: params.get(PARAMS.text) ?? '',
+    q: params.get('q') ?? '',
     sort: sort === 'name' ? 'name' : 'updated',
-    workspace: params.get(PARAMS.workspace) ?? '',
+    workspace: params.get('workspace') ?? '',
     visibility: visibility === 'private' || visibility === 'public' ? visibility : '',
-    language: params.get(PARAMS.language) ?? '',
+    language: params.get('language') ?? '',
   };
 }
 
 /** Writes the list query into a search string, keeping unrelated parameters and leaving defaults out. */
 export function writeListQuery(query: ListQuery, search: string): string {
   const params = new URLSearchParams(search);
-  for (const key of Object.keys(PARAMS) as Array<keyof ListQuery>) {
-    if (query[key] === DEFAULT_QUERY[key]) params.delete(PARAMS[key]);
-    else params.set(PARAMS[key], query[key]);
+  for (const key of Object.keys(DEFAULT_QUERY) as Array<keyof ListQuery>) {
+    if (query[key] === DEFAULT_QUERY[key]) params.delete(key);
+    else params.set(key, query[key]);
   }
   const text = params.toString();
   return text ? `?${text}` : '';
@@ -49,7 +48,7 @@ export function writeListQuery(query: ListQuery, search: string): string {
 
 /** True when the query hides some repositories. */
 export function isFiltering(query: ListQuery): boolean {
-  return query.text.trim() !== '' || query.workspace !== '' || query.visibility !== '' || query.language !== '';
+  return query.q.trim() !== '' || query.workspace !== '' || query.visibility !== '' || query.language !== '';
 }
 
 /**
@@ -64,6 +63,24 @@ export function createRepositoryIndex() {
   // ISO 8601 with differing offsets does not sort as text: compare instants, parsed once.
   const byUpdated = (a: Repository, b: Repository) => time(b) - time(a) || byName(a, b);
   const sorted = new Map<SortOrder, Repository[]>();
+  // Facets are kept until the list changes, so an unchanged list gives the same arrays.
+  let facets: { workspaces: Array<{ slug: string; name: string }>; languages: string[] } | null = null;
+  const changed = () => {
+    sorted.clear();
+    facets = null;
+  };
+  const computeFacets = () => {
+    const workspaces = new Map<string, string>();
+    const languages = new Map<string, string>();
+    for (const repo of all) {
+      workspaces.set(repo.workspace.slug, repo.workspace.name);
+      if (repo.language) languages.set(repo.language.toLowerCase(), repo.language);
+    }
+    return {
+      workspaces: [...workspaces].map(([slug, name]) => ({ slug, name })).sort((a, b) => collator.compare(a.name, b.name)),
+      languages: [...languages.values()].sort(collator.compare),
+    };
+  };
 
   return {
     get size() {
@@ -75,14 +92,14 @@ export function createRepositoryIndex() {
         haystacks.set(repo, `${repo.name}\n${repo.description}`.toLowerCase());
         times.set(repo, Date.parse(repo.updated_on));
       }
-      sorted.clear();
+      changed();
     },
     /** Removes every repository of a workspace (before it is loaded again). */
     removeWorkspace(slug: string): void {
       const kept = all.filter((repo) => repo.workspace.slug !== slug);
       all.length = 0;
       all.push(...kept);
-      sorted.clear();
+      changed();
     },
     all(): readonly Repository[] {
       return all;
@@ -95,7 +112,7 @@ export function createRepositoryIndex() {
         sorted.set(query.sort, list);
       }
       if (!isFiltering(query)) return list;
-      const words = query.text.toLowerCase().split(/\s+/).filter(Boolean);
+      const words = query.q.toLowerCase().split(/\s+/).filter(Boolean);
       return list.filter(
         (repo) =>
           (!query.workspace || repo.workspace.slug === query.workspace) &&
@@ -104,11 +121,13 @@ export function createRepositoryIndex() {
           words.every((word) => (haystacks.get(repo) ?? '').includes(word)),
       );
     },
+    /** The workspaces present, by name, for the workspace filter. */
+    workspaces() {
+      return (facets ??= computeFacets()).workspaces;
+    },
     /** The languages present, for the language filter. */
-    languages(): string[] {
-      const names = new Map<string, string>();
-      for (const repo of all) if (repo.language) names.set(repo.language.toLowerCase(), repo.language);
-      return [...names.values()].sort(collator.compare);
+    languages() {
+      return (facets ??= computeFacets()).languages;
     },
   };
 }

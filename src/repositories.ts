@@ -18,10 +18,8 @@ import { ApiError, type BitbucketClient } from './bitbucket.ts';
 
 export interface LoadHandlers {
   onUser(user: User): void;
-  onWorkspaces(slugs: string[]): void;
   /** New repositories of a workspace (never one already handed over). */
   onRepositories(workspace: string, repositories: Repository[]): void;
-  onWorkspaceLoaded(workspace: string): void;
   /** A workspace failed; the others go on. */
   onWorkspaceError(workspace: string, error: ApiError): void;
 }
@@ -59,7 +57,6 @@ export async function loadEverything(client: BitbucketClient, handlers: LoadHand
       }
       url = page.next;
     }
-    handlers.onWorkspaces(slugs);
     await Promise.all(loads);
   })();
   await Promise.all([user, workspaces]);
@@ -79,7 +76,6 @@ async function loadWorkspaceReporting(
 ): Promise<void> {
   try {
     await loadWorkspace(client, slug, (repositories) => handlers.onRepositories(slug, repositories), options, limit);
-    handlers.onWorkspaceLoaded(slug);
   } catch (error) {
     // A refused token or a cancelled load concerns everything, not this workspace.
     if (!(error instanceof ApiError) || error.code === 'UNAUTHORIZED' || error.code === 'ABORTED') throw error;

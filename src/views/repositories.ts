@@ -78,7 +78,7 @@ export function mountRepositoryView(root: HTMLElement, handlers: RepositoryViewH
     user.textContent = next.user?.display_name ?? '…';
 
     const search = field('q');
-    if (document.activeElement !== search && search.value !== next.query.text) search.value = next.query.text;
+    if (document.activeElement !== search && search.value !== next.query.q) search.value = next.query.q;
     if (previous?.workspaces !== next.workspaces) {
       setOptions(field('workspace') as HTMLSelectElement, 'All workspaces', next.workspaces.map((w) => [w.slug, w.name]));
     }
@@ -145,7 +145,7 @@ function sessionWarning(minutes: number, onReconnect: () => void): DocumentFragm
 }
 
 function setOptions(select: HTMLSelectElement, all: string, options: Array<[string, string]>): void {
-  select.replaceChildren(h('option', { value: '' }, all), ...options.map(([value, label]) => h('option', { value }, label)));
+  select.replaceChildren(new Option(all, ''), ...options.map(([value, label]) => new Option(label, value)));
 }
 
 const DESCRIPTION_LIMIT = 400;

@@ -42,7 +42,7 @@ export function startHarness(options: HarnessOptions = {}) {
   const urls: string[] = [];
   const timers: Array<{ at: number; task: () => void; cleared: boolean }> = [];
   const posted: string[] = [];
-  let listener: ((message: string) => void) | undefined;
+  const channel = { postMessage: (message: unknown) => void posted.push(String(message)), onmessage: null as ((event: MessageEvent) => void) | null };
   const location = { origin: `http://${hostname}:3000`, protocol: 'http:', hostname, pathname: '/', search: options.search ?? '', hash: '' };
 
   startApp({
@@ -68,7 +68,7 @@ export function startHarness(options: HarnessOptions = {}) {
       timers.push(timer);
       return () => void (timer.cleared = true);
     },
-    channel: { post: (message) => void posted.push(message), listen: (handler) => void (listener = handler) },
+    channel,
   });
 
   return {
@@ -90,7 +90,7 @@ export function startHarness(options: HarnessOptions = {}) {
     },
     /** Delivers a message from another tab. */
     fromOtherTab(message: string) {
-      listener?.(message);
+      channel.onmessage?.(new MessageEvent('message', { data: message }));
     },
   };
 }

@@ -8,7 +8,7 @@ const make = (...args: Parameters<typeof repo>) => parse(repo(...args), '/x');
 
 describe('list query in the URL', () => {
   it('reads what writeListQuery wrote, keeping other parameters and leaving defaults out', () => {
-    const query = { text: 'api gateway', sort: 'name' as const, workspace: 'acme', visibility: 'private' as const, language: 'go' };
+    const query = { q: 'api gateway', sort: 'name' as const, workspace: 'acme', visibility: 'private' as const, language: 'go' };
     const search = writeListQuery(query, '?keep=1');
     expect(search).toBe('?keep=1&q=api+gateway&sort=name&workspace=acme&visibility=private&language=go');
     expect(readListQuery(search)).toEqual(query);
@@ -35,9 +35,9 @@ describe('repository index', () => {
   });
 
   it('filters by words in name or description, case-insensitively', () => {
-    expect(names({ text: 'API' })).toEqual(['Mid tool', 'Zebra API']);
-    expect(names({ text: 'gateway zebra' })).toEqual(['Zebra API']);
-    expect(names({ text: 'nothing' })).toEqual([]);
+    expect(names({ q: 'API' })).toEqual(['Mid tool', 'Zebra API']);
+    expect(names({ q: 'gateway zebra' })).toEqual(['Zebra API']);
+    expect(names({ q: 'nothing' })).toEqual([]);
   });
 
   it('filters by workspace, visibility and language', () => {

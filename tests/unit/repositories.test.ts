@@ -14,23 +14,21 @@ async function load(workspaces: Record<string, FakeRepo[]>, options: Parameters<
   const batches: number[] = [];
   const errors: Array<[string, string]> = [];
   let user = '';
-  let workspaceList: string[] = [];
   await loadEverything(
     client,
     {
       onUser: (u) => void (user = u.display_name),
-      onWorkspaces: (slugs) => void (workspaceList = slugs),
       onRepositories: (slug, repos) => {
         batches.push(repos.length);
         byWorkspace.set(slug, [...(byWorkspace.get(slug) ?? []), ...repos]);
       },
-      onWorkspaceLoaded: () => {},
       onWorkspaceError: (slug, error) => void errors.push([slug, error.code]),
     },
     { parseRepository },
   );
   const paths = fake.requests.map((r) => r.url.pathname + r.url.search);
-  return { byWorkspace, batches, errors, user, workspaceList, paths, requests: fake.requests };
+  const workspaceList = fake.requests.filter((r) => r.url.pathname.startsWith('/2.0/repositories/')).map((r) => decodeURIComponent(r.url.pathname.split('/')[3] ?? ''));
+  return { byWorkspace, batches, errors, user, workspaceList: [...new Set(workspaceList)], paths, requests: fake.requests };
 }
 
 const names = (repos: Repository[] | undefined) => (repos ?? []).map((r) => r.full_name).sort();

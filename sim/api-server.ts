@@ -1,0 +1,133 @@
+/**
+ * The API server (the api.bitbucket.org role), base `/2.0`: the four endpoints this project uses,
+ * the ones removed under CHANGE-2770, pagination, `fields`, `sort`, `q` and CORS.
+ * @see https://developer.atlassian.com/cloud/bitbucket/rest/
+ */
+import { authenticate, missingScope } from './api-auth.ts';
+import { answerPreflight } from './cors.ts';
+import type { SimWorkspaceData } from './data.ts';
+import { CHANGE_2770_BODY } from './faults.ts';
+import { applyFields } from './fields.ts';
+import { apiError, json } from './http.ts';
+import type { Handler, SimRequest, SimResponse } from './http.ts';
+import { listPage } from './listing.ts';
+import type { SimState } from './state.ts';
+import type { BitbucketWorkspaceAccess } from './wire-types.ts';
+
+/** What a route produces before pagination and `fields`. */
+type RouteResult = { kind: 'object'; body: unknown } | { kind: 'list'; items: readonly unknown[] } | { kind: 'error'; response: SimResponse };
+
+interface Route {
+  pattern: RegExp;
+  /** The OAuth scope the endpoint needs. */
+  scope: 'account' | 'repository';
+  resolve: (state: SimState, match: RegExpExecArray) => RouteResult;
+}
+
+/** Endpoints removed under CHANGE-2770 (April 2026): they answer 410. */
+export const REMOVED_ENDPOINTS: readonly RegExp[] = [
+  /^\/2\.0\/repositories$/,
+  /^\/2\.0\/workspaces$/,
+  /^\/2\.0\/user\/permissions\/workspaces$/,
+  /^\/2\.0\/user\/permissions\/repositories$/,
+];
+
+const ROUTES: readonly Route[] = [
+  { pattern: /^\/2\.0\/user$/, scope: 'account', resolve: (state) => ({ kind: 'object', body: state.data.user }) },
+  {
+    pattern: /^\/2\.0\/user\/workspaces$/,
+    scope: 'account',
+    resolve: (state) => ({ kind: 'list', items: state.data.workspaces.map(toWorkspaceAccess) }),
+  },
+  {
+    pattern: /^\/2\.0\/workspaces\/([^/]+)$/,
+    scope: 'account',
+    resolve: (state, match) => {
+      const found = findWorkspace(state, match[1] ?? '');
+      return 'response' in found ? { kind: 'error', response: found.response } : { kind: 'object', body: found.workspace };
+    },
+  },
+  {
+    pattern: /^\/2\.0\/repositories\/([^/]+)$/,
+    scope: 'repository',
+    resolve: (state, match) => {
+      const found = findWorkspace(state, match[1] ?? '');
+      return 'response' in found ? { kind: 'error', response: found.response } : { kind: 'list', items: found.repositories };
+    },
+  },
+];
+
+/** Creates the API server's handler (CORS headers are added by the caller, on every answer). */
+export function createApiHandler(state: SimState): Handler {
+  return (request) => {
+    if (request.method === 'OPTIONS') return answerPreflight(request);
+    // One trailing slash is accepted, as Bitbucket does.
+    const path = request.url.pathname.length > 1 ? request.url.pathname.replace(/\/$/, '') : request.url.pathname;
+
+    if (REMOVED_ENDPOINTS.some((pattern) => pattern.test(path))) return json(410, CHANGE_2770_BODY);
+    const route = ROUTES.find((candidate) => candidate.pattern.test(path));
+    const match = route?.pattern.exec(path) ?? null;
+    if (route === undefined || match === null) return notFound();
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      return apiError(405, 'Method not allowed', `${request.method} is not supported on this resource.`);
+    }
+
+    const auth = authenticate(state, request);
+    if (!auth.ok) return auth.response;
+    if (!auth.scopes.includes(route.scope)) return missingScope(auth.scopes, route.scope);
+
+    return answer(state, request, route.resolve(state, match));
+  };
+}
+
+function answer(state: SimState, request: SimRequest, result: RouteResult): SimResponse {
+  if (result.kind === 'error') return result.response;
+  const query = request.url.searchParams;
+  let body = result.kind === 'object' ? result.body : undefined;
+  if (result.kind === 'list') {
+    const page = listPage(result.items, query, {
+      pagination: state.options.pagination,
+      omitSize: state.options.omitSize,
+      baseUrl: `${state.apiOrigin}${request.url.pathname}`,
+    });
+    if (!page.ok) return apiError(400, page.message, page.detail);
+    body = page.body;
+  }
+  // `fields` shapes the whole answer, the page envelope included.
+  return json(200, applyFields(body, query.get('fields')));
+}
+
+// Bitbucket accepts a workspace's slug or its UUID in braces. Workspaces the user is not a member
+// of answer like unknown ones here (real Bitbucket would list their public repositories).
+function findWorkspace(state: SimState, encoded: string): SimWorkspaceData | { response: SimResponse } {
+  let id: string;
+  try {
+    id = decodeURIComponent(encoded);
+  } catch {
+    id = encoded;
+  }
+  const found = state.data.workspaces.find((entry) => entry.workspace.slug === id || entry.workspace.uuid === id);
+  return found ?? { response: apiError(404, `No workspace with identifier '${id}'.`, 'It does not exist, or you are not a member of it.') };
+}
+
+function toWorkspaceAccess(entry: SimWorkspaceData): BitbucketWorkspaceAccess {
+  const { workspace } = entry;
+  return {
+    type: 'workspace_access',
+    administrator: entry.administrator,
+    workspace: {
+      type: 'workspace_base',
+      uuid: workspace.uuid,
+      slug: workspace.slug,
+      links: { avatar: workspace.links.avatar, self: workspace.links.self },
+    },
+  };
+}
+
+function notFound(): SimResponse {
+  return apiError(
+    404,
+    'Resource not found',
+    "There is no API hosted at this URL.\n\nFor information about our API's, please refer to the documentation at: https://developer.atlassian.com/bitbucket/api/2/reference/",
+  );
+}

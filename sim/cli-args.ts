@@ -1,0 +1,143 @@
+/**
+ * The simulator's command line: flags to `SimOptions`. Pure, so it is tested without a process.
+ */
+import { DEFAULT_CLIENT } from './options.ts';
+import type { SimClient, SimOptions, SimWorkspaceSpec } from './options.ts';
+
+/** What the command line asks for. */
+export type CliRequest = { kind: 'run'; options: SimOptions } | { kind: 'help' } | { kind: 'error'; message: string };
+
+/** The `--help` text. */
+export const USAGE = `Usage: npm run simulator -- [options]
+
+Runs a local Bitbucket Cloud simulator: an authorization server and an API server.
+
+Options:
+  --auth-port N                 authorization server port (default 3100; 0 = any free port)
+  --api-port N                  API server port (default 3101; 0 = any free port)
+  --seed N                      data seed (default 1): the same seed gives the same data
+  --latency MS                  delay added to every request, preflights included (default 0)
+  --omit-size                   pages leave out size, page and previous
+  --pagination page|cursor      how next links are built (default page)
+  --client-id ID                OAuth consumer key (default ${DEFAULT_CLIENT.clientId})
+  --callback-url URL            its callback URL (default ${DEFAULT_CLIENT.callbackUrl})
+  --client-secret SECRET        its secret (default ${DEFAULT_CLIENT.secret ?? ''})
+  --workspaces slug:count,...   the user's workspaces; the first is the personal one
+  --hostile                     add records built to break careless clients
+  --help                        show this text
+`;
+
+const BOOLEAN_FLAGS = new Set(['--omit-size', '--hostile', '--help', '-h']);
+const VALUE_FLAGS = new Set([
+  '--auth-port',
+  '--api-port',
+  '--seed',
+  '--latency',
+  '--pagination',
+  '--client-id',
+  '--callback-url',
+  '--client-secret',
+  '--workspaces',
+]);
+
+/** Reads the arguments after `cli.ts`; `--flag value` and `--flag=value` both work. */
+export function parseCliArgs(argv: readonly string[]): CliRequest {
+  const options: SimOptions = { authPort: 3100, apiPort: 3101 };
+  const client: SimClient = { ...DEFAULT_CLIENT };
+  let clientChanged = false;
+
+  for (let i = 0; i < argv.length; i += 1) {
+    const arg = argv[i] ?? '';
+    const equals = arg.indexOf('=');
+    const flag = arg.startsWith('--') && equals > 0 ? arg.slice(0, equals) : arg;
+    if (BOOLEAN_FLAGS.has(flag)) {
+      if (flag !== arg) return { kind: 'error', message: `${flag} takes no value` };
+      if (flag === '--help' || flag === '-h') return { kind: 'help' };
+      if (flag === '--omit-size') options.omitSize = true;
+      if (flag === '--hostile') options.hostile = true;
+      continue;
+    }
+    if (!VALUE_FLAGS.has(flag)) return { kind: 'error', message: `Unknown option: ${arg}` };
+    let value: string | undefined;
+    if (flag !== arg) {
+      value = arg.slice(equals + 1);
+    } else {
+      value = argv[i + 1];
+      i += 1;
+    }
+    if (value === undefined || value === '') return { kind: 'error', message: `${flag} needs a value` };
+
+    switch (flag) {
+      case '--auth-port':
+      case '--api-port': {
+        const port = integer(value);
+        if (port === undefined || port > 65535) return { kind: 'error', message: `${flag} must be a port number (0–65535), got "${value}"` };
+        if (flag === '--auth-port') options.authPort = port;
+        else options.apiPort = port;
+        break;
+      }
+      case '--seed': {
+        const seed = integer(value);
+        if (seed === undefined) return { kind: 'error', message: `--seed must be a non-negative integer, got "${value}"` };
+        options.seed = seed;
+        break;
+      }
+      case '--latency': {
+        const latency = integer(value);
+        if (latency === undefined) return { kind: 'error', message: `--latency must be milliseconds, got "${value}"` };
+        options.latencyMs = latency;
+        break;
+      }
+      case '--pagination':
+        if (value !== 'page' && value !== 'cursor') return { kind: 'error', message: `--pagination must be page or cursor, got "${value}"` };
+        options.pagination = value;
+        break;
+      case '--client-id':
+        client.clientId = value;
+        clientChanged = true;
+        break;
+      case '--callback-url':
+        if (!URL.canParse(value)) return { kind: 'error', message: `--callback-url must be an absolute URL, got "${value}"` };
+        client.callbackUrl = value;
+        clientChanged = true;
+        break;
+      case '--client-secret':
+        client.secret = value;
+        clientChanged = true;
+        break;
+      case '--workspaces': {
+        const workspaces = parseWorkspaces(value);
+        if (typeof workspaces === 'string') return { kind: 'error', message: workspaces };
+        options.workspaces = workspaces;
+        break;
+      }
+    }
+  }
+  if (clientChanged) options.clients = [client];
+  return { kind: 'run', options };
+}
+
+function integer(value: string): number | undefined {
+  return /^\d+$/.test(value) ? Number(value) : undefined;
+}
+
+// `acme:288,tiny:5` → specs named after their slugs ("Acme", "Tiny"); a string is an error.
+function parseWorkspaces(value: string): SimWorkspaceSpec[] | string {
+  const specs: SimWorkspaceSpec[] = [];
+  for (const item of value.split(',')) {
+    const match = /^([a-z0-9][a-z0-9._-]*):(\d+)$/i.exec(item.trim());
+    if (match === null) return `--workspaces expects slug:count,slug:count (e.g. acme:288,tiny:5), got "${item}"`;
+    const slug = match[1] ?? '';
+    if (specs.some((spec) => spec.slug === slug)) return `--workspaces names ${slug} twice`;
+    specs.push({ slug, name: titleCase(slug), repositories: Number(match[2]) });
+  }
+  return specs;
+}
+
+function titleCase(slug: string): string {
+  return slug
+    .split(/[-_.]+/)
+    .filter(Boolean)
+    .map((word) => word[0]?.toUpperCase() + word.slice(1))
+    .join(' ');
+}

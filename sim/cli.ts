@@ -1,0 +1,68 @@
+/**
+ * `npm run simulator`: starts the Bitbucket Cloud simulator and prints how to point the app at it.
+ */
+import { USAGE, parseCliArgs } from './cli-args.ts';
+import { DEFAULT_API_TOKEN, DEFAULT_CLIENT, startSimulator } from './index.ts';
+import type { Simulator } from './index.ts';
+
+function banner(sim: Simulator, clientId: string, apiToken: { email: string; token: string }): string {
+  const workspaces = sim.data.workspaces
+    .map(({ workspace, repositories }) => `${workspace.slug} (${repositories.length})`)
+    .join(', ');
+  return `Bitbucket Cloud simulator running
+  authorize    ${sim.authorizeUrl}
+  token        ${sim.tokenUrl}
+  API          ${sim.apiBase}
+  control      ${sim.apiBase.replace(/\/2\.0$/, '')}/__sim/  (simulator only)
+  signed in as ${sim.data.user.display_name} (${sim.data.user.nickname})
+  API token    curl -u ${apiToken.email}:${apiToken.token} ${sim.apiBase}/user
+  workspaces   ${workspaces}
+
+Point the app at it:
+  VITE_BITBUCKET_CLIENT_ID=${clientId} VITE_BITBUCKET_AUTHORIZE_URL=${sim.authorizeUrl} VITE_BITBUCKET_API_URL=${sim.apiBase}
+
+Press Ctrl+C to stop.`;
+}
+
+async function main(): Promise<void> {
+  const request = parseCliArgs(process.argv.slice(2));
+  if (request.kind === 'help') {
+    console.log(USAGE);
+    return;
+  }
+  if (request.kind === 'error') {
+    console.error(`simulator: ${request.message}\nRun with --help for the options.`);
+    process.exitCode = 2;
+    return;
+  }
+
+  let sim: Simulator;
+  try {
+    sim = await startSimulator(request.options);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code === 'EADDRINUSE' ? 'a port is already in use (try --auth-port / --api-port)' : String(error);
+    console.error(`simulator: could not start: ${reason}`);
+    process.exitCode = 1;
+    return;
+  }
+
+  const clientId = request.options.clients?.[0]?.clientId ?? DEFAULT_CLIENT.clientId;
+  const apiToken = request.options.apiTokens?.[0] ?? DEFAULT_API_TOKEN;
+  console.log(banner(sim, clientId, apiToken));
+
+  const stop = (signal: string): void => {
+    console.log(`\nsimulator: ${signal}, stopping`);
+    sim.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error('simulator: error while stopping:', error);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+}
+
+void main();

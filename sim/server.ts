@@ -1,0 +1,135 @@
+/**
+ * The I/O edge shared by both servers: read the request, add latency, apply faults, call the
+ * handler, write the answer and log it.
+ */
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { decideFaults } from './faults.ts';
+import { DROP, apiError } from './http.ts';
+import type { Handler, Outcome, SimRequest, SimResponse } from './http.ts';
+import type { SimState } from './state.ts';
+
+/** How one of the two servers behaves. */
+export interface ServerSetup {
+  name: 'auth' | 'api';
+  state: SimState;
+  /** The public origin, e.g. `http://localhost:3101`, known once the server listens. */
+  origin: () => string;
+  handle: Handler;
+  /** Requests answered at once: unlogged, with no latency and no faults (the control endpoint). */
+  control?: { matches: (path: string) => boolean; handle: Handler };
+  /** Last touch on every answer, e.g. CORS headers. */
+  finish?: (response: SimResponse, request: SimRequest) => SimResponse;
+}
+
+// Bodies are small forms and JSON; anything bigger is a mistake or abuse.
+const MAX_BODY_BYTES = 1_000_000;
+
+/** Creates an HTTP server (not yet listening) for one role. */
+export function createSimServer(setup: ServerSetup): Server {
+  return createServer((incoming, outgoing) => {
+    serve(setup, incoming, outgoing).catch((error: unknown) => {
+      // Reached only if reading or writing the socket failed: nothing is left to answer on.
+      console.error(`[simulator ${setup.name}]`, error);
+      incoming.socket.destroy();
+    });
+  });
+}
+
+async function serve(setup: ServerSetup, incoming: IncomingMessage, outgoing: ServerResponse): Promise<void> {
+  const { state } = setup;
+  const time = state.options.now();
+  const body = await readBody(incoming);
+  const request: SimRequest = {
+    method: incoming.method ?? 'GET',
+    url: new URL(incoming.url ?? '/', setup.origin()),
+    headers: incoming.headers,
+    body: body ?? '',
+  };
+  const finish = (response: SimResponse): SimResponse => (setup.finish ? setup.finish(response, request) : response);
+
+  if (setup.control?.matches(request.url.pathname)) {
+    const outcome = body === undefined ? tooLarge() : await run(setup.control.handle, request);
+    if (outcome !== DROP) write(outgoing, finish(outcome));
+    return;
+  }
+
+  await sleep(state.options.latencyMs);
+  let outcome: Outcome | undefined = body === undefined ? tooLarge() : undefined;
+  // Faults hit only real requests: a failed preflight would be a different failure (a CORS one).
+  if (outcome === undefined && request.method !== 'OPTIONS') {
+    const decision = decideFaults(state.faults, request.url.pathname + request.url.search);
+    await sleep(decision.delayMs);
+    outcome = decision.answer;
+  }
+  outcome ??= await run(setup.handle, request);
+
+  const log = (status: number, bytes: number): void => {
+    state.log.push({
+      server: setup.name,
+      method: request.method,
+      url: request.url.href,
+      headers: flattenHeaders(incoming),
+      status,
+      bytes,
+      time,
+    });
+  };
+  if (outcome === DROP) {
+    incoming.socket.destroy();
+    log(0, 0);
+    return;
+  }
+  const response = finish(outcome);
+  write(outgoing, response);
+  log(response.status, Buffer.byteLength(response.body));
+}
+
+// A bug in a handler becomes a 500 in Bitbucket's error shape rather than a hung request.
+async function run(handle: Handler, request: SimRequest): Promise<Outcome> {
+  try {
+    return await handle(request);
+  } catch (error) {
+    console.error('[simulator] handler failed:', error);
+    return apiError(500, 'Something went wrong', error instanceof Error ? error.message : String(error));
+  }
+}
+
+function write(outgoing: ServerResponse, response: SimResponse): void {
+  if (outgoing.destroyed) return;
+  outgoing.writeHead(response.status, {
+    ...response.headers,
+    'Content-Length': String(Buffer.byteLength(response.body)),
+  });
+  outgoing.end(response.body);
+}
+
+function tooLarge(): SimResponse {
+  return apiError(413, 'Request body too large');
+}
+
+// Resolves to undefined when the body is over the limit.
+function readBody(incoming: IncomingMessage): Promise<string | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    incoming.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+    });
+    incoming.on('end', () => resolve(size > MAX_BODY_BYTES ? undefined : Buffer.concat(chunks).toString('utf8')));
+    incoming.on('error', reject);
+  });
+}
+
+function flattenHeaders(incoming: IncomingMessage): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(incoming.headers)) {
+    if (value !== undefined) out[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return out;
+}
+
+function sleep(ms: number): Promise<void> {
+  return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
+}

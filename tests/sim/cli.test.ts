@@ -1,0 +1,103 @@
+// @vitest-environment node
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { parseCliArgs } from '../../sim/cli-args.ts';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+describe('parseCliArgs', () => {
+  it('defaults to ports 3100 and 3101 and the demo client', () => {
+    expect(parseCliArgs([])).toEqual({ kind: 'run', options: { authPort: 3100, apiPort: 3101 } });
+  });
+
+  it('reads every flag, as --flag value or --flag=value', () => {
+    const request = parseCliArgs([
+      '--auth-port=4100',
+      '--api-port',
+      '4101',
+      '--seed',
+      '7',
+      '--latency=250',
+      '--omit-size',
+      '--pagination',
+      'cursor',
+      '--client-id',
+      'my-key',
+      '--callback-url=http://localhost:5173/',
+      '--client-secret',
+      's3cret',
+      '--workspaces',
+      'me:3,big-team:500,none:0',
+      '--hostile',
+    ]);
+    expect(request).toEqual({
+      kind: 'run',
+      options: {
+        authPort: 4100,
+        apiPort: 4101,
+        seed: 7,
+        latencyMs: 250,
+        omitSize: true,
+        pagination: 'cursor',
+        clients: [{ clientId: 'my-key', name: 'Bitbucket starter (demo)', callbackUrl: 'http://localhost:5173/', secret: 's3cret' }],
+        workspaces: [
+          { slug: 'me', name: 'Me', repositories: 3 },
+          { slug: 'big-team', name: 'Big Team', repositories: 500 },
+          { slug: 'none', name: 'None', repositories: 0 },
+        ],
+        hostile: true,
+      },
+    });
+  });
+
+  it.each([
+    [['--bogus'], /Unknown option: --bogus/],
+    [['--auth-port', 'abc'], /--auth-port must be a port/],
+    [['--api-port', '70000'], /--api-port must be a port/],
+    [['--pagination', 'offset'], /page or cursor/],
+    [['--workspaces', 'acme'], /slug:count/],
+    [['--workspaces', 'a:1,a:2'], /twice/],
+    [['--seed'], /needs a value/],
+    [['--callback-url', 'not a url'], /absolute URL/],
+    [['--hostile=yes'], /takes no value/],
+  ])('explains a bad command line: %j', (argv, message) => {
+    const request = parseCliArgs(argv);
+    expect(request.kind).toBe('error');
+    if (request.kind === 'error') expect(request.message).toMatch(message);
+  });
+
+  it('recognises --help', () => {
+    expect(parseCliArgs(['--seed', '2', '--help'])).toEqual({ kind: 'help' });
+  });
+});
+
+describe('sim/cli.ts', () => {
+  it('prints the URLs and env vars, serves, and stops cleanly on SIGTERM', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'sim/cli.ts', '--auth-port', '0', '--api-port', '0', '--client-id', 'cli-test'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+
+    try {
+      const deadline = Date.now() + 8000;
+      while (!output.includes('Ctrl+C') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
+      const envLine = /VITE_BITBUCKET_CLIENT_ID=(\S+) VITE_BITBUCKET_AUTHORIZE_URL=(\S+) VITE_BITBUCKET_API_URL=(\S+)/.exec(output);
+      expect(envLine, output).not.toBeNull();
+      const [, clientId, authorizeUrl, apiUrl] = envLine ?? [];
+      expect(clientId).toBe('cli-test');
+      expect(authorizeUrl).toMatch(/^http:\/\/localhost:\d+\/site\/oauth2\/authorize$/);
+      const user = await fetch(`${apiUrl}/user`, {
+        headers: { Authorization: `Basic ${Buffer.from('demo@example.com:demo-api-token').toString('base64')}` },
+      });
+      expect(user.status).toBe(200);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+  }, 15_000);
+});
