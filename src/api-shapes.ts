@@ -78,11 +78,6 @@ function optionalText(value: unknown, path: string): string {
   return value === undefined || value === null ? '' : text(value, path);
 }
 
-function optionalCount(value: unknown, path: string): number | undefined {
-  if (value === undefined || value === null) return undefined;
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : bad(path);
-}
-
 /** Checks `GET /user`. */
 export function parseUser(json: unknown, path = '/user'): User {
   return { display_name: text(record(json, path).display_name, path) };
@@ -93,13 +88,12 @@ export function parsePage<T>(json: unknown, path: string, parseValue: (value: un
   const page = record(json, path);
   if (!Array.isArray(page.values)) bad(path);
   const result: Page<T> = { values: page.values.map((value) => parseValue(value, path)) };
-  if (page.next !== undefined && page.next !== null) result.next = text(page.next, path);
-  const size = optionalCount(page.size, path);
-  const number = optionalCount(page.page, path);
-  const pagelen = optionalCount(page.pagelen, path);
-  if (size !== undefined) result.size = size;
-  if (number !== undefined) result.page = number;
-  if (pagelen !== undefined) result.pagelen = pagelen;
+  if (page.next != null) result.next = text(page.next, path);
+  for (const key of ['size', 'page', 'pagelen'] as const) {
+    const count = page[key];
+    if (count == null) continue;
+    result[key] = typeof count === 'number' && Number.isSafeInteger(count) && count >= 0 ? count : bad(path);
+  }
   return result;
 }
 

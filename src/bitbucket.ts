@@ -59,8 +59,6 @@ export interface ClientOptions {
 export interface BitbucketClient {
   /** GETs a path below the API base (`/user`) or an absolute `next` link on the API origin. */
   get(pathOrUrl: string, signal?: AbortSignal): Promise<unknown>;
-  /** The API base, for building URLs. */
-  readonly apiUrl: string;
 }
 
 const RATE_LIMIT_BASE_DELAY_MS = 1000;
@@ -142,7 +140,7 @@ export function createClient(options: ClientOptions): BitbucketClient {
     return url;
   }
 
-  return { get, apiUrl: options.apiUrl };
+  return { get };
 }
 
 /** The error code for an HTTP status. */

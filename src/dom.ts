@@ -1,24 +1,12 @@
-/** A tiny element builder: strings always become text nodes, never HTML. */
+/** Small DOM helpers. Text always goes in as text (`textContent`), never as HTML. */
 
-type Child = Node | string | number | null | undefined | false;
-type AttributeValue = string | number | boolean | null | undefined | ((event: Event) => void);
-
-/**
- * Creates an element. Attributes starting with `on` are event listeners; `true` sets an empty
- * attribute; `false`, null and undefined leave it out. Children that are strings become text.
- */
-export function h<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  attributes: Record<string, AttributeValue> = {},
-  ...children: Child[]
-): HTMLElementTagNameMap[K] {
-  const element = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) {
-    if (typeof value === 'function') element.addEventListener(name.slice(2), value);
-    else if (value === true) element.setAttribute(name, '');
-    else if (value !== false && value !== null && value !== undefined) element.setAttribute(name, String(value));
-  }
-  element.append(...children.filter((child) => child !== null && child !== undefined && child !== false).map((child) => (typeof child === 'number' ? String(child) : child as Node | string)));
+/** A `<button type="button">` with `label` as its text, calling `onClick`. */
+export function button(label: string, onClick: () => void, className = ''): HTMLButtonElement {
+  const element = document.createElement('button');
+  element.type = 'button';
+  element.className = className;
+  element.textContent = label;
+  element.addEventListener('click', onClick);
   return element;
 }
 

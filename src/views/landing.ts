@@ -1,6 +1,6 @@
 /** The signed-out view: the sign-in control, configuration help, and API-token sign-in. */
 import type { ConfigProblem } from '../config.ts';
-import { fromTemplate, h, part } from '../dom.ts';
+import { fromTemplate, part } from '../dom.ts';
 import { renderMessage, type Message } from '../messages.ts';
 
 /** Something to tell the user: an alert (a problem) or plain information. */
@@ -36,13 +36,17 @@ function signInControl(onSignIn: () => void): DocumentFragment {
 }
 
 /** A notice box; an alert is announced to screen readers as it appears. */
-export function renderNotice(notice: Notice, ...actions: HTMLElement[]): HTMLElement {
-  return h(
-    'div',
-    notice.kind === 'alert' ? { class: 'notice error', role: 'alert' } : { class: 'notice' },
-    renderMessage(notice.message),
-    actions.length > 0 ? h('div', { class: 'actions' }, ...actions) : '',
-  );
+export function renderNotice(notice: Notice, ...actions: Array<Node | string>): DocumentFragment {
+  const view = fromTemplate('tpl-notice');
+  const box = view.firstElementChild as HTMLElement;
+  if (notice.kind === 'alert') {
+    box.classList.add('error');
+    box.setAttribute('role', 'alert');
+  }
+  part(view, 'message').replaceWith(renderMessage(notice.message));
+  if (actions.length > 0) part(view, 'actions').append(...actions);
+  else part(view, 'actions').remove();
+  return view;
 }
 
 /** The message for a configuration problem. */

@@ -4,7 +4,7 @@
  * then keeps it up to date, so typing in the filter never loses focus.
  */
 import type { Repository, User } from '../api-shapes.ts';
-import { fromTemplate, h, part } from '../dom.ts';
+import { button, fromTemplate, part } from '../dom.ts';
 import { renderMessage, type Message } from '../messages.ts';
 import { isFiltering, readListQuery, type ListQuery } from '../repo-filter.ts';
 import { renderNotice } from './landing.ts';
@@ -93,12 +93,12 @@ export function mountRepositoryView(root: HTMLElement, handlers: RepositoryViewH
     if (previous?.endsInMinutes !== next.endsInMinutes) warning.replaceChildren(next.endsInMinutes === null ? '' : sessionWarning(next.endsInMinutes, handlers.onReconnect));
     if (previous?.error !== next.error || previous?.workspaceErrors !== next.workspaceErrors) {
       errors.replaceChildren(
-        next.error ? renderNotice({ kind: 'alert', message: next.error }, h('button', { type: 'button', onclick: handlers.onRetry }, 'Retry')) : '',
+        next.error ? renderNotice({ kind: 'alert', message: next.error }, button('Retry', handlers.onRetry)) : '',
         ...next.workspaceErrors.map(({ slug, message }) =>
           renderNotice(
             { kind: 'alert', message },
-            h('span', {}, 'In workspace ', h('strong', {}, slug)),
-            h('button', { type: 'button', onclick: () => handlers.onRetryWorkspace(slug) }, `Retry ${slug}`),
+            `In workspace ${slug}`,
+            button(`Retry ${slug}`, () => handlers.onRetryWorkspace(slug)),
           ),
         ),
       );
@@ -120,7 +120,7 @@ export function mountRepositoryView(root: HTMLElement, handlers: RepositoryViewH
       limit += RENDER_STEP;
       renderList(matches);
     };
-    more.replaceChildren(rest > 0 ? h('button', { type: 'button', class: 'secondary', onclick: showMore }, `Show ${Math.min(rest, RENDER_STEP)} more (${rest} not shown)`) : '');
+    more.replaceChildren(rest > 0 ? button(`Show ${Math.min(rest, RENDER_STEP)} more (${rest} not shown)`, showMore, 'secondary') : '');
   }
 
   function item(repo: Repository): HTMLLIElement {
