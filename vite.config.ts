@@ -6,8 +6,8 @@ import { DEFAULT_API_URL } from './src/config.ts';
 
 const PORT = 3000;
 /** The bundled simulator's ports in demo mode (authorization server, API server). */
-const DEMO_AUTH_PORT = 3100;
-const DEMO_API_PORT = 3101;
+const DEMO_AUTH_PORT = Number(process.env.SIMULATOR_AUTH_PORT ?? 3100);
+const DEMO_API_PORT = Number(process.env.SIMULATOR_API_PORT ?? 3101);
 
 const HEALTH = JSON.stringify({ status: 'ok', app: 'bitbucket-implicit-grant-starter' });
 

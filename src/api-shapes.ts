@@ -17,8 +17,8 @@ export interface Workspace {
 
 /** A repository, reduced to what the list shows (the wire names are Bitbucket's). */
 export interface Repository {
-  uuid: string;
   name: string;
+  /** `workspace/slug`: unique, so it also serves as the repository's key. */
   full_name: string;
   is_private: boolean;
   language: string;
@@ -44,7 +44,6 @@ export const REPOSITORY_FIELDS = [
   'size',
   'page',
   'pagelen',
-  'values.uuid',
   'values.name',
   'values.full_name',
   'values.is_private',
@@ -118,7 +117,6 @@ export function repositoryParser(linkProtocols: readonly string[]) {
     const html = links.html === undefined ? {} : record(links.html, path);
     const slug = text(workspace.slug, path);
     return {
-      uuid: repo.uuid === undefined ? fullName : text(repo.uuid, path),
       name: text(repo.name, path),
       full_name: fullName,
       is_private: repo.is_private,

@@ -31,7 +31,8 @@ export interface AppDeps {
   random: RandomFill;
   /** Vite's `base`: the path the app is served under. */
   base: string;
-  online: (signal?: AbortSignal) => Promise<void>;
+  /** When the browser is offline, a promise that resolves once it is back; otherwise null. */
+  offline: () => Promise<void> | null;
   /** Runs `task` before the next paint (coalesces renders while pages arrive). */
   schedule: (task: () => void) => void;
   setTimer: (task: () => void, ms: number) => () => void;
@@ -41,6 +42,8 @@ export interface AppDeps {
 
 /** Minutes before expiry at which the user is warned. */
 export const EXPIRY_WARNING_MINUTES = 5;
+/** How long typing must pause before the filter is written into the address. */
+const URL_UPDATE_DELAY_MS = 300;
 
 /** Starts the app in `deps.root`. */
 export function startApp(deps: AppDeps): void {
@@ -113,6 +116,7 @@ export function startApp(deps: AppDeps): void {
     stop = () => {
       controller.abort();
       for (const clear of timers) clear();
+      cancelUrlUpdate();
     };
     deps.heading.textContent = 'Your Bitbucket repositories';
 
@@ -136,8 +140,13 @@ export function startApp(deps: AppDeps): void {
         onSignOut: () => endSession({ kind: 'info', message: { id: 'SIGNED_OUT' } }, true),
         onQuery: (query) => {
           state.query = query;
-          deps.replaceUrl(`${deps.location.pathname}${writeListQuery(query, deps.location.search)}${deps.location.hash}`);
           render();
+          // The address follows once typing pauses: writing history on every keystroke is slow.
+          cancelUrlUpdate();
+          cancelUrlUpdate = deps.setTimer(
+            () => deps.replaceUrl(`${deps.location.pathname}${writeListQuery(query, deps.location.search)}${deps.location.hash}`),
+            URL_UPDATE_DELAY_MS,
+          );
         },
         onRetry: () => load(),
         onRetryWorkspace: retryWorkspace,
@@ -146,6 +155,7 @@ export function startApp(deps: AppDeps): void {
       deps.now,
     );
 
+    let cancelUrlUpdate = () => {};
     let renderQueued = false;
     function render(): void {
       state.total = index.size;
@@ -167,7 +177,7 @@ export function startApp(deps: AppDeps): void {
       apiUrl: config.apiUrl,
       authorization: () => authorizationHeader(credentials),
       fetch: deps.fetch,
-      online: deps.online,
+      offline: deps.offline,
       onRetry: (retry) => {
         state.notice = retryMessage(retry);
         renderSoon();
@@ -219,7 +229,9 @@ export function startApp(deps: AppDeps): void {
         state.loading = false;
         state.notice = null;
         render();
-        if (state.user) deps.cache.save({ user: state.user, repositories: [...index.all()] });
+        // Saving thousands of repositories takes a while: after the list is on screen, not before.
+        const user = state.user;
+        if (user) timers.push(deps.setTimer(() => deps.cache.save({ user, repositories: [...index.all()] }), 0));
       }, fail);
     }
 

@@ -44,11 +44,11 @@ export interface ClientOptions {
   /** The `Authorization` header value, read at each request. */
   authorization: () => string;
   fetch: typeof fetch;
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  sleep?: (ms: number) => Promise<void>;
   /** A number in [0, 1) for jitter. */
   random?: () => number;
-  /** Resolves when the browser is online (at once when it already is). */
-  online?: (signal?: AbortSignal) => Promise<void>;
+  /** When the browser is offline, a promise that resolves once it is back; otherwise null. */
+  offline?: () => Promise<void> | null;
   onRetry?: (notice: RetryNotice) => void;
   /** Retries after a 429; each waits about twice as long as the one before. */
   rateLimitRetries?: number;
@@ -67,7 +67,7 @@ const MAX_DELAY_MS = 16_000;
 
 /** Makes a client. `fetch`, the clock and randomness are injected so tests never patch globals. */
 export function createClient(options: ClientOptions): BitbucketClient {
-  const sleep = options.sleep ?? abortableSleep;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const random = options.random ?? Math.random;
   const rateLimitRetries = options.rateLimitRetries ?? 4;
   const serverRetries = options.serverRetries ?? 2;
@@ -78,7 +78,9 @@ export function createClient(options: ClientOptions): BitbucketClient {
     const path = `${url.pathname}${url.search}`;
     let rateLimited = 0;
     let failed = 0;
+    let back: Promise<void> | null | undefined;
     for (;;) {
+      if (signal?.aborted) throw new ApiError('ABORTED', path);
       const outcome = await attempt(url, path, signal);
       if (!(outcome instanceof ApiError)) return outcome;
 
@@ -88,10 +90,10 @@ export function createClient(options: ClientOptions): BitbucketClient {
       if (error.code === 'RATE_LIMITED' && rateLimited < rateLimitRetries) {
         reason = 'RATE_LIMITED';
         delayMs = backoff(RATE_LIMIT_BASE_DELAY_MS, rateLimited++, random);
-      } else if (error.code === 'NETWORK' && options.online && typeof navigator !== 'undefined' && !navigator.onLine) {
+      } else if (error.code === 'NETWORK' && (back = options.offline?.())) {
         // Offline is not a failure of the request: wait for the network without spending a retry.
         options.onRetry?.({ reason: 'OFFLINE', attempt: failed, delayMs: 0, path });
-        await options.online(signal);
+        await back;
         continue;
       } else if ((error.code === 'SERVER_ERROR' || error.code === 'NETWORK') && failed < serverRetries) {
         reason = error.code;
@@ -100,9 +102,7 @@ export function createClient(options: ClientOptions): BitbucketClient {
         throw error;
       }
       options.onRetry?.({ reason, attempt: reason === 'RATE_LIMITED' ? rateLimited : failed, delayMs, path });
-      await sleep(delayMs, signal).catch(() => {
-        throw new ApiError('ABORTED', path);
-      });
+      await sleep(delayMs);
     }
   }
 
@@ -164,19 +164,4 @@ async function errorMessage(response: Response): Promise<string | undefined> {
   // Not JSON (a 429 is text/plain) or not Bitbucket's shape: the status says enough.
   const body = (await response.json().catch(() => null)) as { error?: { message?: unknown } } | null;
   return typeof body?.error?.message === 'string' ? body.error.message.slice(0, 300) : undefined;
-}
-
-function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        reject(signal.reason);
-      },
-      { once: true },
-    );
-  });
 }

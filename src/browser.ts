@@ -12,19 +12,7 @@ export function browserSession() {
   return createSessionStore(sessionStorage, Date.now);
 }
 
-/** Resolves when the browser is (back) online. */
-export function whenOnline(signal?: AbortSignal): Promise<void> {
-  if (navigator.onLine) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const done = () => {
-      signal?.removeEventListener('abort', abort);
-      resolve();
-    };
-    const abort = () => {
-      removeEventListener('online', done);
-      reject(signal?.reason);
-    };
-    addEventListener('online', done, { once: true });
-    signal?.addEventListener('abort', abort, { once: true });
-  });
+/** When the browser is offline, a promise that resolves once it is back online; otherwise null. */
+export function offline(): Promise<void> | null {
+  return navigator.onLine ? null : new Promise((resolve) => addEventListener('online', () => resolve(), { once: true }));
 }

@@ -35,7 +35,6 @@ export interface AppEnv {
   VITE_BITBUCKET_AUTHORIZE_URL?: string;
   VITE_BITBUCKET_API_URL?: string;
   VITE_DEMO?: string;
-  VITE_API_TOKEN_SIGN_IN?: string;
 }
 
 /**
@@ -57,8 +56,6 @@ export function readConfig(env: AppEnv, hostname: string): ConfigResult {
   if (!authorizeUrl || !apiUrl) return { ok: false, problems };
   if (!clientId) problems.push({ code: 'MISSING_CLIENT_ID', variable: 'VITE_BITBUCKET_CLIENT_ID' });
 
-  const apiTokenSetting = env.VITE_API_TOKEN_SIGN_IN?.trim().toLowerCase();
-  const apiTokenSignIn = apiTokenSetting === 'on' || (apiTokenSetting !== 'off' && isLoopback(hostname));
   return {
     ok: true,
     problems,
@@ -67,7 +64,8 @@ export function readConfig(env: AppEnv, hostname: string): ConfigResult {
       authorizeUrl,
       apiUrl: apiUrl.href.replace(/\/+$/, ''),
       demo: env.VITE_DEMO === 'true',
-      apiTokenSignIn,
+      // An API token is a long-lived secret: offered only to someone running the app on their own machine.
+      apiTokenSignIn: isLoopback(hostname),
     },
   };
 }

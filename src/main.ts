@@ -1,6 +1,6 @@
 /** Entry of the app page: binds the browser to the app, and nothing else. */
 import { startApp } from './app.ts';
-import { browserConfig, browserSession, whenOnline } from './browser.ts';
+import { browserConfig, browserSession, offline } from './browser.ts';
 import { createRepositoryCache } from './repo-cache.ts';
 import { problemMessage, renderNotice } from './views/landing.ts';
 
@@ -26,7 +26,7 @@ if (!result.ok) {
     now: Date.now,
     random: (bytes) => crypto.getRandomValues(bytes),
     base: import.meta.env.BASE_URL,
-    online: whenOnline,
+    offline,
     schedule: (task) => requestAnimationFrame(task),
     setTimer: (task, ms) => {
       const timer = setTimeout(task, ms);

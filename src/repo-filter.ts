@@ -65,9 +65,12 @@ export function createRepositoryIndex() {
   const sorted = new Map<SortOrder, Repository[]>();
   // Facets are kept until the list changes, so an unchanged list gives the same arrays.
   let facets: { workspaces: Array<{ slug: string; name: string }>; languages: string[] } | null = null;
+  // The last answer: typing one more letter only narrows it, so it is searched instead of everything.
+  let last: { query: ListQuery; matches: Repository[] } | null = null;
   const changed = () => {
     sorted.clear();
     facets = null;
+    last = null;
   };
   const computeFacets = () => {
     const workspaces = new Map<string, string>();
@@ -112,14 +115,19 @@ export function createRepositoryIndex() {
         sorted.set(query.sort, list);
       }
       if (!isFiltering(query)) return list;
+      if (last && narrows(last.query, query)) list = last.matches;
       const words = query.q.toLowerCase().split(/\s+/).filter(Boolean);
-      return list.filter(
-        (repo) =>
-          (!query.workspace || repo.workspace.slug === query.workspace) &&
-          (!query.visibility || repo.is_private === (query.visibility === 'private')) &&
-          (!query.language || repo.language.toLowerCase() === query.language.toLowerCase()) &&
-          words.every((word) => (haystacks.get(repo) ?? '').includes(word)),
-      );
+      const language = query.language.toLowerCase();
+      const matches: Repository[] = [];
+      for (const repo of list) {
+        if (query.workspace && repo.workspace.slug !== query.workspace) continue;
+        if (query.visibility && repo.is_private !== (query.visibility === 'private')) continue;
+        if (language && repo.language.toLowerCase() !== language) continue;
+        const haystack = haystacks.get(repo) ?? '';
+        if (words.every((word) => haystack.includes(word))) matches.push(repo);
+      }
+      last = { query, matches };
+      return matches;
     },
     /** The workspaces present, by name, for the workspace filter. */
     workspaces() {
@@ -133,6 +141,11 @@ export function createRepositoryIndex() {
 }
 
 export type RepositoryIndex = ReturnType<typeof createRepositoryIndex>;
+
+/** True when every match of `next` is a match of `previous`: the same filters, and more typed text. */
+function narrows(previous: ListQuery, next: ListQuery): boolean {
+  return next.q.toLowerCase().startsWith(previous.q.toLowerCase()) && JSON.stringify({ ...previous, q: '' }) === JSON.stringify({ ...next, q: '' });
+}
 
 const collator = new Intl.Collator(undefined, { sensitivity: 'base', numeric: true });
 

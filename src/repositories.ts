@@ -95,7 +95,7 @@ export async function loadWorkspace(
   const seen = new Set<string>();
   const fetchPage = async (url: string) => parsePage(await limit(() => client.get(url, options.signal)), path, options.parseRepository);
   const take = (page: Page<Repository>) => {
-    const fresh = page.values.filter((repo) => !seen.has(repo.uuid) && seen.add(repo.uuid));
+    const fresh = page.values.filter((repo) => !seen.has(repo.full_name) && seen.add(repo.full_name));
     if (fresh.length > 0) emit(fresh);
   };
 

@@ -62,7 +62,8 @@ describe('signed in', () => {
     await loaded(/^288 repositories$/);
     expect(screen.getByText('Ada Lovelace')).toBeTruthy();
     const list = screen.getByRole('list', { name: 'Repositories' });
-    expect(within(list).getAllByRole('listitem')).toHaveLength(288);
+    // The first ones go in at once, the rest right after the next frame.
+    await waitFor(() => expect(within(list).getAllByRole('listitem')).toHaveLength(288));
   });
 
   it('renders each repository: a link to Bitbucket named after it, workspace, visibility, language, description, date', async () => {
@@ -189,8 +190,12 @@ describe('signed in', () => {
     fireEvent.input(screen.getByRole('searchbox', { name: /filter repositories/i }), { target: { value: 'api' } });
     await waitFor(() => expect(screen.getByRole('status').textContent).toBe('2 of 3 repositories'));
     expect(within(screen.getByRole('list', { name: 'Repositories' })).getAllByRole('listitem')).toHaveLength(2);
+    // The address follows when typing pauses.
+    expect(app.urls).toEqual([]);
+    app.advance(300);
     expect(app.urls.at(-1)).toBe('/?q=api');
     fireEvent.change(screen.getByRole('combobox', { name: 'Sort by' }), { target: { value: 'name' } });
+    app.advance(300);
     expect(app.urls.at(-1)).toBe('/?q=api&sort=name');
     const names = within(screen.getByRole('list', { name: 'Repositories' })).getAllByRole('link').map((a) => a.textContent);
     expect(names).toEqual(['api-docs', 'payments-api']);
@@ -205,6 +210,7 @@ describe('signed in', () => {
   it('shows the cached list at once after a reload, then refreshes it', async () => {
     const first = startHarness({ workspaces: { w: many('w', 3) } });
     await loaded('3 repositories');
+    first.advance(0); // the list is saved just after it is shown
     startHarness({ workspaces: { w: many('w', 4) }, storage: first.storage });
     expect(screen.getByRole('status').textContent).toBe('3 repositories');
     await loaded('4 repositories');

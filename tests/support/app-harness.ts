@@ -61,7 +61,7 @@ export function startHarness(options: HarnessOptions = {}) {
     now: () => now,
     random: (bytes) => bytes.fill(1),
     base: '/',
-    online: async () => {},
+    offline: () => null,
     schedule: (task) => void queueMicrotask(task),
     setTimer: (task, ms) => {
       const timer = { at: now + ms, task, cleared: false };

@@ -33,8 +33,4 @@ describe('readConfig', () => {
     expect(result.ok && result.config.apiUrl).toBe('http://localhost:3101/2.0');
   });
 
-  it('lets VITE_API_TOKEN_SIGN_IN turn API-token sign-in on or off', () => {
-    expect(readConfig({ VITE_API_TOKEN_SIGN_IN: 'on' }, 'app.example').ok && readConfig({ VITE_API_TOKEN_SIGN_IN: 'on' }, 'app.example')).toMatchObject({ config: { apiTokenSignIn: true } });
-    expect(readConfig({ VITE_API_TOKEN_SIGN_IN: 'off' }, '127.0.0.1')).toMatchObject({ config: { apiTokenSignIn: false } });
-  });
 });

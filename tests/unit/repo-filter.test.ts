@@ -47,6 +47,20 @@ describe('repository index', () => {
     expect(index.languages()).toEqual(['go', 'TypeScript']);
   });
 
+  it('gives the same answers typing letter by letter as asking afresh', () => {
+    const letters = createRepositoryIndex();
+    const fresh = () => {
+      const copy = createRepositoryIndex();
+      copy.add(index.all().slice());
+      return copy;
+    };
+    letters.add(index.all().slice());
+    for (const q of ['a', 'ap', 'api', 'api ', 'api h', 'api', 'z', 'm', 'mi']) {
+      expect(letters.query({ ...DEFAULT_QUERY, q }).map((r) => r.name)).toEqual(fresh().query({ ...DEFAULT_QUERY, q }).map((r) => r.name));
+    }
+    expect(letters.query({ ...DEFAULT_QUERY, q: 'api', visibility: 'public' }).map((r) => r.name)).toEqual(['Mid tool']);
+  });
+
   it('forgets a workspace when it is loaded again', () => {
     const copy = createRepositoryIndex();
     copy.add(index.all().slice());
