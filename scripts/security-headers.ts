@@ -25,7 +25,8 @@ export function contentSecurityPolicy(apiUrl: string, page: PageKind, asHeader =
     "script-src 'self'",
     "style-src 'self'",
     `img-src 'self' ${AVATAR_HOSTS.join(' ')}`,
-    `connect-src ${page === 'app' ? new URL(apiUrl).origin : "'none'"}`,
+    // 'self' lets tools such as Lighthouse read /robots.txt from the page; the API origin is the only other.
+    `connect-src ${page === 'app' ? `'self' ${new URL(apiUrl).origin}` : "'none'"}`,
     "manifest-src 'self'",
     "base-uri 'none'",
     "form-action 'none'",

@@ -34,23 +34,55 @@ export function parseFields(spec: string): FieldSelection {
 export function applyFields(value: unknown, spec: string | null): unknown {
   if (spec === null) return value;
   const selection = parseFields(spec);
-  let result = selection.only.length > 0 ? pick(value, [...selection.only, ...selection.add]) : value;
+  let result = selection.only.length > 0 ? pick(value, toTree([...selection.only, ...selection.add])) : value;
   for (const path of selection.remove) result = omit(result, path);
   return result;
 }
 
-// Keeps what any of the paths reaches. Arrays are transparent: a path goes through to each item.
-function pick(value: unknown, paths: string[][]): unknown {
-  if (paths.some((path) => path.length === 0)) return value;
-  if (Array.isArray(value)) return value.map((item) => pick(item, paths)).filter((item) => item !== undefined);
+/** Paths as a tree of keys: `true` keeps everything below; `*` stands for any key. */
+interface PathTree {
+  [key: string]: PathTree | true;
+}
+
+// Built once per request, so that walking a page of objects allocates nothing per key.
+function toTree(paths: string[][]): PathTree | true {
+  const root: PathTree = {};
+  for (const path of paths) {
+    if (path.length === 0) return true;
+    let node: PathTree = root;
+    path.forEach((key, index) => {
+      const existing = node[key];
+      if (existing === true) return;
+      if (index === path.length - 1) node[key] = true;
+      else node = node[key] = existing ?? {};
+    });
+  }
+  return root;
+}
+
+// Keeps what the tree reaches. Arrays are transparent: the tree applies to each item.
+function pick(value: unknown, tree: PathTree | true): unknown {
+  if (tree === true) return value;
+  if (Array.isArray(value)) return value.map((item) => pick(item, tree)).filter((item) => item !== undefined);
   if (value === null) return null;
   if (typeof value !== 'object') return undefined; // a path that goes on past a plain value reaches nothing
   const out: Record<string, unknown> = {};
-  for (const [key, child] of Object.entries(value)) {
-    const rest = paths.filter((path) => path[0] === key || path[0] === '*').map((path) => path.slice(1));
-    if (rest.length === 0) continue;
-    const picked = pick(child, rest);
+  for (const key of Object.keys(value)) {
+    const exact = tree[key];
+    const any = tree['*'];
+    const branch = exact === true || any === true ? true : exact && any ? merge(exact, any) : (exact ?? any);
+    if (branch === undefined) continue;
+    const picked = pick((value as Record<string, unknown>)[key], branch);
     if (picked !== undefined) out[key] = picked;
+  }
+  return out;
+}
+
+function merge(a: PathTree, b: PathTree): PathTree {
+  const out: PathTree = { ...a };
+  for (const [key, node] of Object.entries(b)) {
+    const mine = out[key];
+    out[key] = mine === undefined ? node : mine === true || node === true ? true : merge(mine, node);
   }
   return out;
 }

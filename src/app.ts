@@ -139,14 +139,15 @@ export function startApp(deps: AppDeps): void {
       {
         onSignOut: () => endSession({ kind: 'info', message: { id: 'SIGNED_OUT' } }, true),
         onQuery: (query) => {
+          const typing = query.q !== state.query.q;
           state.query = query;
           render();
-          // The address follows once typing pauses: writing history on every keystroke is slow.
+          // The address follows once typing pauses (writing history on every keystroke is slow);
+          // a choice in a menu goes there at once.
+          const write = () => deps.replaceUrl(`${deps.location.pathname}${writeListQuery(query, deps.location.search)}${deps.location.hash}`);
           cancelUrlUpdate();
-          cancelUrlUpdate = deps.setTimer(
-            () => deps.replaceUrl(`${deps.location.pathname}${writeListQuery(query, deps.location.search)}${deps.location.hash}`),
-            URL_UPDATE_DELAY_MS,
-          );
+          if (typing) cancelUrlUpdate = deps.setTimer(write, URL_UPDATE_DELAY_MS);
+          else write();
         },
         onRetry: () => load(),
         onRetryWorkspace: retryWorkspace,

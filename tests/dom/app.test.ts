@@ -195,7 +195,6 @@ describe('signed in', () => {
     app.advance(300);
     expect(app.urls.at(-1)).toBe('/?q=api');
     fireEvent.change(screen.getByRole('combobox', { name: 'Sort by' }), { target: { value: 'name' } });
-    app.advance(300);
     expect(app.urls.at(-1)).toBe('/?q=api&sort=name');
     const names = within(screen.getByRole('list', { name: 'Repositories' })).getAllByRole('link').map((a) => a.textContent);
     expect(names).toEqual(['api-docs', 'payments-api']);

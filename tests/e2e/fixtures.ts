@@ -38,12 +38,16 @@ export class SimulatorControl {
 }
 
 export const test = base.extend<{ sim: SimulatorControl }>({
-  sim: async ({}, use) => {
-    const sim = new SimulatorControl();
-    await sim.reset();
-    await sim.clearRequests();
-    await use(sim);
-  },
+  // Automatic: every test starts from the simulator's defaults, whether it asks for `sim` or not.
+  sim: [
+    async ({}, use) => {
+      const sim = new SimulatorControl();
+      await sim.reset();
+      await sim.clearRequests();
+      await use(sim);
+    },
+    { auto: true },
+  ],
 });
 
 export { expect };

@@ -7,7 +7,7 @@ describe('content security policy', () => {
   it('allows scripts from the app only, and connections to the configured API origin only', () => {
     const policy = directives(contentSecurityPolicy('https://api.bitbucket.org/2.0', 'app'));
     expect(policy.get('script-src')).toEqual(["'self'"]);
-    expect(policy.get('connect-src')).toEqual(['https://api.bitbucket.org']);
+    expect(policy.get('connect-src')).toEqual(["'self'", 'https://api.bitbucket.org']);
     expect(policy.get('default-src')).toEqual(["'none'"]);
     expect(policy.get('base-uri')).toEqual(["'none'"]);
     expect(policy.get('form-action')).toEqual(["'none'"]);
@@ -16,7 +16,7 @@ describe('content security policy', () => {
   });
 
   it('follows a changed API URL', () => {
-    expect(directives(contentSecurityPolicy('http://localhost:4101/2.0', 'app')).get('connect-src')).toEqual(['http://localhost:4101']);
+    expect(directives(contentSecurityPolicy('http://localhost:4101/2.0', 'app')).get('connect-src')).toEqual(["'self'", 'http://localhost:4101']);
   });
 
   it('lets the callback page connect nowhere', () => {
