@@ -8,6 +8,7 @@ import { startSimulator } from '../../sim/index.ts';
 import { E2E } from './ports.ts';
 
 const OUT_DIR = 'dist-e2e';
+const RELAY_OUT_DIR = 'dist-e2e-relay';
 
 export default async function globalSetup(): Promise<() => Promise<void>> {
   const simulator = await startSimulator({
@@ -26,6 +27,12 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   await build({ logLevel: 'warn', build: { outDir: OUT_DIR, emptyOutDir: true } });
   const app = await preview({ logLevel: 'warn', build: { outDir: OUT_DIR }, preview: { port: Number(new URL(E2E.appOrigin).port), strictPort: true } });
 
+  // The same app, unchanged, configured to sign in through the token relay.
+  process.env.VITE_BITBUCKET_AUTHORIZE_URL = `http://localhost:${E2E.relayPort}/authorize`;
+  rmSync(RELAY_OUT_DIR, { recursive: true, force: true });
+  await build({ logLevel: 'warn', build: { outDir: RELAY_OUT_DIR, emptyOutDir: true } });
+  const relayApp = await preview({ logLevel: 'warn', build: { outDir: RELAY_OUT_DIR }, preview: { port: Number(new URL(E2E.relayAppOrigin).port), strictPort: true } });
+
   // Demo mode: the dev server with no client id starts its own simulator.
   for (const key of Object.keys(env)) delete process.env[key];
   process.env.SIMULATOR_AUTH_PORT = String(E2E.demoAuthPort);
@@ -36,6 +43,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   return async () => {
     await demo.close();
     await new Promise<void>((resolve) => app.httpServer.close(() => resolve()));
+    await new Promise<void>((resolve) => relayApp.httpServer.close(() => resolve()));
     await simulator.close();
   };
 }

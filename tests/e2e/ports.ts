@@ -11,6 +11,8 @@ export const E2E = {
   demoOrigin: 'http://localhost:4174',
   demoAuthPort: 4110,
   demoApiPort: 4111,
-  /** The token relay, for the relay tests. */
+  /** The token relay, for the relay tests (started by those tests). */
   relayPort: 4102,
+  /** The same app built to sign in through the relay (VITE_BITBUCKET_AUTHORIZE_URL = the relay). */
+  relayAppOrigin: 'http://localhost:4175',
 } as const;
