@@ -7,8 +7,9 @@ import { build, createServer, preview } from 'vite';
 import { startSimulator } from '../../sim/index.ts';
 import { E2E } from './ports.ts';
 
-const OUT_DIR = 'dist-e2e';
-const RELAY_OUT_DIR = 'dist-e2e-relay';
+const suffix = process.env.E2E_PORT_OFFSET ? `-${process.env.E2E_PORT_OFFSET}` : '';
+const OUT_DIR = `dist-e2e${suffix}`;
+const RELAY_OUT_DIR = `dist-e2e-relay${suffix}`;
 
 export default async function globalSetup(): Promise<() => Promise<void>> {
   const simulator = await startSimulator({
@@ -25,7 +26,8 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   Object.assign(process.env, env);
   rmSync(OUT_DIR, { recursive: true, force: true });
   await build({ logLevel: 'warn', build: { outDir: OUT_DIR, emptyOutDir: true } });
-  const app = await preview({ logLevel: 'warn', build: { outDir: OUT_DIR }, preview: { port: Number(new URL(E2E.appOrigin).port), strictPort: true } });
+  // `app.test` (mapped to 127.0.0.1 in the browser) stands for a host that is not this machine.
+  const app = await preview({ logLevel: 'warn', build: { outDir: OUT_DIR }, preview: { port: Number(new URL(E2E.appOrigin).port), strictPort: true, allowedHosts: ['app.test'] } });
 
   // The same app, unchanged, configured to sign in through the token relay.
   process.env.VITE_BITBUCKET_AUTHORIZE_URL = `http://localhost:${E2E.relayPort}/authorize`;
