@@ -68,9 +68,13 @@ function demoSimulator(): Plugin {
 
 /** The Content-Security-Policy as a meta tag in each built page, and header files for static hosts. */
 function securityHeaders(apiUrl: string): Plugin {
+  let base = '/';
   return {
     name: 'security-headers',
     apply: 'build',
+    configResolved(config) {
+      base = config.base;
+    },
     transformIndexHtml(html, context) {
       const page: PageKind = context.filename.endsWith('oauth-callback.html') ? 'callback' : 'app';
       return {
@@ -79,8 +83,8 @@ function securityHeaders(apiUrl: string): Plugin {
       };
     },
     generateBundle() {
-      this.emitFile({ type: 'asset', fileName: '_headers', source: netlifyHeaders(apiUrl) });
-      this.emitFile({ type: 'asset', fileName: 'vercel.json', source: vercelJson(apiUrl) });
+      this.emitFile({ type: 'asset', fileName: '_headers', source: netlifyHeaders(apiUrl, base) });
+      this.emitFile({ type: 'asset', fileName: 'vercel.json', source: vercelJson(apiUrl, base) });
     },
   };
 }

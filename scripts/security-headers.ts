@@ -42,30 +42,32 @@ export const COMMON_HEADERS: Record<string, string> = {
   'X-Content-Type-Options': 'nosniff',
   'Permissions-Policy': 'camera=(), microphone=(), geolocation=(), payment=()',
   'Cross-Origin-Opener-Policy': 'same-origin',
+  // Header files are for real hosts, always https: browsers ignore this header on plain http.
+  'Strict-Transport-Security': 'max-age=31536000',
 };
 
-/** Header rules by path pattern, most general first. */
-export function headerRules(apiUrl: string): Array<{ path: string; headers: Record<string, string> }> {
+/** Header rules by path pattern, most general first, for an app served under `base` (Vite's). */
+export function headerRules(apiUrl: string, base = '/'): Array<{ path: string; headers: Record<string, string> }> {
   return [
     { path: '/*', headers: { ...COMMON_HEADERS, 'Content-Security-Policy': contentSecurityPolicy(apiUrl, 'app', true) } },
     {
-      path: '/oauth-callback*',
+      path: `${base.replace(/\/?$/, '/')}oauth-callback*`,
       headers: { 'Content-Security-Policy': contentSecurityPolicy(apiUrl, 'callback', true), 'Cache-Control': 'no-store' },
     },
   ];
 }
 
 /** A `_headers` file for Netlify and Cloudflare Pages. */
-export function netlifyHeaders(apiUrl: string): string {
-  return headerRules(apiUrl)
+export function netlifyHeaders(apiUrl: string, base = '/'): string {
+  return headerRules(apiUrl, base)
     .map(({ path, headers }) => [path, ...Object.entries(headers).map(([name, value]) => `  ${name}: ${value}`)].join('\n'))
     .join('\n\n')
     .concat('\n');
 }
 
 /** A `vercel.json` with the same headers. */
-export function vercelJson(apiUrl: string): string {
-  const rules = headerRules(apiUrl);
+export function vercelJson(apiUrl: string, base = '/'): string {
+  const rules = headerRules(apiUrl, base);
   const callback = rules[1]?.headers ?? {};
   const app = rules[0]?.headers ?? {};
   const entries = (headers: Record<string, string>) => Object.entries(headers).map(([key, value]) => ({ key, value }));
@@ -74,7 +76,7 @@ export function vercelJson(apiUrl: string): string {
     headers: [
       // Vercel applies every matching rule in order; the later one wins for the callback's policy.
       { source: '/(.*)', headers: entries(app) },
-      { source: '/oauth-callback(.*)', headers: entries(callback) },
+      { source: `${(rules[1]?.path ?? '/oauth-callback*').slice(0, -1)}(.*)`, headers: entries(callback) },
     ],
   };
   return `${JSON.stringify(config, null, 2)}\n`;

@@ -99,7 +99,8 @@ export function parsePage<T>(json: unknown, path: string, parseValue: (value: un
 /** Checks one item of `GET /user/workspaces` (a `workspace_access`). */
 export function parseWorkspaceAccess(json: unknown, path: string): Workspace {
   const slug = text(record(record(json, path).workspace, path).slug, path);
-  return /^[\w.-]+$/.test(slug) ? { slug } : bad(path);
+  // One path segment, and not `.` or `..`, which a URL would resolve to another endpoint.
+  return /^(?!\.\.?$)[\w.-]+$/.test(slug) ? { slug } : bad(path);
 }
 
 /**

@@ -36,7 +36,8 @@ export function sameOriginPath(target: string, origin: string, fallback: string)
   if (!target.startsWith('/') || target.startsWith('//') || target.startsWith('/\\')) return fallback;
   try {
     const url = new URL(target, origin);
-    return url.origin === origin ? `${url.pathname}${url.search}${url.hash}` : fallback;
+    // Dot segments can turn "/.//evil.example" into "//evil.example": check what it became.
+    return url.origin === origin && !/^\/[/\\]/.test(url.pathname) ? `${url.pathname}${url.search}${url.hash}` : fallback;
   } catch {
     return fallback;
   }

@@ -45,9 +45,10 @@ export function readCallback(
   const errorSource = fragment.values.has('error') ? fragment.values : query.values.has('error') ? query.values : null;
   if (errorSource) {
     // error_description is not shown: anyone can put words in a link, and they would appear as the app's.
-    const oauthError = errorSource.get('error') ?? '';
+    // Only a code-like value is repeated to the user: anything else a link could say is not.
+    const oauthError = /^[a-z_]{1,40}$/.test(errorSource.get('error') ?? '') ? (errorSource.get('error') as string) : 'unknown';
     const code = oauthError === 'access_denied' ? 'ACCESS_DENIED' : GRANT_UNSUPPORTED_ERRORS.has(oauthError) ? 'GRANT_UNSUPPORTED' : 'OAUTH_ERROR';
-    return { ok: false, code, oauthError: oauthError.slice(0, 100) };
+    return { ok: false, code, oauthError };
   }
 
   const params = fragment.values;

@@ -79,7 +79,8 @@ function parseHttpUrl(value: string | undefined, fallback: string): URL | null {
   const text = value?.trim() || fallback;
   try {
     const url = new URL(text);
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') return null;
+    // Plain http only to this machine (the simulator); anywhere else the token would travel in clear.
+    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url.hostname))) return null;
     if (url.username || url.password || url.hash) return null;
     return url;
   } catch {

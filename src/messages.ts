@@ -13,23 +13,18 @@ export interface Message {
   slots?: Record<string, string>;
 }
 
+/** Callback errors that share an explanation: the user needs the same words for each. */
+const CALLBACK_MESSAGES: Partial<Record<CallbackErrorCode, string>> = {
+  STATE_MISSING: 'STATE_INVALID',
+  STATE_MISMATCH: 'STATE_INVALID',
+  TOKEN_MISSING: 'TOKEN_INVALID',
+  TOKEN_TYPE_UNSUPPORTED: 'TOKEN_INVALID',
+  EXPIRES_IN_INVALID: 'TOKEN_INVALID',
+};
+
 /** The callback page's explanation of a refused sign-in. */
 export function callbackMessage(code: CallbackErrorCode, oauthError = ''): Message {
-  switch (code) {
-    case 'STATE_MISSING':
-    case 'STATE_MISMATCH':
-      return { id: 'STATE_INVALID' };
-    case 'TOKEN_MISSING':
-    case 'TOKEN_INVALID':
-    case 'TOKEN_TYPE_UNSUPPORTED':
-    case 'EXPIRES_IN_INVALID':
-      return { id: 'TOKEN_INVALID' };
-    case 'GRANT_UNSUPPORTED':
-    case 'OAUTH_ERROR':
-      return { id: code, slots: { error: oauthError || 'unknown' } };
-    default:
-      return { id: code };
-  }
+  return { id: CALLBACK_MESSAGES[code] ?? code, slots: { error: oauthError || 'unknown' } };
 }
 
 /** The explanation of a failed API call; each template uses the slots it needs. */

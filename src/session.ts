@@ -1,8 +1,10 @@
 /**
  * The signed-in session, kept in sessionStorage (never localStorage): it lives as long as the
  * tab, and no other tab or origin can read it.
- * @see https://datatracker.ietf.org/doc/html/rfc9700#section-4.6 (RFC 9700)
+ * @see https://datatracker.ietf.org/doc/draft-ietf-oauth-browser-based-apps/ (token storage in browser apps)
  */
+
+import { base64 } from './random.ts';
 
 /** The part of the Web Storage API the app uses (sessionStorage in the browser, a Map in tests). */
 export type KeyValueStorage = Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>;
@@ -94,8 +96,5 @@ function parsePending(value: unknown): PendingSignIn | null {
 /** The `Authorization` header value for the credentials: the only place the token ever goes. */
 export function authorizationHeader(credentials: Credentials): string {
   if (credentials.kind === 'bearer') return `Bearer ${credentials.accessToken}`;
-  const bytes = new TextEncoder().encode(`${credentials.email}:${credentials.apiToken}`);
-  let binary = '';
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return `Basic ${btoa(binary)}`;
+  return `Basic ${base64(new TextEncoder().encode(`${credentials.email}:${credentials.apiToken}`))}`;
 }

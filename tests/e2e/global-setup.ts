@@ -8,7 +8,8 @@ import { startSimulator } from '../../sim/index.ts';
 import { E2E } from './ports.ts';
 
 const suffix = process.env.E2E_PORT_OFFSET ? `-${process.env.E2E_PORT_OFFSET}` : '';
-const OUT_DIR = `dist-e2e${suffix}`;
+/** Where global setup builds the app (the budget test reads it). */
+export const OUT_DIR = `dist-e2e${suffix}`;
 const RELAY_OUT_DIR = `dist-e2e-relay${suffix}`;
 
 export default async function globalSetup(): Promise<() => Promise<void>> {

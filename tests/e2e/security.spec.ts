@@ -74,3 +74,11 @@ test('signing out in one tab signs out the other tabs', async ({ page }) => {
   await expect(other.getByText('You signed out in another tab')).toBeVisible();
   expect(await other.evaluate(() => sessionStorage.getItem('bitbucket-starter:session'))).toBeNull();
 });
+
+test('both pages together ship at most 10 kB of JavaScript, gzipped', async () => {
+  const { JS_BUDGET_GZIP_BYTES, javascriptBytes } = await import('../../scripts/js-size.ts');
+  const { OUT_DIR } = await import('./global-setup.ts');
+  const size = javascriptBytes(OUT_DIR);
+  expect(size.files).toBeGreaterThanOrEqual(2);
+  expect(size.gzip).toBeLessThanOrEqual(JS_BUDGET_GZIP_BYTES);
+});

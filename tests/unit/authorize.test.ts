@@ -44,6 +44,10 @@ describe('sameOriginPath', () => {
     ['javascript:alert(1)', '/fallback'],
     ['', '/fallback'],
     ['relative/path', '/fallback'],
+    ['/.//evil.example/', '/fallback'],
+    ['/a/..//evil.example', '/fallback'],
+    ['/%2e//evil.example', '/fallback'],
+    ['/./\\evil.example', '/fallback'],
   ])('%j → %j', (target, expected) => {
     expect(sameOriginPath(target, origin, '/fallback')).toBe(expected);
   });

@@ -22,6 +22,7 @@ describe('readConfig', () => {
     ['VITE_BITBUCKET_AUTHORIZE_URL', 'ftp://bitbucket.org/x', 'BAD_AUTHORIZE_URL'],
     ['VITE_BITBUCKET_API_URL', 'api.bitbucket.org/2.0', 'BAD_API_URL'],
     ['VITE_BITBUCKET_API_URL', 'javascript:alert(1)', 'BAD_API_URL'],
+    ['VITE_BITBUCKET_API_URL', 'http://api.example.com/2.0', 'BAD_API_URL'],
   ])('refuses %s=%s', (variable, value, code) => {
     const result = readConfig({ VITE_BITBUCKET_CLIENT_ID: 'KEY', [variable]: value }, 'localhost');
     expect(result.ok).toBe(false);

@@ -30,5 +30,12 @@ describe('content security policy', () => {
     const vercel = JSON.parse(vercelJson('https://api.bitbucket.org/2.0')) as { headers: Array<{ source: string; headers: Array<{ key: string; value: string }> }> };
     expect(vercel.headers[0]?.headers).toContainEqual({ key: 'Referrer-Policy', value: 'no-referrer' });
     expect(vercel.headers[1]?.source).toBe('/oauth-callback(.*)');
+    expect(vercel.headers[1]?.headers.find((h) => h.key === 'Content-Security-Policy')?.value).toContain("frame-ancestors 'none'");
+  });
+
+  it('keeps the callback rule on the callback under a sub-path base', () => {
+    expect(netlifyHeaders('https://api.bitbucket.org/2.0', '/starter/')).toMatch(/^\/starter\/oauth-callback\*$/m);
+    const vercel = JSON.parse(vercelJson('https://api.bitbucket.org/2.0', '/starter/')) as { headers: Array<{ source: string }> };
+    expect(vercel.headers[1]?.source).toBe('/starter/oauth-callback(.*)');
   });
 });
