@@ -164,7 +164,7 @@ function explain(audit) {
   return `\n        ${shown.join('\n        ')}${names.length > 3 ? `\n        … and ${names.length - 3} more` : ''}`;
 }
 
-let exitCode = 1;
+let exitCode;
 try {
   exitCode = await main();
 } catch (error) {

@@ -164,6 +164,16 @@ function checkAuthorizeRequest(state: SimState, params: URLSearchParams): Author
     if (requestState !== undefined) params.push(['state', requestState]);
     return { response: redirectWith(redirectUri, params, tokenLike ? 'fragment' : 'query') };
   }
+  if (responseType === 'token' && !state.options.implicitGrant) {
+    // As Bitbucket Cloud since 27 February 2026. Which error and description it really sends is
+    // unconfirmed; this is what RFC 6749 §4.2.2.1 prescribes for a grant the server does not offer.
+    const params: Array<[string, string]> = [
+      ['error', 'unsupported_response_type'],
+      ['error_description', 'The implicit grant is no longer supported. Use the authorization code grant.'],
+    ];
+    if (requestState !== undefined) params.push(['state', requestState]);
+    return { response: redirectWith(redirectUri, params, 'fragment') };
+  }
 
   return { client, redirectUri, givenRedirectUri, responseType, state: requestState };
 }

@@ -24,10 +24,11 @@ Options:
   --client-secret SECRET        its secret (default ${DEFAULT_CLIENT.secret ?? ''})
   --workspaces slug:count,...   the user's workspaces; the first is the personal one
   --hostile                     add records built to break careless clients
+  --no-implicit-grant           refuse response_type=token, as Bitbucket Cloud does since 27 Feb 2026
   --help                        show this text
 `;
 
-const BOOLEAN_FLAGS = new Set(['--omit-size', '--hostile', '--help', '-h']);
+const BOOLEAN_FLAGS = new Set(['--omit-size', '--hostile', '--no-implicit-grant', '--help', '-h']);
 const VALUE_FLAGS = new Set([
   '--auth-port',
   '--api-port',
@@ -55,6 +56,7 @@ export function parseCliArgs(argv: readonly string[]): CliRequest {
       if (flag === '--help' || flag === '-h') return { kind: 'help' };
       if (flag === '--omit-size') options.omitSize = true;
       if (flag === '--hostile') options.hostile = true;
+      if (flag === '--no-implicit-grant') options.implicitGrant = false;
       continue;
     }
     if (!VALUE_FLAGS.has(flag)) return { kind: 'error', message: `Unknown option: ${arg}` };

@@ -117,6 +117,7 @@ const PATCH_SHAPE: Record<string, Check> = {
   tokenLifetimeSeconds: isDuration,
   codeLifetimeSeconds: isDuration,
   scopeParam: oneOf('scopes', 'scope'),
+  implicitGrant: isBoolean,
   omitSize: isBoolean,
   pagination: oneOf('page', 'cursor'),
   latencyMs: isDuration,

@@ -51,6 +51,11 @@ export interface SimOptions extends SimDataOptions {
   codeLifetimeSeconds?: number;
   /** Name of the scope parameter in the implicit redirect's fragment. Default 'scopes'. */
   scopeParam?: 'scopes' | 'scope';
+  /**
+   * Serves the implicit grant (`response_type=token`). Default true. False answers it as
+   * Bitbucket Cloud has since 27 February 2026: `#error=unsupported_response_type` (unconfirmed).
+   */
+  implicitGrant?: boolean;
   /** Pages leave out `size`, `page` and `previous` (only `values` and `next` are guaranteed). */
   omitSize?: boolean;
   /** 'page' (default): `next` is `…?page=N`; 'cursor': `next` carries an opaque `cursor=`. */
@@ -76,6 +81,7 @@ export interface ResolvedOptions {
   tokenLifetimeSeconds: number;
   codeLifetimeSeconds: number;
   scopeParam: 'scopes' | 'scope';
+  implicitGrant: boolean;
   omitSize: boolean;
   pagination: 'page' | 'cursor';
   latencyMs: number;
@@ -111,6 +117,7 @@ export function resolveOptions(options: SimOptions): ResolvedOptions {
     tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? 7200,
     codeLifetimeSeconds: options.codeLifetimeSeconds ?? 60,
     scopeParam: options.scopeParam ?? 'scopes',
+    implicitGrant: options.implicitGrant ?? true,
     omitSize: options.omitSize ?? false,
     pagination: options.pagination ?? 'page',
     latencyMs: options.latencyMs ?? 0,
@@ -132,6 +139,7 @@ export function applyPatch(current: ResolvedOptions, patch: SimPatch): ResolvedO
   if (patch.tokenLifetimeSeconds !== undefined) next.tokenLifetimeSeconds = patch.tokenLifetimeSeconds;
   if (patch.codeLifetimeSeconds !== undefined) next.codeLifetimeSeconds = patch.codeLifetimeSeconds;
   if (patch.scopeParam !== undefined) next.scopeParam = patch.scopeParam;
+  if (patch.implicitGrant !== undefined) next.implicitGrant = patch.implicitGrant;
   if (patch.omitSize !== undefined) next.omitSize = patch.omitSize;
   if (patch.pagination !== undefined) next.pagination = patch.pagination;
   if (patch.latencyMs !== undefined) next.latencyMs = patch.latencyMs;

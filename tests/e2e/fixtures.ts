@@ -40,6 +40,8 @@ export class SimulatorControl {
 export const test = base.extend<{ sim: SimulatorControl }>({
   // Automatic: every test starts from the simulator's defaults, whether it asks for `sim` or not.
   sim: [
+    // Playwright reads a fixture's dependencies from its first parameter, so it must be a pattern.
+    // eslint-disable-next-line no-empty-pattern
     async ({}, use) => {
       const sim = new SimulatorControl();
       await sim.reset();

@@ -1,0 +1,257 @@
+/**
+ * The unchanged app signing in through the token relay (relay/, docs/relay.md), in a real browser,
+ * against the simulator: the app is the build on `E2E.relayAppOrigin`, whose authorize URL is the
+ * relay; the relay runs the authorization-code grant with the simulator as Bitbucket.
+ */
+import type { Page } from '@playwright/test';
+import { readRelayConfig } from '../../relay/config.ts';
+import { startRelayServer } from '../../relay/node.ts';
+import type { RelayServer } from '../../relay/node.ts';
+import type { SimClient, SimRequestRecord } from '../../sim/index.ts';
+import { E2E } from './ports.ts';
+import { expect, storedToken, test } from './fixtures.ts';
+import type { SimulatorControl } from './fixtures.ts';
+
+// `localhost` everywhere: the relay's nonce cookie belongs to the host name used for /authorize.
+const RELAY = `http://localhost:${E2E.relayPort}`;
+const APP = E2E.relayAppOrigin;
+const TOKEN_URL = `http://localhost:${E2E.authPort}/site/oauth2/access_token`;
+
+/** The relay's OAuth consumer at the simulator; its callback URL is the relay's /callback. */
+const RELAY_CLIENT: SimClient = {
+  clientId: 'e2e-relay-client',
+  name: 'Bitbucket starter (e2e, through the relay)',
+  callbackUrl: `${RELAY}/callback`,
+  secret: 'e2e-relay-consumer-secret',
+};
+/** The consumer global setup registered; other tests use it, so it stays on the list. */
+const APP_CLIENT: SimClient = { clientId: E2E.clientId, name: 'Bitbucket starter (e2e)', callbackUrl: `${E2E.appOrigin}/`, secret: 'e2e-secret' };
+
+let relay: RelayServer | undefined;
+const relayLog: string[] = [];
+
+test.beforeAll(async () => {
+  const result = readRelayConfig({
+    BITBUCKET_CLIENT_ID: RELAY_CLIENT.clientId,
+    BITBUCKET_CLIENT_SECRET: RELAY_CLIENT.secret,
+    RELAY_ALLOWED_CALLBACKS: `${APP}/oauth-callback`,
+    RELAY_SECRET: 'e2e-relay-signing-secret-0123456789abcdef',
+    BITBUCKET_AUTHORIZE_URL: E2E.authorizeUrl,
+    BITBUCKET_TOKEN_URL: TOKEN_URL,
+  });
+  if (!result.ok) throw new Error(`relay config: ${result.problems.map((problem) => problem.message).join('; ')}`);
+  relay = await startRelayServer(result.config, E2E.relayPort, { log: (line) => relayLog.push(line) });
+});
+
+test.afterAll(async () => {
+  await relay?.close();
+});
+
+// The fixture has just reset the simulator to its start clients: register the relay's again.
+test.beforeEach(async ({ sim }) => {
+  await sim.configure({ clients: [APP_CLIENT, RELAY_CLIENT] });
+});
+
+/** Every URL the page requested or showed, and every redirect target it was handed, in order. */
+function recordUrls(page: Page): string[] {
+  const urls: string[] = [];
+  page.on('request', (request) => urls.push(request.url()));
+  page.on('framenavigated', (frame) => {
+    if (frame === page.mainFrame()) urls.push(frame.url());
+  });
+  page.on('response', (response) => {
+    const location = response.headers()['location'];
+    if (location !== undefined) urls.push(location);
+  });
+  return urls;
+}
+
+/** From the app's landing page through the relay to the simulator's consent page; returns that page's URL. */
+async function startSignIn(page: Page): Promise<URL> {
+  await page.goto(`${APP}/`);
+  await page.getByRole('button', { name: /sign in with bitbucket/i }).click();
+  await expect(page.getByRole('button', { name: 'Grant access' })).toBeVisible();
+  const consent = new URL(page.url());
+  expect(`${consent.origin}${consent.pathname}`).toBe(E2E.authorizeUrl);
+  return consent;
+}
+
+/** A whole sign-in through the relay, ending on the app with the repositories listed. */
+async function signInThroughRelay(page: Page): Promise<void> {
+  await startSignIn(page);
+  await page.getByRole('button', { name: 'Grant access' }).click();
+  await page.waitForURL(`${APP}/`);
+  await expect(page.getByRole('status')).toHaveText(/^\d+ repositories$/);
+}
+
+/** The relay's /callback URLs among `urls` (what the simulator sent the browser to). */
+function relayCallbacks(urls: string[]): string[] {
+  return [...new Set(urls.filter((url) => url.startsWith(`${RELAY}/callback?`)))];
+}
+
+/** The requests the relay made to the simulator's token endpoint. */
+async function tokenRequests(sim: SimulatorControl): Promise<SimRequestRecord[]> {
+  return (await sim.requests()).filter((request) => request.method === 'POST' && request.url === TOKEN_URL);
+}
+
+/** The relay's HTML error page, showing `code`, at the address that was opened. */
+async function expectRelayErrorPage(page: Page, code: string): Promise<void> {
+  await expect(page.getByRole('heading', { name: 'Sign-in could not continue' })).toBeVisible();
+  await expect(page.getByText(code, { exact: true })).toBeVisible();
+}
+
+test('through the relay: consent on Bitbucket, back on the app with the repositories, no token left in sight', async ({ page, sim }) => {
+  const urls = recordUrls(page);
+  const consent = await startSignIn(page);
+  // The relay, not the app, speaks to Bitbucket: its own consumer, the code grant, its own state.
+  expect(consent.searchParams.get('client_id')).toBe(RELAY_CLIENT.clientId);
+  expect(consent.searchParams.get('response_type')).toBe('code');
+  await expect(page.getByText(RELAY_CLIENT.name).first()).toBeVisible();
+
+  await page.getByRole('button', { name: 'Grant access' }).click();
+  await page.waitForURL(`${APP}/`);
+  await expect(page.getByRole('status')).toHaveText(/^\d+ repositories$/);
+  await expect(page.getByRole('list', { name: 'Repositories' }).getByRole('listitem').first()).toBeVisible();
+  await expect(page.getByRole('button', { name: /sign out/i })).toBeVisible();
+
+  // The way back: simulator → relay /callback → the app's callback → the app.
+  expect(relayCallbacks(urls)).toHaveLength(1);
+  expect(urls.some((url) => url.startsWith(`${APP}/oauth-callback#access_token=`))).toBe(true);
+
+  const token = await storedToken(page);
+  expect(token).not.toBe('');
+  expect(page.url()).toBe(`${APP}/`);
+  // The refresh token the simulator issued stopped at the relay: no URL or redirect carried one.
+  for (const url of urls) expect(url).not.toContain('refresh_token');
+  expect(JSON.stringify(await page.evaluate(() => ({ ...sessionStorage })))).not.toContain('refresh');
+  expect(await page.evaluate(() => localStorage.length)).toBe(0);
+  // The relay's one-time cookie is gone once the sign-in is over.
+  expect(await page.context().cookies(RELAY)).toEqual([]);
+
+  const log = await sim.requests();
+  expect((await tokenRequests(sim)).map((request) => request.status)).toEqual([200]);
+  const apiRequests = log.filter((request) => request.server === 'api' && request.method === 'GET');
+  expect(apiRequests.length).toBeGreaterThan(0);
+  for (const request of apiRequests) {
+    expect(request.headers['authorization']).toBe(`Bearer ${token}`);
+    expect(request.url).not.toContain(token);
+    for (const [name, value] of Object.entries(request.headers)) if (name !== 'authorization') expect(value).not.toContain(token);
+  }
+  for (const request of log) expect(request.url).not.toContain(token);
+
+  // The relay logged neither the token nor the code.
+  const code = new URL(relayCallbacks(urls)[0] ?? '').searchParams.get('code') ?? '';
+  expect(code).not.toBe('');
+  for (const line of relayLog) {
+    expect(line).not.toContain(token);
+    expect(line).not.toContain(code);
+  }
+});
+
+test('Cancel on the consent page: the app says access was not granted, nothing is stored', async ({ page, sim }) => {
+  await startSignIn(page);
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  await expect(page.getByRole('alert')).toContainText('did not grant access');
+  expect(page.url()).toBe(`${APP}/oauth-callback`);
+  expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+  expect(await tokenRequests(sim)).toEqual([]);
+  await page.getByRole('link', { name: /try again/i }).click();
+  await expect(page.getByRole('button', { name: /sign in with bitbucket/i })).toBeVisible();
+});
+
+test('a callback URL that is not on the allow-list: an error page from the relay, no redirect', async ({ page, sim }) => {
+  const urls = recordUrls(page);
+  const target = `${RELAY}/authorize?state=x&redirect_uri=http://evil.example/oauth-callback`;
+  const response = await page.goto(target);
+
+  expect(response?.status()).toBe(400);
+  await expectRelayErrorPage(page, 'REDIRECT_URI_NOT_ALLOWED');
+  expect(page.url()).toBe(target);
+  for (const url of urls) expect(new URL(url).origin).toBe(RELAY);
+  expect(await page.context().cookies(RELAY)).toEqual([]);
+  // Nothing reached Bitbucket.
+  expect((await sim.requests()).filter((request) => request.server === 'auth')).toEqual([]);
+});
+
+test('a tampered relay state: an error page from the relay, the code is not exchanged, no redirect to the app', async ({ page, sim }) => {
+  const consent = await startSignIn(page);
+  const relayState = consent.searchParams.get('state') ?? '';
+  expect(relayState).toMatch(/^v1\.[\w-]+\.[\w-]+$/);
+
+  // Grant access, but keep the browser from reaching the relay: the consent form is posted from
+  // here, and its redirect (to the relay's /callback, with a fresh code) is held back.
+  let heldCallback: URL | undefined;
+  await page.route(E2E.authorizeUrl, async (route) => {
+    if (route.request().method() !== 'POST') return route.continue();
+    const decided = await route.fetch({ maxRedirects: 0 });
+    heldCallback = new URL(decided.headers()['location'] ?? '', E2E.authorizeUrl);
+    return route.fulfill({ status: 204 });
+  });
+  await page.getByRole('button', { name: 'Grant access' }).click();
+  await expect.poll(() => heldCallback?.href.startsWith(`${RELAY}/callback?`)).toBe(true);
+  await page.unrouteAll();
+  const code = heldCallback?.searchParams.get('code') ?? '';
+  expect(code).not.toBe('');
+  expect(heldCallback?.searchParams.get('state')).toBe(relayState);
+
+  // One character of the signed payload changed: the app's state or callback could have been swapped.
+  const at = relayState.indexOf('.') + 10;
+  const tampered = `${relayState.slice(0, at)}${relayState[at] === 'A' ? 'B' : 'A'}${relayState.slice(at + 1)}`;
+  const urls = recordUrls(page);
+  const target = `${RELAY}/callback?${new URLSearchParams({ code, state: tampered })}`;
+  const response = await page.goto(target);
+
+  expect(response?.status()).toBe(400);
+  await expectRelayErrorPage(page, 'STATE_TAMPERED');
+  expect(page.url()).toBe(target);
+  expect(urls.filter((url) => url.startsWith(APP))).toEqual([]);
+  expect(await tokenRequests(sim)).toEqual([]);
+});
+
+test('the relay /callback URL replayed after a sign-in: refused, no second token', async ({ page, sim }) => {
+  const urls = recordUrls(page);
+  await signInThroughRelay(page);
+  const [callbackUrl] = relayCallbacks(urls);
+  expect(callbackUrl).toBeDefined();
+  const appCallbacksBefore = urls.filter((url) => url.startsWith(`${APP}/oauth-callback`)).length;
+
+  const response = await page.goto(callbackUrl ?? '');
+
+  expect(response?.status()).toBe(400);
+  // The sign-in is over: its cookie was cleared at the first /callback.
+  await expectRelayErrorPage(page, 'NONCE_MISSING');
+  expect(page.url()).toBe(callbackUrl);
+  expect(urls.filter((url) => url.startsWith(`${APP}/oauth-callback`)).length).toBe(appCallbacksBefore);
+  expect(await tokenRequests(sim)).toHaveLength(1);
+});
+
+test('a code used once, sent again with a fresh sign-in: the app shows the OAuth error, nothing is stored', async ({ page, sim }) => {
+  const urls = recordUrls(page);
+  await signInThroughRelay(page);
+  const firstCode = new URL(relayCallbacks(urls)[0] ?? '').searchParams.get('code') ?? '';
+  expect(firstCode).not.toBe('');
+
+  await page.getByRole('button', { name: /sign out/i }).click();
+  const consent = await startSignIn(page);
+  const secondState = consent.searchParams.get('state') ?? '';
+  // Instead of granting: the relay's /callback with this sign-in's state and the first code.
+  await page.goto(`${RELAY}/callback?${new URLSearchParams({ code: firstCode, state: secondState })}`);
+
+  await expect(page.getByRole('alert')).toContainText('Bitbucket could not sign you in');
+  await expect(page.getByRole('alert')).toContainText('invalid_grant');
+  expect(page.url()).toBe(`${APP}/oauth-callback`);
+  expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+  expect((await tokenRequests(sim)).map((request) => request.status)).toEqual([200, 400]);
+});
+
+test("Bitbucket's token endpoint failing: the app says so, nothing is stored", async ({ page, sim }) => {
+  await sim.configure({ faults: [{ path: '/site/oauth2/access_token', kind: 'status', status: 503 }] });
+  await startSignIn(page);
+  await page.getByRole('button', { name: 'Grant access' }).click();
+
+  await expect(page.getByRole('alert')).toContainText('Bitbucket could not sign you in');
+  await expect(page.getByRole('alert')).toContainText('temporarily_unavailable');
+  expect(page.url()).toBe(`${APP}/oauth-callback`);
+  expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+  expect((await tokenRequests(sim)).map((request) => request.status)).toEqual([503]);
+});
