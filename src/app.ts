@@ -71,7 +71,7 @@ export function startApp(deps: AppDeps): void {
     deps.heading.textContent = 'Sign in to Bitbucket from the browser';
     renderSignedOut(deps.root, {
       ...(notice ? { notice } : {}),
-      problems: config.demo ? [] : config.clientId ? [] : [{ code: 'MISSING_CLIENT_ID', variable: 'VITE_BITBUCKET_CLIENT_ID' }],
+      problems: config.clientId ? [] : [{ code: 'MISSING_CLIENT_ID', variable: 'VITE_BITBUCKET_CLIENT_ID' }],
       canSignIn: config.clientId !== '',
       onSignIn: signIn,
       ...(config.apiTokenSignIn
@@ -277,5 +277,5 @@ export function startApp(deps: AppDeps): void {
 
 /** What the user is told while the client waits to try again. */
 function retryMessage(retry: RetryNotice): Message {
-  return { id: `RETRY_${retry.reason}`, slots: { seconds: String(Math.max(1, Math.round(retry.delayMs / 1000))), attempt: String(retry.attempt) } };
+  return { id: `RETRY_${retry.reason}`, slots: { seconds: String(Math.ceil(retry.delayMs / 1000)), attempt: String(retry.attempt) } };
 }

@@ -6,10 +6,9 @@ import { isLoopback } from './config.ts';
 import { randomString, type RandomFill } from './random.ts';
 import type { SessionStore } from './session.ts';
 
-/** The callback URL for an app served at `origin` under Vite's `base` (e.g. `/` or `/starter/`). */
+/** The callback URL for an app served at `origin` under Vite's `base` (`/`, `/starter/`: always with both slashes). */
 export function callbackUrl(origin: string, base: string): string {
-  const path = base.startsWith('/') ? base : `/${base}`;
-  return `${origin}${path.endsWith('/') ? path : `${path}/`}oauth-callback`;
+  return `${origin}${base}oauth-callback`;
 }
 
 /** Builds the authorize URL of the implicit grant (`response_type=token`). */
@@ -54,7 +53,6 @@ export function prepareSignIn(options: {
   clientId: string;
   location: Pick<Location, 'origin' | 'protocol' | 'hostname' | 'pathname' | 'search'>;
   base: string;
-  returnTo?: string;
   session: SessionStore;
   random: RandomFill;
   now: () => number;
@@ -64,7 +62,8 @@ export function prepareSignIn(options: {
   if (location.protocol !== 'https:' && !isLoopback(location.hostname)) return { ok: false, code: 'INSECURE_ORIGIN' };
 
   const state = randomString(options.random);
-  const returnTo = sameOriginPath(options.returnTo ?? `${location.pathname}${location.search}`, location.origin, options.base);
+  // Back to this very view after sign-in: the path with its filters.
+  const returnTo = sameOriginPath(`${location.pathname}${location.search}`, location.origin, options.base);
   options.session.savePending({ state, returnTo, createdAt: options.now() });
   const redirectUri = callbackUrl(location.origin, options.base);
   return { ok: true, url: buildAuthorizeUrl({ authorizeUrl: options.authorizeUrl, clientId: options.clientId, redirectUri, state }) };

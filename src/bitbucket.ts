@@ -26,7 +26,7 @@ export class ApiError extends Error {
     /** Bitbucket's own `error.message`, when it sent one. */
     readonly detail?: string,
   ) {
-    super(`${code}: GET ${path}${status ? ` answered ${status}` : ''}`);
+    super(`${code}: GET ${path}`);
   }
 }
 
@@ -50,10 +50,6 @@ export interface ClientOptions {
   /** When the browser is offline, a promise that resolves once it is back; otherwise null. */
   offline?: () => Promise<void> | null;
   onRetry?: (notice: RetryNotice) => void;
-  /** Retries after a 429; each waits about twice as long as the one before. */
-  rateLimitRetries?: number;
-  /** Retries after a 5xx or a dropped connection. */
-  serverRetries?: number;
 }
 
 export interface BitbucketClient {
@@ -61,6 +57,10 @@ export interface BitbucketClient {
   get(pathOrUrl: string, signal?: AbortSignal): Promise<unknown>;
 }
 
+/** Retries after a 429; each waits about twice as long as the one before (1, 2, 4, 8 s). */
+const RATE_LIMIT_RETRIES = 4;
+/** Retries after a 5xx or a dropped connection. */
+const SERVER_RETRIES = 2;
 const RATE_LIMIT_BASE_DELAY_MS = 1000;
 const SERVER_BASE_DELAY_MS = 500;
 const MAX_DELAY_MS = 16_000;
@@ -69,8 +69,6 @@ const MAX_DELAY_MS = 16_000;
 export function createClient(options: ClientOptions): BitbucketClient {
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const random = options.random ?? Math.random;
-  const rateLimitRetries = options.rateLimitRetries ?? 4;
-  const serverRetries = options.serverRetries ?? 2;
   const base = new URL(`${options.apiUrl}/`);
 
   async function get(pathOrUrl: string, signal?: AbortSignal): Promise<unknown> {
@@ -87,7 +85,7 @@ export function createClient(options: ClientOptions): BitbucketClient {
       const error = outcome;
       let reason: RetryNotice['reason'];
       let delayMs: number;
-      if (error.code === 'RATE_LIMITED' && rateLimited < rateLimitRetries) {
+      if (error.code === 'RATE_LIMITED' && rateLimited < RATE_LIMIT_RETRIES) {
         reason = 'RATE_LIMITED';
         delayMs = backoff(RATE_LIMIT_BASE_DELAY_MS, rateLimited++, random);
       } else if (error.code === 'NETWORK' && (back = options.offline?.())) {
@@ -95,7 +93,7 @@ export function createClient(options: ClientOptions): BitbucketClient {
         options.onRetry?.({ reason: 'OFFLINE', attempt: failed, delayMs: 0, path });
         await back;
         continue;
-      } else if ((error.code === 'SERVER_ERROR' || error.code === 'NETWORK') && failed < serverRetries) {
+      } else if ((error.code === 'SERVER_ERROR' || error.code === 'NETWORK') && failed < SERVER_RETRIES) {
         reason = error.code;
         delayMs = backoff(SERVER_BASE_DELAY_MS, failed++, random);
       } else {
@@ -111,9 +109,8 @@ export function createClient(options: ClientOptions): BitbucketClient {
     let response: Response;
     try {
       response = await options.fetch(url, {
+        // No cookies go (fetch sends none cross-origin by default), and no referrer.
         headers: { Accept: 'application/json', Authorization: options.authorization() },
-        // No cookies: Bitbucket ignores them, and `Allow-Origin: *` forbids credentialed requests.
-        credentials: 'omit',
         referrerPolicy: 'no-referrer',
         ...(signal ? { signal } : {}),
       });

@@ -24,7 +24,9 @@ const CALLBACK_MESSAGES: Partial<Record<CallbackErrorCode, string>> = {
 
 /** The callback page's explanation of a refused sign-in. */
 export function callbackMessage(code: CallbackErrorCode, oauthError = ''): Message {
-  return { id: CALLBACK_MESSAGES[code] ?? code, slots: { error: oauthError || 'unknown' } };
+  // Bitbucket (or the relay) being down is worth its own words: trying again later will work.
+  const id = /^(temporarily_unavailable|server_error)$/.test(oauthError) ? 'OAUTH_UNAVAILABLE' : (CALLBACK_MESSAGES[code] ?? code);
+  return { id, slots: { error: oauthError || 'unknown' } };
 }
 
 /** The explanation of a failed API call; each template uses the slots it needs. */

@@ -24,14 +24,14 @@ export const DEFAULT_QUERY: ListQuery = { q: '', sort: 'updated', workspace: '',
 /** Reads the list query from a URL's search string; anything unknown falls back to the default. */
 export function readListQuery(search: string): ListQuery {
   const params = new URLSearchParams(search);
-  const sort = params.get('sort');
-  const visibility = params.get('visibility');
+  const read = (key: keyof ListQuery) => params.get(key) ?? DEFAULT_QUERY[key];
+  const visibility = read('visibility');
   return {
-    q: params.get('q') ?? '',
-    sort: sort === 'name' ? 'name' : 'updated',
-    workspace: params.get('workspace') ?? '',
+    q: read('q'),
+    sort: read('sort') === 'name' ? 'name' : 'updated',
+    workspace: read('workspace'),
     visibility: visibility === 'private' || visibility === 'public' ? visibility : '',
-    language: params.get('language') ?? '',
+    language: read('language'),
   };
 }
 
@@ -99,9 +99,7 @@ export function createRepositoryIndex() {
     },
     /** Removes every repository of a workspace (before it is loaded again). */
     removeWorkspace(slug: string): void {
-      const kept = all.filter((repo) => repo.workspace.slug !== slug);
-      all.length = 0;
-      all.push(...kept);
+      all.splice(0, all.length, ...all.filter((repo) => repo.workspace.slug !== slug));
       changed();
     },
     all(): readonly Repository[] {

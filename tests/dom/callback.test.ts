@@ -62,6 +62,7 @@ describe('callback page', () => {
     ['a token with no stored state', `/oauth-callback#${token}&state=s1`, undefined, /not started here/],
     ['a token without state', `/oauth-callback#${token}`, { state: 's1', returnTo: '/' }, /could not be verified/],
     ['a missing token', '/oauth-callback#token_type=bearer&expires_in=7200&state=s1', { state: 's1', returnTo: '/' }, /did not carry a usable access token/],
+    ['Bitbucket (or the relay) unavailable', '/oauth-callback#error=temporarily_unavailable&state=s1', { state: 's1', returnTo: '/' }, /just now.*Try again in a moment/s],
     ['Bitbucket refusing the implicit grant', '/oauth-callback#error=unsupported_response_type&state=s1', { state: 's1', returnTo: '/' }, /27 February 2026.*relay/s],
   ])('%s: stores nothing and explains in an alert with a way back', async (_name, url, pending, message) => {
     const { replace } = await openCallback(url, pending);

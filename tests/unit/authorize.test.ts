@@ -7,7 +7,6 @@ describe('callbackUrl', () => {
   it.each([
     ['/', 'http://localhost:3000/oauth-callback'],
     ['/starter/', 'http://localhost:3000/starter/oauth-callback'],
-    ['/starter', 'http://localhost:3000/starter/oauth-callback'],
   ])('under base %s is %s', (base, expected) => {
     expect(callbackUrl('http://localhost:3000', base)).toBe(expected);
   });
