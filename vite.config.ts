@@ -56,7 +56,9 @@ function demoSimulator(): Plugin {
       const simulator = await startSimulator({
         authPort: DEMO_AUTH_PORT,
         apiPort: DEMO_API_PORT,
-        clients: [{ clientId: 'demo-client', name: 'Bitbucket starter (demo)', callbackUrl: `http://localhost:${port}/`, secret: 'demo-secret' }],
+        clients: [
+          { clientId: 'demo-client', name: 'Bitbucket starter (demo)', callbackUrl: `http://localhost:${port}/`, secret: 'demo-secret' },
+        ],
       });
       server.config.logger.info(
         `  Demo mode: Bitbucket simulator at ${simulator.authOrigin} and ${simulator.apiBase} (set VITE_BITBUCKET_CLIENT_ID to use real Bitbucket)`,
@@ -79,7 +81,13 @@ function securityHeaders(apiUrl: string): Plugin {
       const page: PageKind = context.filename.endsWith('oauth-callback.html') ? 'callback' : 'app';
       return {
         html,
-        tags: [{ tag: 'meta', attrs: { 'http-equiv': 'Content-Security-Policy', content: contentSecurityPolicy(apiUrl, page) }, injectTo: 'head-prepend' }],
+        tags: [
+          {
+            tag: 'meta',
+            attrs: { 'http-equiv': 'Content-Security-Policy', content: contentSecurityPolicy(apiUrl, page) },
+            injectTo: 'head-prepend',
+          },
+        ],
       };
     },
     generateBundle() {

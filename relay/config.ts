@@ -37,8 +37,7 @@ export interface ConfigProblem {
 
 /** The outcome of {@link readRelayConfig}: a config, or every problem found (not just the first). */
 export type ReadRelayConfigResult =
-  | { readonly ok: true; readonly config: RelayConfig }
-  | { readonly ok: false; readonly problems: readonly ConfigProblem[] };
+  { readonly ok: true; readonly config: RelayConfig } | { readonly ok: false; readonly problems: readonly ConfigProblem[] };
 
 /** Environment variables as `process.env` or a Worker's `env` hand them over. */
 export type RelayEnv = Readonly<Record<string, string | undefined>>;
@@ -72,11 +71,7 @@ export function readRelayConfig(env: RelayEnv): ReadRelayConfigResult {
 
   const relaySecret = required('RELAY_SECRET');
   if (relaySecret !== '' && relaySecret.length < MIN_RELAY_SECRET_LENGTH) {
-    problem(
-      'RELAY_SECRET',
-      'TOO_SHORT',
-      `must be at least ${MIN_RELAY_SECRET_LENGTH} characters (try: openssl rand -base64 32).`,
-    );
+    problem('RELAY_SECRET', 'TOO_SHORT', `must be at least ${MIN_RELAY_SECRET_LENGTH} characters (try: openssl rand -base64 32).`);
   }
 
   const allowedCallbacks: string[] = [];
@@ -94,19 +89,11 @@ export function readRelayConfig(env: RelayEnv): ReadRelayConfigResult {
     allowedCallbacks.push(entry);
   }
   // A list of separators only (" , "): say so, unless its entries were already reported.
-  if (
-    callbackList !== '' &&
-    allowedCallbacks.length === 0 &&
-    problems.every((p) => p.variable !== 'RELAY_ALLOWED_CALLBACKS')
-  ) {
+  if (callbackList !== '' && allowedCallbacks.length === 0 && problems.every((p) => p.variable !== 'RELAY_ALLOWED_CALLBACKS')) {
     problem('RELAY_ALLOWED_CALLBACKS', 'MISSING', 'lists no URL.');
   }
 
-  const authorizeUrl = checkUrl(
-    read(env, 'BITBUCKET_AUTHORIZE_URL') ?? DEFAULT_AUTHORIZE_URL,
-    'BITBUCKET_AUTHORIZE_URL',
-    problem,
-  );
+  const authorizeUrl = checkUrl(read(env, 'BITBUCKET_AUTHORIZE_URL') ?? DEFAULT_AUTHORIZE_URL, 'BITBUCKET_AUTHORIZE_URL', problem);
   const tokenUrl = checkUrl(read(env, 'BITBUCKET_TOKEN_URL') ?? DEFAULT_TOKEN_URL, 'BITBUCKET_TOKEN_URL', problem);
 
   let callbackUrl: string | undefined;
@@ -125,8 +112,7 @@ export function readRelayConfig(env: RelayEnv): ReadRelayConfigResult {
   const portText = read(env, 'PORT');
   if (portText !== undefined) {
     port = Number(portText);
-    if (!/^\d{1,5}$/.test(portText) || port > 65535)
-      problem('PORT', 'BAD_PORT', 'must be a whole number from 0 to 65535.');
+    if (!/^\d{1,5}$/.test(portText) || port > 65535) problem('PORT', 'BAD_PORT', 'must be a whole number from 0 to 65535.');
   }
 
   if (problems.length > 0 || authorizeUrl === undefined || tokenUrl === undefined) {
@@ -181,11 +167,7 @@ function checkUrl(
     return undefined;
   }
   if (url.protocol === 'http:' && !LOOPBACK_HOSTS.has(url.hostname)) {
-    problem(
-      variable,
-      'NOT_HTTPS',
-      `value "${text}" must use https:// (http:// is allowed only for localhost and 127.0.0.1).`,
-    );
+    problem(variable, 'NOT_HTTPS', `value "${text}" must use https:// (http:// is allowed only for localhost and 127.0.0.1).`);
     return undefined;
   }
   return url;

@@ -152,9 +152,7 @@ async function main(): Promise<void> {
   try {
     server = await startRelayServer(config);
   } catch (error) {
-    console.error(
-      `The relay cannot listen on ${config.host}:${config.port}: ${error instanceof Error ? error.message : String(error)}`,
-    );
+    console.error(`The relay cannot listen on ${config.host}:${config.port}: ${error instanceof Error ? error.message : String(error)}`);
     process.exitCode = 1;
     return;
   }

@@ -12,14 +12,7 @@
  */
 import type { RelayConfig } from './config.ts';
 import { bytesToBase64Url } from './encoding.ts';
-import {
-  clearNonceCookie,
-  hashNonce,
-  readCookie,
-  nonceCookieName,
-  setNonceCookie,
-  timingSafeEqual,
-} from './nonce-cookie.ts';
+import { clearNonceCookie, hashNonce, readCookie, nonceCookieName, setNonceCookie, timingSafeEqual } from './nonce-cookie.ts';
 import type { NonceCookieOptions } from './nonce-cookie.ts';
 import { htmlPage, json, redirect } from './responses.ts';
 import type { HeaderList } from './responses.ts';
@@ -179,8 +172,7 @@ export function createRelay(config: RelayConfig, deps: RelayDeps = {}): RelayHan
 
     const nonce = readCookie(request.headers.get('cookie'), nonceCookieName(options));
     if (nonce === undefined || nonce === '') return { ok: false, code: 'NONCE_MISSING' };
-    if (!timingSafeEqual(await hashNonce(nonce), verified.claims.nonceHash))
-      return { ok: false, code: 'NONCE_MISMATCH' };
+    if (!timingSafeEqual(await hashNonce(nonce), verified.claims.nonceHash)) return { ok: false, code: 'NONCE_MISMATCH' };
     // The list may have changed since the state was signed; the current list decides.
     if (!allowedCallbacks.has(verified.claims.redirectUri)) return { ok: false, code: 'REDIRECT_URI_NOT_ALLOWED' };
     return { ok: true, claims: verified.claims };

@@ -13,8 +13,7 @@ export const BASELINE_HEADERS: Readonly<Record<string, string>> = {
 };
 
 /** The CSP of the relay's HTML pages: no scripts, no loads, no framing, inline styles only. */
-export const PAGE_CSP =
-  "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+export const PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /** Extra headers as name/value pairs, so a name may repeat (several `Set-Cookie`s). */
 export type HeaderList = readonly (readonly [string, string])[];
@@ -50,11 +49,7 @@ export function htmlPage(status: number, content: PageContent, extraHeaders: Hea
 </body>
 </html>
 `;
-  return answer(status, html, [
-    ['content-type', 'text/html; charset=utf-8'],
-    ['content-security-policy', PAGE_CSP],
-    ...extraHeaders,
-  ]);
+  return answer(status, html, [['content-type', 'text/html; charset=utf-8'], ['content-security-policy', PAGE_CSP], ...extraHeaders]);
 }
 
 /** A JSON answer. */
@@ -64,12 +59,7 @@ export function json(status: number, body: unknown): Response {
 
 /** Escapes text for HTML element content and attribute values. */
 export function escapeHtml(text: string): string {
-  return text
-    .replaceAll('&', '&amp;')
-    .replaceAll('<', '&lt;')
-    .replaceAll('>', '&gt;')
-    .replaceAll('"', '&quot;')
-    .replaceAll("'", '&#39;');
+  return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;').replaceAll("'", '&#39;');
 }
 
 function answer(status: number, body: string | null, extraHeaders: HeaderList): Response {

@@ -22,8 +22,7 @@ export interface StateClaims {
 export type StateErrorCode = 'MALFORMED' | 'BAD_SIGNATURE' | 'EXPIRED';
 
 /** The outcome of {@link StateSigner.verify}. */
-export type VerifyStateResult =
-  { readonly ok: true; readonly claims: StateClaims } | { readonly ok: false; readonly code: StateErrorCode };
+export type VerifyStateResult = { readonly ok: true; readonly claims: StateClaims } | { readonly ok: false; readonly code: StateErrorCode };
 
 /** Signs and verifies relay states with one key and one clock. */
 export interface StateSigner {
@@ -39,16 +38,10 @@ export const DEFAULT_STATE_LIFETIME_MS = 10 * 60 * 1000;
 const VERSION = 'v1';
 
 /** Creates a signer whose key comes from `secret`; `now` returns milliseconds since the epoch. */
-export function createStateSigner(
-  secret: string,
-  options: { readonly now: () => number; readonly lifetimeMs?: number },
-): StateSigner {
+export function createStateSigner(secret: string, options: { readonly now: () => number; readonly lifetimeMs?: number }): StateSigner {
   const lifetimeMs = options.lifetimeMs ?? DEFAULT_STATE_LIFETIME_MS;
   // Imported once per signer; `extractable: false` keeps the raw key out of reach of other code.
-  const key = crypto.subtle.importKey('raw', utf8Bytes(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [
-    'sign',
-    'verify',
-  ]);
+  const key = crypto.subtle.importKey('raw', utf8Bytes(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
 
   return {
     async sign(claims) {

@@ -88,28 +88,16 @@ export async function exchangeCode(
 export async function processTokenResponse(response: Response): Promise<TokenExchangeResult> {
   if (response.status >= 500 || response.status === 429) {
     await response.body?.cancel();
-    return failure(
-      'UPSTREAM_ERROR',
-      'temporarily_unavailable',
-      'Bitbucket is not available right now. Please try again.',
-    );
+    return failure('UPSTREAM_ERROR', 'temporarily_unavailable', 'Bitbucket is not available right now. Please try again.');
   }
   if (response.status === 400 || response.status === 401) {
     const body = await readJson(response);
     const error = isRecord(body) ? body['error'] : undefined;
     if (error === 'invalid_grant') {
-      return failure(
-        'INVALID_GRANT',
-        'invalid_grant',
-        'The sign-in code was invalid, expired or already used. Please sign in again.',
-      );
+      return failure('INVALID_GRANT', 'invalid_grant', 'The sign-in code was invalid, expired or already used. Please sign in again.');
     }
     if (error === 'invalid_client' || response.status === 401) {
-      return failure(
-        'CLIENT_REJECTED',
-        'server_error',
-        'The sign-in relay is misconfigured (its OAuth consumer was rejected).',
-      );
+      return failure('CLIENT_REJECTED', 'server_error', 'The sign-in relay is misconfigured (its OAuth consumer was rejected).');
     }
     return failure('REQUEST_REJECTED', 'server_error', "Bitbucket refused the sign-in relay's request.");
   }

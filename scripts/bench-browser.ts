@@ -41,7 +41,15 @@ export async function browserBench(executablePath: string): Promise<void> {
   const server = await preview({ logLevel: 'warn', build: { outDir }, preview: { port: APP_PORT, strictPort: true } });
   const browser = await chromium.launch({
     executablePath,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
   });
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
@@ -59,15 +67,21 @@ export async function browserBench(executablePath: string): Promise<void> {
       }).observe({ type: 'resource', buffered: true });
       new MutationObserver(() => {
         if (!marks.firstRepository && document.querySelector('[aria-label="Repositories"] li')) marks.firstRepository = performance.now();
-        if (!marks.complete && document.querySelector('[role="status"]')?.textContent === `${total} repositories`) marks.complete = performance.now();
+        if (!marks.complete && document.querySelector('[role="status"]')?.textContent === `${total} repositories`)
+          marks.complete = performance.now();
       }).observe(document, { subtree: true, childList: true, characterData: true });
     }, REPOSITORIES);
 
     await page.goto(`http://localhost:${APP_PORT}/`);
     await page.getByRole('button', { name: /sign in with bitbucket/i }).click();
     await page.getByRole('button', { name: 'Grant access' }).click();
-    await page.getByRole('status').filter({ hasText: `${REPOSITORIES} repositories` }).waitFor({ timeout: 60_000 });
-    const marks = await page.evaluate(() => (window as unknown as { __bench: { lastResponseEnd: number; firstRepository: number; complete: number } }).__bench);
+    await page
+      .getByRole('status')
+      .filter({ hasText: `${REPOSITORIES} repositories` })
+      .waitFor({ timeout: 60_000 });
+    const marks = await page.evaluate(
+      () => (window as unknown as { __bench: { lastResponseEnd: number; firstRepository: number; complete: number } }).__bench,
+    );
     const listItems = await page.getByRole('list', { name: 'Repositories' }).getByRole('listitem').count();
 
     // Keystrokes: type and erase queries one character at a time, measuring in the page from the
@@ -102,11 +116,19 @@ export async function browserBench(executablePath: string): Promise<void> {
 
     console.log(`Browser (Chromium), ${REPOSITORIES} repositories:`);
     console.log(`  first repository on screen:           ${Math.round(marks.firstRepository)} ms after navigation start of the app page`);
-    console.log(`  list usable after the last data:      ${Math.round(marks.complete - marks.lastResponseEnd)} ms (status "${REPOSITORIES} repositories", ${listItems} items rendered, the rest behind "Show more")`);
+    console.log(
+      `  list usable after the last data:      ${Math.round(marks.complete - marks.lastResponseEnd)} ms (status "${REPOSITORIES} repositories", ${listItems} items rendered, the rest behind "Show more")`,
+    );
     console.log(`  keystroke, script alone:              median ${median(keystrokes.script).toFixed(1)} ms`);
-    console.log(`  keystroke, script + style + layout:   median ${median(keystrokes.work).toFixed(1)} ms, max ${Math.max(...keystrokes.work).toFixed(1)} ms over ${keystrokes.work.length} keystrokes`);
-    console.log(`  keystroke to the next frame painted:  median ${median(keystrokes.frame).toFixed(1)} ms (includes waiting for the display's next frame)`);
-    console.log(`JavaScript shipped by both pages: ${size.files} files, ${size.raw} bytes, ${size.gzip} bytes gzipped (budget ${JS_BUDGET_GZIP_BYTES})`);
+    console.log(
+      `  keystroke, script + style + layout:   median ${median(keystrokes.work).toFixed(1)} ms, max ${Math.max(...keystrokes.work).toFixed(1)} ms over ${keystrokes.work.length} keystrokes`,
+    );
+    console.log(
+      `  keystroke to the next frame painted:  median ${median(keystrokes.frame).toFixed(1)} ms (includes waiting for the display's next frame)`,
+    );
+    console.log(
+      `JavaScript shipped by both pages: ${size.files} files, ${size.raw} bytes, ${size.gzip} bytes gzipped (budget ${JS_BUDGET_GZIP_BYTES})`,
+    );
   } finally {
     await browser.close();
     await new Promise<void>((resolve) => server.httpServer.close(() => resolve()));

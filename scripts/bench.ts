@@ -36,7 +36,11 @@ interface Figures {
 }
 
 /** A fetch that behaves like a browser's on the wire: a preflight per new URL, optional connection cap. */
-function browserLikeFetch(origin: string, maxConnections: number, counters: { requests: number; preflights: number; bytes: number }): typeof fetch {
+function browserLikeFetch(
+  origin: string,
+  maxConnections: number,
+  counters: { requests: number; preflights: number; bytes: number },
+): typeof fetch {
   const connection = createLimiter(maxConnections);
   const preflighted = new Set<string>();
   return (async (input: RequestInfo | URL, init?: RequestInit) => {
@@ -48,7 +52,11 @@ function browserLikeFetch(origin: string, maxConnections: number, counters: { re
       await connection(() =>
         fetch(url, {
           method: 'OPTIONS',
-          headers: { Origin: origin, 'Access-Control-Request-Method': 'GET', 'Access-Control-Request-Headers': [...headers.keys()].join(',') },
+          headers: {
+            Origin: origin,
+            'Access-Control-Request-Method': 'GET',
+            'Access-Control-Request-Headers': [...headers.keys()].join(','),
+          },
         }).then((r) => r.arrayBuffer()),
       );
     }
@@ -62,20 +70,28 @@ function browserLikeFetch(origin: string, maxConnections: number, counters: { re
   }) as typeof fetch;
 }
 
-async function straightforward(apiBase: string, token: string, fetcher: typeof fetch): Promise<Omit<Figures, 'requests' | 'preflights' | 'bytes'>> {
+async function straightforward(
+  apiBase: string,
+  token: string,
+  fetcher: typeof fetch,
+): Promise<Omit<Figures, 'requests' | 'preflights' | 'bytes'>> {
   const started = performance.now();
   let firstMs = 0;
   let repositories = 0;
-  const get = async (url: string) => (await (await fetcher(url, { headers: { Authorization: `Bearer ${token}` } })).json()) as { values: Array<{ workspace?: { slug: string } }>; next?: string };
+  const get = async (url: string) =>
+    (await (await fetcher(url, { headers: { Authorization: `Bearer ${token}` } })).json()) as {
+      values: Array<{ workspace?: { slug: string } }>;
+      next?: string;
+    };
   await get(`${apiBase}/user`);
   const workspaces: string[] = [];
-  for (let url: string | undefined = `${apiBase}/user/workspaces?pagelen=100`; url; ) {
+  for (let url: string | undefined = `${apiBase}/user/workspaces?pagelen=100`; url;) {
     const page = await get(url);
     workspaces.push(...page.values.map((v) => v.workspace?.slug ?? ''));
     url = page.next;
   }
   for (const slug of workspaces) {
-    for (let url: string | undefined = `${apiBase}/repositories/${slug}?pagelen=100`; url; ) {
+    for (let url: string | undefined = `${apiBase}/repositories/${slug}?pagelen=100`; url;) {
       const page = await get(url);
       if (page.values.length > 0 && firstMs === 0) firstMs = performance.now() - started;
       repositories += page.values.length;
@@ -85,7 +101,11 @@ async function straightforward(apiBase: string, token: string, fetcher: typeof f
   return { firstMs, allMs: performance.now() - started, repositories };
 }
 
-async function appLoader(apiBase: string, token: string, fetcher: typeof fetch): Promise<Omit<Figures, 'requests' | 'preflights' | 'bytes'>> {
+async function appLoader(
+  apiBase: string,
+  token: string,
+  fetcher: typeof fetch,
+): Promise<Omit<Figures, 'requests' | 'preflights' | 'bytes'>> {
   const started = performance.now();
   let firstMs = 0;
   let repositories = 0;
@@ -113,13 +133,30 @@ const API_PORT = 4201;
 const API_BASE = `http://localhost:${API_PORT}/2.0`;
 const simulator = spawn(
   process.execPath,
-  ['--import', 'tsx', 'sim/cli.ts', '--auth-port', '4200', '--api-port', String(API_PORT), '--latency', String(LATENCY_MS), '--workspaces', WORKSPACES.map((w) => `${w.slug}:${w.repositories}`).join(',')],
+  [
+    '--import',
+    'tsx',
+    'sim/cli.ts',
+    '--auth-port',
+    '4200',
+    '--api-port',
+    String(API_PORT),
+    '--latency',
+    String(LATENCY_MS),
+    '--workspaces',
+    WORKSPACES.map((w) => `${w.slug}:${w.repositories}`).join(','),
+  ],
   { stdio: ['ignore', 'pipe', 'inherit'] },
 );
 await once(simulator.stdout, 'data');
 
-async function measure(run: (apiBase: string, token: string, fetcher: typeof fetch) => ReturnType<typeof appLoader>, maxConnections: number): Promise<Figures> {
-  const { access_token: token } = (await (await fetch(`http://localhost:${API_PORT}/__sim/tokens`, { method: 'POST', body: '{}' })).json()) as { access_token: string };
+async function measure(
+  run: (apiBase: string, token: string, fetcher: typeof fetch) => ReturnType<typeof appLoader>,
+  maxConnections: number,
+): Promise<Figures> {
+  const { access_token: token } = (await (
+    await fetch(`http://localhost:${API_PORT}/__sim/tokens`, { method: 'POST', body: '{}' })
+  ).json()) as { access_token: string };
   const counters = { requests: 0, preflights: 0, bytes: 0 };
   const figures = await run(API_BASE, token, browserLikeFetch('http://localhost:3000', maxConnections, counters));
   if (figures.repositories !== TOTAL) throw new Error(`expected ${TOTAL} repositories, got ${figures.repositories}`);
@@ -128,9 +165,7 @@ async function measure(run: (apiBase: string, token: string, fetcher: typeof fet
 
 const ms = (n: number) => `${Math.round(n)} ms`;
 function table(rows: Array<[string, Figures]>): void {
-  console.log(
-    ['client'.padEnd(34), 'requests', 'preflights', 'latencies', 'first repo', 'all repos', 'bytes', 'bytes/repo'].join('  '),
-  );
+  console.log(['client'.padEnd(34), 'requests', 'preflights', 'latencies', 'first repo', 'all repos', 'bytes', 'bytes/repo'].join('  '));
   for (const [name, f] of rows) {
     console.log(
       [
@@ -147,14 +182,22 @@ function table(rows: Array<[string, Figures]>): void {
   }
 }
 
-console.log(`Loading ${TOTAL} repositories in ${WORKSPACES.length} workspaces (${WORKSPACES.map((w) => w.repositories).join(', ')}), ${LATENCY_MS} ms per request, preflights included.\n`);
+console.log(
+  `Loading ${TOTAL} repositories in ${WORKSPACES.length} workspaces (${WORKSPACES.map((w) => w.repositories).join(', ')}), ${LATENCY_MS} ms per request, preflights included.\n`,
+);
 const results: Array<[string, Figures]> = [];
-for (const [model, connections] of [['HTTP/2', Infinity], ['HTTP/1.1, 6 connections', 6]] as const) {
+for (const [model, connections] of [
+  ['HTTP/2', Infinity],
+  ['HTTP/1.1, 6 connections', 6],
+] as const) {
   const baseline = await measure(straightforward, connections);
   const loader = await measure(appLoader, connections);
   results.push([`straightforward (${model})`, baseline], [`app loader (${model})`, loader]);
   console.log(`${model}:`);
-  table([[`straightforward`, baseline], [`app loader`, loader]]);
+  table([
+    [`straightforward`, baseline],
+    [`app loader`, loader],
+  ]);
   console.log(
     `ratios: all repositories ${(baseline.allMs / loader.allMs).toFixed(1)}× faster, first repository ${(baseline.firstMs / loader.firstMs).toFixed(1)}× faster, ` +
       `bytes per repository ${((loader.bytes / baseline.bytes) * 100).toFixed(1)}% of the full objects\n`,

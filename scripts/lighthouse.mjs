@@ -140,7 +140,10 @@ function auditsNotPassed(lhr, category) {
     const mode = audit.scoreDisplayMode;
     if (mode === 'notApplicable' || mode === 'manual' || mode === 'informative') continue;
     if (mode === 'error') {
-      const message = String(audit.errorMessage ?? 'unknown error').replace(/^.*failed with exception: |^Required \w+ gatherer encountered an error: /, '');
+      const message = String(audit.errorMessage ?? 'unknown error').replace(
+        /^.*failed with exception: |^Required \w+ gatherer encountered an error: /,
+        '',
+      );
       errored.push({ title: ref.weight ? `${audit.title} (counts as 0)` : audit.title, message });
       continue;
     }

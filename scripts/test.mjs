@@ -25,7 +25,13 @@ function run(label, command, args, env = {}) {
 if (run('types', 'node_modules/.bin/tsc', ['--noEmit']) !== 0) problems++;
 
 const vitestReport = join(out, 'vitest.json');
-const vitestStatus = run('unit and DOM tests', 'node_modules/.bin/vitest', ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestReport}`, ...extra]);
+const vitestStatus = run('unit and DOM tests', 'node_modules/.bin/vitest', [
+  'run',
+  '--reporter=default',
+  '--reporter=json',
+  `--outputFile.json=${vitestReport}`,
+  ...extra,
+]);
 if (existsSync(vitestReport)) {
   const report = JSON.parse(readFileSync(vitestReport, 'utf8'));
   passed += report.numPassedTests;
@@ -49,7 +55,9 @@ if (existsSync(chrome)) {
   console.error(`\n✖ No Chromium at ${chrome}: CI needs it for the end-to-end tests (apt-get install -y chromium, or set CHROME_PATH).`);
   problems++;
 } else {
-  console.warn(`\n⚠ No Chromium at ${chrome}: the end-to-end tests were SKIPPED. Install it (apt-get install -y chromium) or set CHROME_PATH.`);
+  console.warn(
+    `\n⚠ No Chromium at ${chrome}: the end-to-end tests were SKIPPED. Install it (apt-get install -y chromium) or set CHROME_PATH.`,
+  );
 }
 
 console.log(`\n${passed} passed, ${failed} failed`);

@@ -15,7 +15,8 @@ import type { SimState } from './state.ts';
 import type { BitbucketWorkspaceAccess } from './wire-types.ts';
 
 /** What a route produces before pagination and `fields`. */
-type RouteResult = { kind: 'object'; body: unknown } | { kind: 'list'; items: readonly unknown[] } | { kind: 'error'; response: SimResponse };
+type RouteResult =
+  { kind: 'object'; body: unknown } | { kind: 'list'; items: readonly unknown[] } | { kind: 'error'; response: SimResponse };
 
 interface Route {
   pattern: RegExp;

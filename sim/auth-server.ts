@@ -159,8 +159,14 @@ function checkAuthorizeRequest(state: SimState, params: URLSearchParams): Author
     const tokenLike = (responseType ?? '').split(' ').includes('token');
     const params: Array<[string, string]> =
       responseType === null
-        ? [['error', 'invalid_request'], ['error_description', 'response_type is required.']]
-        : [['error', 'unsupported_response_type'], ['error_description', `Unsupported response_type: ${responseType}`]];
+        ? [
+            ['error', 'invalid_request'],
+            ['error_description', 'response_type is required.'],
+          ]
+        : [
+            ['error', 'unsupported_response_type'],
+            ['error_description', `Unsupported response_type: ${responseType}`],
+          ];
     if (requestState !== undefined) params.push(['state', requestState]);
     return { response: redirectWith(redirectUri, params, tokenLike ? 'fragment' : 'query') };
   }

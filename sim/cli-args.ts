@@ -73,7 +73,8 @@ export function parseCliArgs(argv: readonly string[]): CliRequest {
       case '--auth-port':
       case '--api-port': {
         const port = integer(value);
-        if (port === undefined || port > 65535) return { kind: 'error', message: `${flag} must be a port number (0–65535), got "${value}"` };
+        if (port === undefined || port > 65535)
+          return { kind: 'error', message: `${flag} must be a port number (0–65535), got "${value}"` };
         if (flag === '--auth-port') options.authPort = port;
         else options.apiPort = port;
         break;
@@ -91,7 +92,8 @@ export function parseCliArgs(argv: readonly string[]): CliRequest {
         break;
       }
       case '--pagination':
-        if (value !== 'page' && value !== 'cursor') return { kind: 'error', message: `--pagination must be page or cursor, got "${value}"` };
+        if (value !== 'page' && value !== 'cursor')
+          return { kind: 'error', message: `--pagination must be page or cursor, got "${value}"` };
         options.pagination = value;
         break;
       case '--client-id':

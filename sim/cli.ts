@@ -6,9 +6,7 @@ import { DEFAULT_API_TOKEN, DEFAULT_CLIENT, startSimulator } from './index.ts';
 import type { Simulator } from './index.ts';
 
 function banner(sim: Simulator, clientId: string, apiToken: { email: string; token: string }): string {
-  const workspaces = sim.data.workspaces
-    .map(({ workspace, repositories }) => `${workspace.slug} (${repositories.length})`)
-    .join(', ');
+  const workspaces = sim.data.workspaces.map(({ workspace, repositories }) => `${workspace.slug} (${repositories.length})`).join(', ');
   return `Bitbucket Cloud simulator running
   authorize    ${sim.authorizeUrl}
   token        ${sim.tokenUrl}

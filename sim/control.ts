@@ -93,19 +93,24 @@ const isString: Check = (value) => typeof value === 'string';
 const isBoolean: Check = (value) => typeof value === 'boolean';
 const isCount: Check = (value) => Number.isInteger(value) && (value as number) >= 0;
 const isDuration: Check = (value) => typeof value === 'number' && Number.isFinite(value) && value >= 0;
-const oneOf = (...allowed: string[]): Check => (value) => typeof value === 'string' && allowed.includes(value);
-const listOf = (shape: Record<string, Check>, optional: string[] = []): Check => (value) =>
-  Array.isArray(value) &&
-  value.every(
-    (item: unknown) =>
-      typeof item === 'object' &&
-      item !== null &&
-      Object.keys(item).every((key) => key in shape) &&
-      Object.entries(shape).every(([key, check]) => {
-        const member = (item as Record<string, unknown>)[key];
-        return member === undefined ? optional.includes(key) : check(member);
-      }),
-  );
+const oneOf =
+  (...allowed: string[]): Check =>
+  (value) =>
+    typeof value === 'string' && allowed.includes(value);
+const listOf =
+  (shape: Record<string, Check>, optional: string[] = []): Check =>
+  (value) =>
+    Array.isArray(value) &&
+    value.every(
+      (item: unknown) =>
+        typeof item === 'object' &&
+        item !== null &&
+        Object.keys(item).every((key) => key in shape) &&
+        Object.entries(shape).every(([key, check]) => {
+          const member = (item as Record<string, unknown>)[key];
+          return member === undefined ? optional.includes(key) : check(member);
+        }),
+    );
 
 // What JSON may change, and how each value must look. The fault rules' own details are
 // checked when they are compiled.

@@ -16,13 +16,7 @@ import {
   UNICODE_DESCRIPTIONS,
   UNICODE_NAMES,
 } from './samples.ts';
-import type {
-  BitbucketOwner,
-  BitbucketProject,
-  BitbucketRepository,
-  BitbucketUser,
-  BitbucketWorkspace,
-} from './wire-types.ts';
+import type { BitbucketOwner, BitbucketProject, BitbucketRepository, BitbucketUser, BitbucketWorkspace } from './wire-types.ts';
 
 /** One workspace with the user's access to it and its repositories. */
 export interface SimWorkspaceData {
@@ -181,12 +175,7 @@ function buildUser(random: Random, hostile: boolean): BitbucketUser {
   };
 }
 
-function buildWorkspace(
-  spec: SimWorkspaceSpec,
-  random: Random,
-  user: BitbucketUser,
-  personal: boolean,
-): SimWorkspaceData {
+function buildWorkspace(spec: SimWorkspaceSpec, random: Random, user: BitbucketUser, personal: boolean): SimWorkspaceData {
   const { slug } = spec;
   const createdMs = REFERENCE_TIME - random.int(400, 10 * 365) * DAY;
   const workspace: BitbucketWorkspace = {
@@ -215,12 +204,7 @@ function buildWorkspace(
   return { workspace, administrator: personal || random.chance(0.3), repositories: [] };
 }
 
-function workspaceContext(
-  workspace: BitbucketWorkspace,
-  random: Random,
-  user: BitbucketUser,
-  personal: boolean,
-): WorkspaceContext {
+function workspaceContext(workspace: BitbucketWorkspace, random: Random, user: BitbucketUser, personal: boolean): WorkspaceContext {
   const { slug } = workspace;
   const owner: BitbucketOwner = personal
     ? {
@@ -242,22 +226,18 @@ function workspaceContext(
           avatar: workspace.links.avatar,
         },
       };
-  const projectSpecs = personal
-    ? [{ key: 'PROJ', name: 'Untitled project' }]
-    : TEAM_PROJECTS.slice(0, random.int(1, TEAM_PROJECTS.length));
-  const projects = projectSpecs.map(
-    ({ key, name }): BitbucketProject => ({
-      type: 'project',
-      key,
-      uuid: random.uuid(),
-      name,
-      links: {
-        self: { href: `${API}/workspaces/${slug}/projects/${key}` },
-        html: { href: `${WEB}/${slug}/workspace/projects/${key}` },
-        avatar: { href: `${WEB}/account/user/${slug}/projects/${key}/avatar/32?ts=${random.int(1e9, 1.8e9)}` },
-      },
-    }),
-  );
+  const projectSpecs = personal ? [{ key: 'PROJ', name: 'Untitled project' }] : TEAM_PROJECTS.slice(0, random.int(1, TEAM_PROJECTS.length));
+  const projects = projectSpecs.map(({ key, name }): BitbucketProject => ({
+    type: 'project',
+    key,
+    uuid: random.uuid(),
+    name,
+    links: {
+      self: { href: `${API}/workspaces/${slug}/projects/${key}` },
+      html: { href: `${WEB}/${slug}/workspace/projects/${key}` },
+      avatar: { href: `${WEB}/account/user/${slug}/projects/${key}/avatar/32?ts=${random.int(1e9, 1.8e9)}` },
+    },
+  }));
   return {
     slug,
     workspace: {

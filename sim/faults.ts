@@ -106,7 +106,10 @@ function faultAnswer(rule: FaultRule): Outcome {
       return DROP;
     case 'not-json':
       // What a proxy or maintenance page looks like: 200, but HTML.
-      return html(200, '<!DOCTYPE html><html lang="en"><head><title>Bitbucket</title></head><body><h1>We’ll be right back</h1><p>Bitbucket is down for maintenance.</p></body></html>');
+      return html(
+        200,
+        '<!DOCTYPE html><html lang="en"><head><title>Bitbucket</title></head><body><h1>We’ll be right back</h1><p>Bitbucket is down for maintenance.</p></body></html>',
+      );
     case 'wrong-shape':
       // Valid JSON that matches no Bitbucket shape: `values` not a list, numbers where strings go.
       return json(200, { values: { 0: 'not an array' }, next: 42, size: 'many', display_name: 7, uuid: null });

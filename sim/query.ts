@@ -5,9 +5,7 @@
  */
 
 /** A parsed filter, or why it could not be parsed. */
-export type QueryResult =
-  | { ok: true; matches: (item: unknown) => boolean }
-  | { ok: false; message: string };
+export type QueryResult = { ok: true; matches: (item: unknown) => boolean } | { ok: false; message: string };
 
 type Literal = string | number | boolean | null;
 type Operator = '=' | '!=' | '~' | '!~' | '>' | '>=' | '<' | '<=';
@@ -169,8 +167,7 @@ function compare(actual: unknown, operator: Operator, expected: Literal): boolea
     }
     default: {
       const comparable =
-        (typeof actual === 'number' && typeof expected === 'number') ||
-        (typeof actual === 'string' && typeof expected === 'string');
+        (typeof actual === 'number' && typeof expected === 'number') || (typeof actual === 'string' && typeof expected === 'string');
       if (!comparable) return false;
       const a = actual as number | string;
       const b = expected as number | string;

@@ -5,21 +5,79 @@
 
 /** Languages as Bitbucket reports them (lowercase), including `""` for "not detected". */
 export const LANGUAGES: readonly string[] = [
-  'typescript', 'javascript', 'python', 'java', 'go', 'c#', 'c++', 'c', 'php', 'ruby',
-  'kotlin', 'swift', 'rust', 'scala', 'shell', 'html/css', 'dart', 'elixir', 'haskell', '',
+  'typescript',
+  'javascript',
+  'python',
+  'java',
+  'go',
+  'c#',
+  'c++',
+  'c',
+  'php',
+  'ruby',
+  'kotlin',
+  'swift',
+  'rust',
+  'scala',
+  'shell',
+  'html/css',
+  'dart',
+  'elixir',
+  'haskell',
+  '',
 ];
 
 /** First halves of ordinary repository names. */
 export const NAME_PREFIXES: readonly string[] = [
-  'api', 'web', 'mobile', 'billing', 'auth', 'search', 'data', 'infra', 'docs', 'design-system',
-  'ml', 'payments', 'analytics', 'notifications', 'gateway', 'inventory', 'checkout', 'catalog',
-  'identity', 'reporting', 'scheduler', 'mailer', 'feature-flags', 'observability', 'ledger',
+  'api',
+  'web',
+  'mobile',
+  'billing',
+  'auth',
+  'search',
+  'data',
+  'infra',
+  'docs',
+  'design-system',
+  'ml',
+  'payments',
+  'analytics',
+  'notifications',
+  'gateway',
+  'inventory',
+  'checkout',
+  'catalog',
+  'identity',
+  'reporting',
+  'scheduler',
+  'mailer',
+  'feature-flags',
+  'observability',
+  'ledger',
 ];
 
 /** Second halves of ordinary repository names. */
 export const NAME_SUFFIXES: readonly string[] = [
-  'service', 'client', 'app', 'worker', 'sdk', 'tools', 'pipeline', 'terraform', 'config', 'ui',
-  'lib', 'bot', 'site', 'monorepo', 'cli', 'proxy', 'jobs', 'schemas', 'playbooks', 'dashboard',
+  'service',
+  'client',
+  'app',
+  'worker',
+  'sdk',
+  'tools',
+  'pipeline',
+  'terraform',
+  'config',
+  'ui',
+  'lib',
+  'bot',
+  'site',
+  'monorepo',
+  'cli',
+  'proxy',
+  'jobs',
+  'schemas',
+  'playbooks',
+  'dashboard',
 ];
 
 /** Ordinary one-line descriptions. */
@@ -36,8 +94,17 @@ export const PLAIN_DESCRIPTIONS: readonly string[] = [
 
 /** Names and descriptions in other scripts, with accents, emoji, and right-to-left text. */
 export const UNICODE_NAMES: readonly string[] = [
-  'Café Révolution', 'naïve-façade', 'Ærøskøbing-kort', '数据管道', 'ウェブサイト', '한국어-문서',
-  '🚀 rocket-launcher', 'emoji-🦄-party', 'مستودع-عربي', 'פרויקט-עברי', 'Ελληνικά-σημειώσεις',
+  'Café Révolution',
+  'naïve-façade',
+  'Ærøskøbing-kort',
+  '数据管道',
+  'ウェブサイト',
+  '한국어-문서',
+  '🚀 rocket-launcher',
+  'emoji-🦄-party',
+  'مستودع-عربي',
+  'פרויקט-עברי',
+  'Ελληνικά-σημειώσεις',
   'mixed English עברית العربية 中文',
 ];
 

@@ -50,10 +50,7 @@ export interface TokenStore {
   ): { ok: true; record: CodeRecord } | { ok: false; problem: GrantProblem };
   issueRefreshToken(clientId: string, scopes: string): string;
   /** Refresh tokens do not expire; they belong to one consumer. */
-  checkRefreshToken(
-    refreshToken: string,
-    clientId: string,
-  ): { ok: true; scopes: string } | { ok: false; problem: GrantProblem };
+  checkRefreshToken(refreshToken: string, clientId: string): { ok: true; scopes: string } | { ok: false; problem: GrantProblem };
 }
 
 /** A random, opaque, URL-safe string. */

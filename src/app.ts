@@ -52,13 +52,14 @@ export function startApp(deps: AppDeps): void {
   const parseRepository = repositoryParser(linkProtocols);
   let stop: () => void = () => {};
 
-  if (deps.channel) deps.channel.onmessage = ({ data }) => {
-    if (data === 'signed-out' && session.credentials()) {
-      session.clearCredentials();
-      deps.cache.clear();
-      showSignedOut({ kind: 'info', message: { id: 'SIGNED_OUT_ELSEWHERE' } });
-    }
-  };
+  if (deps.channel)
+    deps.channel.onmessage = ({ data }) => {
+      if (data === 'signed-out' && session.credentials()) {
+        session.clearCredentials();
+        deps.cache.clear();
+        showSignedOut({ kind: 'info', message: { id: 'SIGNED_OUT_ELSEWHERE' } });
+      }
+    };
 
   const credentials = session.credentials();
   if (credentials) showSignedIn(credentials);
@@ -144,7 +145,8 @@ export function startApp(deps: AppDeps): void {
           render();
           // The address follows once typing pauses (writing history on every keystroke is slow);
           // a choice in a menu goes there at once.
-          const write = () => deps.replaceUrl(`${deps.location.pathname}${writeListQuery(query, deps.location.search)}${deps.location.hash}`);
+          const write = () =>
+            deps.replaceUrl(`${deps.location.pathname}${writeListQuery(query, deps.location.search)}${deps.location.hash}`);
           cancelUrlUpdate();
           if (typing) cancelUrlUpdate = deps.setTimer(write, URL_UPDATE_DELAY_MS);
           else write();

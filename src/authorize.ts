@@ -12,12 +12,7 @@ export function callbackUrl(origin: string, base: string): string {
 }
 
 /** Builds the authorize URL of the implicit grant (`response_type=token`). */
-export function buildAuthorizeUrl(options: {
-  authorizeUrl: URL;
-  clientId: string;
-  redirectUri: string;
-  state: string;
-}): URL {
+export function buildAuthorizeUrl(options: { authorizeUrl: URL; clientId: string; redirectUri: string; state: string }): URL {
   const url = new URL(options.authorizeUrl);
   url.searchParams.set('client_id', options.clientId);
   url.searchParams.set('response_type', 'token');

@@ -31,11 +31,7 @@ const GRANT_UNSUPPORTED_ERRORS = new Set(['unsupported_response_type', 'unauthor
  * one-time state matches, no parameter is repeated, the token is a bearer token with a positive
  * lifetime. OAuth errors are read from the fragment or the query (servers differ).
  */
-export function readCallback(
-  url: Pick<URL, 'hash' | 'search'>,
-  pending: PendingSignIn | null,
-  now: number,
-): CallbackResult {
+export function readCallback(url: Pick<URL, 'hash' | 'search'>, pending: PendingSignIn | null, now: number): CallbackResult {
   const fragment = parseParameters(url.hash.replace(/^#/, ''));
   const query = parseParameters(url.search.replace(/^\?/, ''));
 
@@ -47,7 +43,8 @@ export function readCallback(
     // error_description is not shown: anyone can put words in a link, and they would appear as the app's.
     // Only a code-like value is repeated to the user: anything else a link could say is not.
     const oauthError = /^[a-z_]{1,40}$/.test(errorSource.get('error') ?? '') ? (errorSource.get('error') as string) : 'unknown';
-    const code = oauthError === 'access_denied' ? 'ACCESS_DENIED' : GRANT_UNSUPPORTED_ERRORS.has(oauthError) ? 'GRANT_UNSUPPORTED' : 'OAUTH_ERROR';
+    const code =
+      oauthError === 'access_denied' ? 'ACCESS_DENIED' : GRANT_UNSUPPORTED_ERRORS.has(oauthError) ? 'GRANT_UNSUPPORTED' : 'OAUTH_ERROR';
     return { ok: false, code, oauthError };
   }
 

@@ -25,9 +25,7 @@ export interface ConfigProblem {
   value?: string;
 }
 
-export type ConfigResult =
-  | { ok: true; config: AppConfig; problems: ConfigProblem[] }
-  | { ok: false; problems: ConfigProblem[] };
+export type ConfigResult = { ok: true; config: AppConfig; problems: ConfigProblem[] } | { ok: false; problems: ConfigProblem[] };
 
 /** The subset of `import.meta.env` this app reads. */
 export interface AppEnv {

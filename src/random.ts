@@ -10,5 +10,8 @@ export function base64(bytes: Uint8Array): string {
 
 /** A URL-safe string of `byteLength` random bytes (32 bytes = 256 bits by default). */
 export function randomString(fill: RandomFill, byteLength = 32): string {
-  return base64(fill(new Uint8Array(byteLength))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  return base64(fill(new Uint8Array(byteLength)))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '');
 }

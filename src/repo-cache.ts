@@ -40,4 +40,3 @@ export function createRepositoryCache(storage: KeyValueStorage) {
 }
 
 export type RepositoryCache = ReturnType<typeof createRepositoryCache>;
-

@@ -142,7 +142,10 @@ export type RepositoryIndex = ReturnType<typeof createRepositoryIndex>;
 
 /** True when every match of `next` is a match of `previous`: the same filters, and more typed text. */
 function narrows(previous: ListQuery, next: ListQuery): boolean {
-  return next.q.toLowerCase().startsWith(previous.q.toLowerCase()) && JSON.stringify({ ...previous, q: '' }) === JSON.stringify({ ...next, q: '' });
+  return (
+    next.q.toLowerCase().startsWith(previous.q.toLowerCase()) &&
+    JSON.stringify({ ...previous, q: '' }) === JSON.stringify({ ...next, q: '' })
+  );
 }
 
 const collator = new Intl.Collator(undefined, { sensitivity: 'base', numeric: true });

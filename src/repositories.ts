@@ -130,7 +130,7 @@ export async function loadWorkspace(
 
   // Follow `next` from the last page in an unbroken run: the whole path when nothing was planned,
   // the gap after a page that failed, or pages added since the total was read.
-  for (let next = last.next; next; ) {
+  for (let next = last.next; next;) {
     const page = await fetchPage(next);
     take(page);
     next = page.next;

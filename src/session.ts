@@ -11,8 +11,7 @@ export type KeyValueStorage = Pick<Storage, 'getItem' | 'setItem' | 'removeItem'
 
 /** How the app proves who it acts for: an OAuth access token, or an email and Atlassian API token. */
 export type Credentials =
-  | { kind: 'bearer'; accessToken: string; expiresAt: number; scopes: string[] }
-  | { kind: 'basic'; email: string; apiToken: string };
+  { kind: 'bearer'; accessToken: string; expiresAt: number; scopes: string[] } | { kind: 'basic'; email: string; apiToken: string };
 
 /** A sign-in that has been started: the one-time `state` and where to return afterwards. */
 export interface PendingSignIn {
@@ -90,7 +89,9 @@ function parseCredentials(value: unknown): Credentials | null {
 
 function parsePending(value: unknown): PendingSignIn | null {
   const p = value as Record<string, unknown> | null;
-  return typeof p?.state === 'string' && typeof p.returnTo === 'string' && typeof p.createdAt === 'number' ? (p as unknown as PendingSignIn) : null;
+  return typeof p?.state === 'string' && typeof p.returnTo === 'string' && typeof p.createdAt === 'number'
+    ? (p as unknown as PendingSignIn)
+    : null;
 }
 
 /** The `Authorization` header value for the credentials: the only place the token ever goes. */

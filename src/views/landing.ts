@@ -51,7 +51,9 @@ export function renderNotice(notice: Notice, ...actions: Array<Node | string>): 
 
 /** The message for a configuration problem. */
 export function problemMessage(problem: ConfigProblem): Message {
-  return problem.code === 'MISSING_CLIENT_ID' ? { id: problem.code } : { id: 'BAD_URL', slots: { variable: problem.variable, value: problem.value ?? '' } };
+  return problem.code === 'MISSING_CLIENT_ID'
+    ? { id: problem.code }
+    : { id: 'BAD_URL', slots: { variable: problem.variable, value: problem.value ?? '' } };
 }
 
 function renderApiTokenForm(onSubmit: (email: string, apiToken: string) => void): DocumentFragment {

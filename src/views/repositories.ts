@@ -83,17 +83,26 @@ export function mountRepositoryView(root: HTMLElement, handlers: RepositoryViewH
     const search = field('q');
     if (document.activeElement !== search && search.value !== next.query.q) search.value = next.query.q;
     if (previous?.workspaces !== next.workspaces) {
-      setOptions(field('workspace') as HTMLSelectElement, 'All workspaces', next.workspaces.map((w) => [w.slug, w.name]));
+      setOptions(
+        field('workspace') as HTMLSelectElement,
+        'All workspaces',
+        next.workspaces.map((w) => [w.slug, w.name]),
+      );
     }
     if (previous?.languages !== next.languages) {
-      setOptions(field('language') as HTMLSelectElement, 'All languages', next.languages.map((l) => [l, l]));
+      setOptions(
+        field('language') as HTMLSelectElement,
+        'All languages',
+        next.languages.map((l) => [l, l]),
+      );
     }
     field('sort').value = next.query.sort;
     field('workspace').value = next.query.workspace;
     field('visibility').value = next.query.visibility;
     field('language').value = next.query.language;
 
-    if (previous?.endsInMinutes !== next.endsInMinutes) warning.replaceChildren(next.endsInMinutes === null ? '' : sessionWarning(next.endsInMinutes, handlers.onReconnect));
+    if (previous?.endsInMinutes !== next.endsInMinutes)
+      warning.replaceChildren(next.endsInMinutes === null ? '' : sessionWarning(next.endsInMinutes, handlers.onReconnect));
     if (previous?.error !== next.error || previous?.workspaceErrors !== next.workspaceErrors) {
       errors.replaceChildren(
         next.error ? renderNotice({ kind: 'alert', message: next.error }, button('Retry', handlers.onRetry)) : '',
@@ -184,7 +193,9 @@ export function renderRepository(repo: Repository, now: number): HTMLLIElement {
   time.title = updated.toLocaleString();
   time.textContent = relativeTime(updated.getTime(), now);
   const description = part(item, 'description');
-  if (repo.description) description.textContent = repo.description.length > DESCRIPTION_LIMIT ? `${repo.description.slice(0, DESCRIPTION_LIMIT)}…` : repo.description;
+  if (repo.description)
+    description.textContent =
+      repo.description.length > DESCRIPTION_LIMIT ? `${repo.description.slice(0, DESCRIPTION_LIMIT)}…` : repo.description;
   else description.remove();
   return item;
 }

@@ -67,7 +67,19 @@ describe('signed in', () => {
   });
 
   it('renders each repository: a link to Bitbucket named after it, workspace, visibility, language, description, date', async () => {
-    startHarness({ workspaces: { acme: [repo('acme', 1, { name: 'Payments', description: 'Takes money', language: 'go', is_private: true, updated_on: '2026-11-25T12:00:00+00:00' })] } });
+    startHarness({
+      workspaces: {
+        acme: [
+          repo('acme', 1, {
+            name: 'Payments',
+            description: 'Takes money',
+            language: 'go',
+            is_private: true,
+            updated_on: '2026-11-25T12:00:00+00:00',
+          }),
+        ],
+      },
+    });
     await loaded('1 repository');
     const item = within(screen.getByRole('list', { name: 'Repositories' })).getByRole('listitem');
     const link = within(item).getByRole('link', { name: 'Payments' });
@@ -106,7 +118,10 @@ describe('signed in', () => {
 
   it('shows an API error with a retry that loads again', async () => {
     let fail = true;
-    startHarness({ workspaces: { w: many('w', 3) }, api: { intercept: (url) => (fail && url.pathname.endsWith('/user/workspaces') ? apiError(400, 'Bad request') : undefined) } });
+    startHarness({
+      workspaces: { w: many('w', 3) },
+      api: { intercept: (url) => (fail && url.pathname.endsWith('/user/workspaces') ? apiError(400, 'Bad request') : undefined) },
+    });
     const alert = await screen.findByRole('alert');
     expect(alert.textContent).toMatch(/refused/);
     fail = false;
@@ -116,7 +131,13 @@ describe('signed in', () => {
   });
 
   it('a refused token (401) is removed, and the user is asked to sign in again', async () => {
-    const app = startHarness({ workspaces: { w: many('w', 3) }, api: { intercept: (url) => (url.pathname.endsWith('/user') ? apiError(401, 'Token is invalid, expired, or not supported for this endpoint.') : undefined) } });
+    const app = startHarness({
+      workspaces: { w: many('w', 3) },
+      api: {
+        intercept: (url) =>
+          url.pathname.endsWith('/user') ? apiError(401, 'Token is invalid, expired, or not supported for this endpoint.') : undefined,
+      },
+    });
     const alert = await screen.findByRole('alert');
     expect(alert.textContent).toMatch(/session has ended/);
     expect(app.session.credentials()).toBeNull();
@@ -124,24 +145,42 @@ describe('signed in', () => {
   });
 
   it('names the missing permission on a 403', async () => {
-    startHarness({ workspaces: { w: many('w', 1) }, api: { intercept: (url) => (url.pathname.endsWith('/repositories/w') ? apiError(403, 'Forbidden') : undefined) } });
+    startHarness({
+      workspaces: { w: many('w', 1) },
+      api: { intercept: (url) => (url.pathname.endsWith('/repositories/w') ? apiError(403, 'Forbidden') : undefined) },
+    });
     expect((await screen.findByRole('alert')).textContent).toMatch(/Repositories: Read/);
   });
 
   it('explains a removed endpoint (410)', async () => {
-    startHarness({ api: { intercept: (url) => (url.pathname.endsWith('/user/workspaces') ? json({ type: 'error', error: { message: 'CHANGE-2770 - Functionality has been deprecated' } }, 410) : undefined) } });
+    startHarness({
+      api: {
+        intercept: (url) =>
+          url.pathname.endsWith('/user/workspaces')
+            ? json({ type: 'error', error: { message: 'CHANGE-2770 - Functionality has been deprecated' } }, 410)
+            : undefined,
+      },
+    });
     expect((await screen.findByRole('alert')).textContent).toMatch(/removed this API/);
   });
 
   it('explains a body that is not JSON, and keeps working', async () => {
-    startHarness({ api: { intercept: (url) => (url.pathname.endsWith('/user') ? new Response('<html>', { headers: { 'Content-Type': 'text/html' } }) : undefined) } });
+    startHarness({
+      api: {
+        intercept: (url) =>
+          url.pathname.endsWith('/user') ? new Response('<html>', { headers: { 'Content-Type': 'text/html' } }) : undefined,
+      },
+    });
     expect((await screen.findByRole('alert')).textContent).toMatch(/not the JSON/);
     expect(screen.getByRole('button', { name: /sign out/i })).toBeTruthy();
   });
 
   it('keeps what loaded when one workspace fails, and retries that workspace alone', async () => {
     let broken = true;
-    const app = startHarness({ workspaces: { good: many('good', 4), bad: many('bad', 2) }, api: { intercept: (url) => (broken && url.pathname.endsWith('/repositories/bad') ? apiError(404, 'gone') : undefined) } });
+    const app = startHarness({
+      workspaces: { good: many('good', 4), bad: many('bad', 2) },
+      api: { intercept: (url) => (broken && url.pathname.endsWith('/repositories/bad') ? apiError(404, 'gone') : undefined) },
+    });
     await loaded('4 repositories');
     const alert = screen.getByRole('alert');
     expect(alert.textContent).toContain('bad');
@@ -185,7 +224,9 @@ describe('signed in', () => {
   });
 
   it('filters as the user types, says "M of N", and keeps the filter in the URL', async () => {
-    const app = startHarness({ workspaces: { w: [repo('w', 1, { name: 'payments-api' }), repo('w', 2, { name: 'web' }), repo('w', 3, { name: 'api-docs' })] } });
+    const app = startHarness({
+      workspaces: { w: [repo('w', 1, { name: 'payments-api' }), repo('w', 2, { name: 'web' }), repo('w', 3, { name: 'api-docs' })] },
+    });
     await loaded('3 repositories');
     fireEvent.input(screen.getByRole('searchbox', { name: /filter repositories/i }), { target: { value: 'api' } });
     await waitFor(() => expect(screen.getByRole('status').textContent).toBe('2 of 3 repositories'));
@@ -196,7 +237,9 @@ describe('signed in', () => {
     expect(app.urls.at(-1)).toBe('/?q=api');
     fireEvent.change(screen.getByRole('combobox', { name: 'Sort by' }), { target: { value: 'name' } });
     expect(app.urls.at(-1)).toBe('/?q=api&sort=name');
-    const names = within(screen.getByRole('list', { name: 'Repositories' })).getAllByRole('link').map((a) => a.textContent);
+    const names = within(screen.getByRole('list', { name: 'Repositories' }))
+      .getAllByRole('link')
+      .map((a) => a.textContent);
     expect(names).toEqual(['api-docs', 'payments-api']);
   });
 

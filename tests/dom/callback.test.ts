@@ -41,7 +41,11 @@ describe('callback page', () => {
     const before = Date.now();
     const { replace } = await openCallback(`/oauth-callback#${token}&state=s1`, { state: 's1', returnTo: '/?q=api' });
     expect(location.href).toBe('http://localhost:3000/oauth-callback');
-    const stored = JSON.parse(sessionStorage.getItem('bitbucket-starter:session') ?? '{}') as { accessToken: string; expiresAt: number; scopes: string[] };
+    const stored = JSON.parse(sessionStorage.getItem('bitbucket-starter:session') ?? '{}') as {
+      accessToken: string;
+      expiresAt: number;
+      scopes: string[];
+    };
     expect(stored.accessToken).toBe('tok-abc');
     expect(stored.expiresAt).toBeGreaterThanOrEqual(before + 7200e3);
     expect(stored.scopes).toEqual(['account', 'repository']);
@@ -56,14 +60,34 @@ describe('callback page', () => {
   });
 
   it.each([
-    ['a cancelled sign-in', '/oauth-callback#error=access_denied&error_description=The+user+cancelled&state=s1', { state: 's1', returnTo: '/' }, /did not grant access/],
+    [
+      'a cancelled sign-in',
+      '/oauth-callback#error=access_denied&error_description=The+user+cancelled&state=s1',
+      { state: 's1', returnTo: '/' },
+      /did not grant access/,
+    ],
     ['an error in the query', '/oauth-callback?error=access_denied&state=s1', { state: 's1', returnTo: '/' }, /did not grant access/],
     ['a wrong state', `/oauth-callback#${token}&state=forged`, { state: 's1', returnTo: '/' }, /could not be verified/],
     ['a token with no stored state', `/oauth-callback#${token}&state=s1`, undefined, /not started here/],
     ['a token without state', `/oauth-callback#${token}`, { state: 's1', returnTo: '/' }, /could not be verified/],
-    ['a missing token', '/oauth-callback#token_type=bearer&expires_in=7200&state=s1', { state: 's1', returnTo: '/' }, /did not carry a usable access token/],
-    ['Bitbucket (or the relay) unavailable', '/oauth-callback#error=temporarily_unavailable&state=s1', { state: 's1', returnTo: '/' }, /just now.*Try again in a moment/s],
-    ['Bitbucket refusing the implicit grant', '/oauth-callback#error=unsupported_response_type&state=s1', { state: 's1', returnTo: '/' }, /27 February 2026.*relay/s],
+    [
+      'a missing token',
+      '/oauth-callback#token_type=bearer&expires_in=7200&state=s1',
+      { state: 's1', returnTo: '/' },
+      /did not carry a usable access token/,
+    ],
+    [
+      'Bitbucket (or the relay) unavailable',
+      '/oauth-callback#error=temporarily_unavailable&state=s1',
+      { state: 's1', returnTo: '/' },
+      /just now.*Try again in a moment/s,
+    ],
+    [
+      'Bitbucket refusing the implicit grant',
+      '/oauth-callback#error=unsupported_response_type&state=s1',
+      { state: 's1', returnTo: '/' },
+      /27 February 2026.*relay/s,
+    ],
   ])('%s: stores nothing and explains in an alert with a way back', async (_name, url, pending, message) => {
     const { replace } = await openCallback(url, pending);
     const alert = screen.getByRole('alert');
@@ -79,6 +103,8 @@ describe('callback page', () => {
 
   it('links to Atlassian’s notice when Bitbucket no longer does the implicit grant', async () => {
     await openCallback('/oauth-callback#error=unauthorized_client', { state: 's1', returnTo: '/' });
-    expect(within(screen.getByRole('alert')).getByRole('link').getAttribute('href')).toMatch(/^https:\/\/community\.developer\.atlassian\.com\//);
+    expect(within(screen.getByRole('alert')).getByRole('link').getAttribute('href')).toMatch(
+      /^https:\/\/community\.developer\.atlassian\.com\//,
+    );
   });
 });

@@ -68,7 +68,9 @@ test('a wrong API token: Bitbucket did not accept it, nothing is kept, the form 
   expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
   expect(await page.evaluate(() => localStorage.length)).toBe(0);
   // The simulator did refuse it (the alert is not a guess).
-  const statuses = (await sim.requests()).filter((request) => request.server === 'api' && request.method === 'GET').map((request) => request.status);
+  const statuses = (await sim.requests())
+    .filter((request) => request.server === 'api' && request.method === 'GET')
+    .map((request) => request.status);
   expect(statuses).toContain(401);
 
   // After a reload, still signed out.

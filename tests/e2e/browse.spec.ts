@@ -2,10 +2,18 @@ import { expect, loadedStatus, signIn, test } from './fixtures.ts';
 
 test('loads the remaining pages of a workspace in parallel once the first page gives the total', async ({ page, sim }) => {
   const latency = 150;
-  await sim.configure({ latencyMs: latency, workspaces: [{ slug: 'big', name: 'Big', repositories: 450 }, { slug: 'small', name: 'Small', repositories: 20 }] });
+  await sim.configure({
+    latencyMs: latency,
+    workspaces: [
+      { slug: 'big', name: 'Big', repositories: 450 },
+      { slug: 'small', name: 'Small', repositories: 20 },
+    ],
+  });
   await signIn(page);
   expect(await loadedStatus(page)).toBe('470 repositories');
-  const requests = (await sim.requests()).filter((r) => r.server === 'api' && r.method === 'GET' && r.url.includes('/2.0/repositories/big'));
+  const requests = (await sim.requests()).filter(
+    (r) => r.server === 'api' && r.method === 'GET' && r.url.includes('/2.0/repositories/big'),
+  );
   const pages = requests.map((r) => ({ page: new URL(r.url, 'http://x').searchParams.get('page'), time: r.time }));
   expect(pages.map((p) => p.page).sort()).toEqual(['2', '3', '4', '5', null]);
   const first = pages.find((p) => p.page === null)?.time ?? 0;
@@ -37,7 +45,10 @@ test('a numbered page that comes back wrong is recovered by following next: noth
   });
   await signIn(page);
   expect(await loadedStatus(page)).toBe('420 repositories');
-  const hrefs = await page.getByRole('list', { name: 'Repositories' }).getByRole('link').evaluateAll((links) => links.map((a) => a.getAttribute('href')));
+  const hrefs = await page
+    .getByRole('list', { name: 'Repositories' })
+    .getByRole('link')
+    .evaluateAll((links) => links.map((a) => a.getAttribute('href')));
   expect(new Set(hrefs).size).toBe(420);
   await expect(page.getByRole('alert')).toHaveCount(0);
 });

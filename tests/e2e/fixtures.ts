@@ -71,5 +71,7 @@ export async function loadedStatus(page: Page): Promise<string> {
 
 /** The token the app keeps in sessionStorage (for assertions about where it travelled). */
 export async function storedToken(page: Page): Promise<string> {
-  return page.evaluate(() => (JSON.parse(sessionStorage.getItem('bitbucket-starter:session') ?? '{}') as { accessToken?: string }).accessToken ?? '');
+  return page.evaluate(
+    () => (JSON.parse(sessionStorage.getItem('bitbucket-starter:session') ?? '{}') as { accessToken?: string }).accessToken ?? '',
+  );
 }

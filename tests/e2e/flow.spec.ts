@@ -53,7 +53,10 @@ test.describe('a forged callback is refused', () => {
   });
 });
 
-test('after the callback the address bar and history hold no token; the token went only in the Authorization header', async ({ page, sim }) => {
+test('after the callback the address bar and history hold no token; the token went only in the Authorization header', async ({
+  page,
+  sim,
+}) => {
   await signIn(page);
   await loadedStatus(page);
   const token = await storedToken(page);

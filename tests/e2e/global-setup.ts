@@ -28,13 +28,21 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   rmSync(OUT_DIR, { recursive: true, force: true });
   await build({ logLevel: 'warn', build: { outDir: OUT_DIR, emptyOutDir: true } });
   // `app.test` (mapped to 127.0.0.1 in the browser) stands for a host that is not this machine.
-  const app = await preview({ logLevel: 'warn', build: { outDir: OUT_DIR }, preview: { port: Number(new URL(E2E.appOrigin).port), strictPort: true, allowedHosts: ['app.test'] } });
+  const app = await preview({
+    logLevel: 'warn',
+    build: { outDir: OUT_DIR },
+    preview: { port: Number(new URL(E2E.appOrigin).port), strictPort: true, allowedHosts: ['app.test'] },
+  });
 
   // The same app, unchanged, configured to sign in through the token relay.
   process.env.VITE_BITBUCKET_AUTHORIZE_URL = `http://localhost:${E2E.relayPort}/authorize`;
   rmSync(RELAY_OUT_DIR, { recursive: true, force: true });
   await build({ logLevel: 'warn', build: { outDir: RELAY_OUT_DIR, emptyOutDir: true } });
-  const relayApp = await preview({ logLevel: 'warn', build: { outDir: RELAY_OUT_DIR }, preview: { port: Number(new URL(E2E.relayAppOrigin).port), strictPort: true } });
+  const relayApp = await preview({
+    logLevel: 'warn',
+    build: { outDir: RELAY_OUT_DIR },
+    preview: { port: Number(new URL(E2E.relayAppOrigin).port), strictPort: true },
+  });
 
   // Demo mode: the dev server with no client id starts its own simulator.
   for (const key of Object.keys(env)) delete process.env[key];

@@ -34,7 +34,9 @@ test('the landing page says which sign-in modes work against Bitbucket Cloud tod
   await page.getByRole('link', { name: 'Which sign-in modes work with Bitbucket Cloud today' }).click();
   const heading = page.getByRole('heading', { name: 'Does this work with Bitbucket Cloud today?' });
   await expect(heading).toBeInViewport();
-  await expect(page.getByText(/Not directly\.\s+Bitbucket Cloud stopped issuing implicit-grant tokens on\s+27 February 2026/)).toBeVisible();
+  await expect(
+    page.getByText(/Not directly\.\s+Bitbucket Cloud stopped issuing implicit-grant tokens on\s+27 February 2026/),
+  ).toBeVisible();
 
   const modes = page.getByRole('table', { name: 'Sign-in modes and where they work' });
   await expect(modes).toBeVisible();

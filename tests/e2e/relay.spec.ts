@@ -25,7 +25,12 @@ const RELAY_CLIENT: SimClient = {
   secret: 'e2e-relay-consumer-secret',
 };
 /** The consumer global setup registered; other tests use it, so it stays on the list. */
-const APP_CLIENT: SimClient = { clientId: E2E.clientId, name: 'Bitbucket starter (e2e)', callbackUrl: `${E2E.appOrigin}/`, secret: 'e2e-secret' };
+const APP_CLIENT: SimClient = {
+  clientId: E2E.clientId,
+  name: 'Bitbucket starter (e2e)',
+  callbackUrl: `${E2E.appOrigin}/`,
+  secret: 'e2e-secret',
+};
 
 let relay: RelayServer | undefined;
 const relayLog: string[] = [];

@@ -56,7 +56,10 @@ test('sign-in is refused on plain http away from localhost, with an explanation'
 test('after sign-in the app returns only to a path of its own origin (no open redirect)', async ({ page }) => {
   await page.goto('/');
   await page.evaluate(() =>
-    sessionStorage.setItem('bitbucket-starter:pending-sign-in', JSON.stringify({ state: 'known', returnTo: '//evil.example/steal', createdAt: Date.now() })),
+    sessionStorage.setItem(
+      'bitbucket-starter:pending-sign-in',
+      JSON.stringify({ state: 'known', returnTo: '//evil.example/steal', createdAt: Date.now() }),
+    ),
   );
   await page.goto('/oauth-callback#access_token=t0k&token_type=bearer&expires_in=3600&scopes=account&state=known');
   await page.waitForURL((url) => url.pathname === '/');

@@ -104,19 +104,16 @@ describe('readRelayConfig', () => {
   });
 
   it('refuses plain http Bitbucket endpoints away from this machine', () => {
-    expect(
-      codes(
-        testEnv({ BITBUCKET_AUTHORIZE_URL: 'http://bitbucket.org/site/oauth2/authorize', BITBUCKET_TOKEN_URL: 'nope' }),
-      ),
-    ).toEqual(['BITBUCKET_AUTHORIZE_URL NOT_HTTPS', 'BITBUCKET_TOKEN_URL BAD_URL']);
+    expect(codes(testEnv({ BITBUCKET_AUTHORIZE_URL: 'http://bitbucket.org/site/oauth2/authorize', BITBUCKET_TOKEN_URL: 'nope' }))).toEqual([
+      'BITBUCKET_AUTHORIZE_URL NOT_HTTPS',
+      'BITBUCKET_TOKEN_URL BAD_URL',
+    ]);
   });
 
   it('turns RELAY_PUBLIC_URL into the relay callback URL, and wants an origin only', () => {
     const result = readRelayConfig(testEnv({ RELAY_PUBLIC_URL: 'https://relay.example.com/' }));
     expect(result.ok && result.config.callbackUrl).toBe('https://relay.example.com/callback');
-    expect(codes(testEnv({ RELAY_PUBLIC_URL: 'https://relay.example.com/relay' }))).toEqual([
-      'RELAY_PUBLIC_URL BAD_URL',
-    ]);
+    expect(codes(testEnv({ RELAY_PUBLIC_URL: 'https://relay.example.com/relay' }))).toEqual(['RELAY_PUBLIC_URL BAD_URL']);
     expect(codes(testEnv({ RELAY_PUBLIC_URL: 'http://relay.example.com' }))).toEqual(['RELAY_PUBLIC_URL NOT_HTTPS']);
   });
 
@@ -130,9 +127,7 @@ describe('readRelayConfig', () => {
   });
 
   it('never puts the client secret or the relay secret in a message', () => {
-    const problems = problemsOf(
-      testEnv({ RELAY_ALLOWED_CALLBACKS: 'bad', PORT: 'bad', RELAY_SECRET: 'short-secret-value' }),
-    );
+    const problems = problemsOf(testEnv({ RELAY_ALLOWED_CALLBACKS: 'bad', PORT: 'bad', RELAY_SECRET: 'short-secret-value' }));
     const text = formatConfigProblems(problems);
     expect(text).not.toContain(CLIENT_SECRET);
     expect(text).not.toContain('short-secret-value');
@@ -143,12 +138,7 @@ describe('formatConfigProblems', () => {
   it('lists every problem on its own line', () => {
     const text = formatConfigProblems(problemsOf({}));
     expect(text.split('\n')).toHaveLength(5);
-    for (const variable of [
-      'BITBUCKET_CLIENT_ID',
-      'BITBUCKET_CLIENT_SECRET',
-      'RELAY_SECRET',
-      'RELAY_ALLOWED_CALLBACKS',
-    ]) {
+    for (const variable of ['BITBUCKET_CLIENT_ID', 'BITBUCKET_CLIENT_SECRET', 'RELAY_SECRET', 'RELAY_ALLOWED_CALLBACKS']) {
       expect(text).toContain(`  - ${variable} `);
     }
   });

@@ -76,9 +76,7 @@ describe('writeWebResponse', () => {
     headers.append('set-cookie', 'a=1; Path=/');
     headers.append('set-cookie', 'b=2; Path=/; HttpOnly');
     headers.append('cache-control', 'no-store');
-    const server = createServer(
-      (_request, response) => void writeWebResponse(new Response('hi', { status: 201, headers }), response),
-    );
+    const server = createServer((_request, response) => void writeWebResponse(new Response('hi', { status: 201, headers }), response));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     running.push({ close: () => new Promise<void>((resolve) => server.close(() => resolve())) });
 
@@ -108,13 +106,7 @@ describe('npm run relay (relay/node.ts run directly)', () => {
       },
     });
     expect(result.status).toBe(1);
-    for (const variable of [
-      'BITBUCKET_CLIENT_ID',
-      'BITBUCKET_CLIENT_SECRET',
-      'RELAY_SECRET',
-      'RELAY_ALLOWED_CALLBACKS',
-      'PORT',
-    ]) {
+    for (const variable of ['BITBUCKET_CLIENT_ID', 'BITBUCKET_CLIENT_SECRET', 'RELAY_SECRET', 'RELAY_ALLOWED_CALLBACKS', 'PORT']) {
       expect(result.stderr).toContain(`- ${variable} `);
     }
     expect(result.stderr).not.toContain('too-short-NEVER-LOG');

@@ -97,17 +97,11 @@ const decodeHtml = (text: string): string =>
   );
 
 function attributesOf(tag: string): Record<string, string> {
-  return Object.fromEntries(
-    [...tag.matchAll(/([\w-]+)="([^"]*)"/g)].map(([, name = '', value = '']) => [name, decodeHtml(value)]),
-  );
+  return Object.fromEntries([...tag.matchAll(/([\w-]+)="([^"]*)"/g)].map(([, name = '', value = '']) => [name, decodeHtml(value)]));
 }
 
 /** Reads the consent page's form and returns what pressing the button labelled `label` would post. */
-function submitConsent(
-  page: string,
-  pageUrl: string,
-  label: 'Grant access' | 'Cancel',
-): { action: string; form: URLSearchParams } {
+function submitConsent(page: string, pageUrl: string, label: 'Grant access' | 'Cancel'): { action: string; form: URLSearchParams } {
   const formTag = /<form\b[^>]*>/.exec(page)?.[0];
   if (formTag === undefined) throw new Error('no form on the consent page');
   const form = new URLSearchParams();
@@ -123,11 +117,7 @@ function submitConsent(
 }
 
 /** The app's sign-in, through the relay to the simulator's consent page and back to the relay's /callback URL. */
-async function reachRelayCallback(
-  browser: Browser,
-  relay: RelayServer,
-  label: 'Grant access' | 'Cancel',
-): Promise<string> {
+async function reachRelayCallback(browser: Browser, relay: RelayServer, label: 'Grant access' | 'Cancel'): Promise<string> {
   const query = new URLSearchParams({
     client_id: 'the-apps-id',
     response_type: 'token',

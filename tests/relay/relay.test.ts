@@ -83,9 +83,7 @@ describe('GET /authorize', () => {
     const response = await callback(relay, { code: CODE, state: start.relayState }, start.cookie);
     expect(fragmentOf(response).get('access_token')).toBe(ACCESS_TOKEN);
     // RFC 6749 §4.1.3: the token request repeats the redirect_uri of the authorize request.
-    expect(new URLSearchParams(String(calls[0]?.init.body)).get('redirect_uri')).toBe(
-      'https://relay.example.com/callback',
-    );
+    expect(new URLSearchParams(String(calls[0]?.init.body)).get('redirect_uri')).toBe('https://relay.example.com/callback');
   });
 
   it('keeps the query of a configured authorize URL', async () => {
@@ -108,9 +106,7 @@ describe('GET /authorize', () => {
   ])('refuses a redirect_uri with %s: an HTML 400 page, never a redirect', async (_name, redirectUri) => {
     const { relay, logs } = testRelay();
     const response = await relay(
-      new Request(
-        `http://localhost:3001/authorize?${new URLSearchParams({ state: APP_STATE, redirect_uri: redirectUri })}`,
-      ),
+      new Request(`http://localhost:3001/authorize?${new URLSearchParams({ state: APP_STATE, redirect_uri: redirectUri })}`),
     );
     expect(response.status).toBe(400);
     expect(response.headers.get('location')).toBeNull();
@@ -126,9 +122,7 @@ describe('GET /authorize', () => {
     ['no redirect_uri', { state: APP_STATE }, 'MISSING_REDIRECT_URI'],
     ['a state over 1024 characters', { redirect_uri: APP_CALLBACK, state: 'x'.repeat(1025) }, 'STATE_TOO_LONG'],
   ])('refuses a request with %s', async (_name, params, code) => {
-    const response = await testRelay().relay(
-      new Request(`http://localhost:3001/authorize?${new URLSearchParams(params)}`),
-    );
+    const response = await testRelay().relay(new Request(`http://localhost:3001/authorize?${new URLSearchParams(params)}`));
     expect(response.status).toBe(400);
     expect(response.headers.get('location')).toBeNull();
     expect(await pageCode(response)).toBe(code);
@@ -141,9 +135,7 @@ describe('GET /authorize', () => {
     expect(response.status).toBe(400);
     expect(await pageCode(response)).toBe('REPEATED_PARAMETER');
     const twice = `state=a&redirect_uri=${encodeURIComponent(APP_CALLBACK)}&redirect_uri=${encodeURIComponent('https://evil.example/')}`;
-    expect(await pageCode(await relay(new Request(`http://localhost:3001/authorize?${twice}`)))).toBe(
-      'REPEATED_PARAMETER',
-    );
+    expect(await pageCode(await relay(new Request(`http://localhost:3001/authorize?${twice}`)))).toBe('REPEATED_PARAMETER');
   });
 
   it('never reflects request input into its pages', async () => {
@@ -208,9 +200,7 @@ describe('GET /callback with a good state', () => {
   });
 
   it('leaves scope out when Bitbucket sends none, and accepts "Bearer" in any case', async () => {
-    const { response } = await signIn(() =>
-      tokenResponse(bitbucketToken({ scope: undefined, token_type: 'Bearer', expires_in: 3600 })),
-    );
+    const { response } = await signIn(() => tokenResponse(bitbucketToken({ scope: undefined, token_type: 'Bearer', expires_in: 3600 })));
     expect(Object.fromEntries(fragmentOf(response))).toEqual({
       access_token: ACCESS_TOKEN,
       token_type: 'bearer',
@@ -277,30 +267,10 @@ describe('GET /callback failures that go back to the app', () => {
       'invalid_grant',
       'INVALID_GRANT',
     ],
-    [
-      '401 invalid_client (wrong secret)',
-      () => tokenResponse({ error: 'invalid_client' }, 401),
-      'server_error',
-      'CLIENT_REJECTED',
-    ],
-    [
-      '400 with another error',
-      () => tokenResponse({ error: 'unsupported_grant_type' }, 400),
-      'server_error',
-      'REQUEST_REJECTED',
-    ],
-    [
-      '500',
-      () => tokenResponse('Internal Server Error', 500, 'text/plain'),
-      'temporarily_unavailable',
-      'UPSTREAM_ERROR',
-    ],
-    [
-      '503 with an HTML page',
-      () => tokenResponse('<h1>Down</h1>', 503, 'text/html'),
-      'temporarily_unavailable',
-      'UPSTREAM_ERROR',
-    ],
+    ['401 invalid_client (wrong secret)', () => tokenResponse({ error: 'invalid_client' }, 401), 'server_error', 'CLIENT_REJECTED'],
+    ['400 with another error', () => tokenResponse({ error: 'unsupported_grant_type' }, 400), 'server_error', 'REQUEST_REJECTED'],
+    ['500', () => tokenResponse('Internal Server Error', 500, 'text/plain'), 'temporarily_unavailable', 'UPSTREAM_ERROR'],
+    ['503 with an HTML page', () => tokenResponse('<h1>Down</h1>', 503, 'text/html'), 'temporarily_unavailable', 'UPSTREAM_ERROR'],
     [
       '429',
       () => tokenResponse('Rate limit for this resource has been exceeded', 429, 'text/plain'),
@@ -316,36 +286,11 @@ describe('GET /callback failures that go back to the app', () => {
     ['200 with HTML', () => tokenResponse('<html>login</html>', 200, 'text/html'), 'server_error', 'BAD_RESPONSE'],
     ['200 with broken JSON', () => tokenResponse('{"access_token":', 200), 'server_error', 'BAD_RESPONSE'],
     ['200 with a JSON array', () => tokenResponse([]), 'server_error', 'BAD_RESPONSE'],
-    [
-      '200 without access_token',
-      () => tokenResponse(bitbucketToken({ access_token: undefined })),
-      'server_error',
-      'BAD_RESPONSE',
-    ],
-    [
-      '200 with token_type mac',
-      () => tokenResponse(bitbucketToken({ token_type: 'mac' })),
-      'server_error',
-      'BAD_RESPONSE',
-    ],
-    [
-      '200 with expires_in as text',
-      () => tokenResponse(bitbucketToken({ expires_in: '7200' })),
-      'server_error',
-      'BAD_RESPONSE',
-    ],
-    [
-      '200 with a negative expires_in',
-      () => tokenResponse(bitbucketToken({ expires_in: -1 })),
-      'server_error',
-      'BAD_RESPONSE',
-    ],
-    [
-      '200 with scope as a list',
-      () => tokenResponse(bitbucketToken({ scope: ['account'] })),
-      'server_error',
-      'BAD_RESPONSE',
-    ],
+    ['200 without access_token', () => tokenResponse(bitbucketToken({ access_token: undefined })), 'server_error', 'BAD_RESPONSE'],
+    ['200 with token_type mac', () => tokenResponse(bitbucketToken({ token_type: 'mac' })), 'server_error', 'BAD_RESPONSE'],
+    ['200 with expires_in as text', () => tokenResponse(bitbucketToken({ expires_in: '7200' })), 'server_error', 'BAD_RESPONSE'],
+    ['200 with a negative expires_in', () => tokenResponse(bitbucketToken({ expires_in: -1 })), 'server_error', 'BAD_RESPONSE'],
+    ['200 with scope as a list', () => tokenResponse(bitbucketToken({ scope: ['account'] })), 'server_error', 'BAD_RESPONSE'],
     ['a network error', () => Promise.reject(new TypeError('fetch failed')), 'temporarily_unavailable', 'NETWORK'],
   ])('token endpoint answering %s → #error=%s', async (_name, answer, error, logCode) => {
     const { response, logs } = await signIn(answer);
@@ -385,10 +330,7 @@ describe('GET /callback with a state it cannot trust: an HTML 400 page, never a 
   it('refuses a missing or repeated state', async () => {
     const { relay, calls } = testRelay();
     await expectRefused(await callback(relay, { code: CODE }), 'MISSING_STATE');
-    await expectRefused(
-      await relay(new Request('http://localhost:3001/callback?code=c&state=a&state=b')),
-      'REPEATED_PARAMETER',
-    );
+    await expectRefused(await relay(new Request('http://localhost:3001/callback?code=c&state=a&state=b')), 'REPEATED_PARAMETER');
     expect(calls).toHaveLength(0);
   });
 
@@ -445,10 +387,7 @@ describe('GET /callback with a state it cannot trust: an HTML 400 page, never a 
     const victim = await startSignIn(relay);
     const attacker = await startSignIn(relay);
     expect(attacker.cookie).not.toBe(victim.cookie);
-    await expectRefused(
-      await callback(relay, { code: CODE, state: victim.relayState }, attacker.cookie),
-      'NONCE_MISMATCH',
-    );
+    await expectRefused(await callback(relay, { code: CODE, state: victim.relayState }, attacker.cookie), 'NONCE_MISMATCH');
     expect(calls).toHaveLength(0);
   });
 
@@ -458,25 +397,15 @@ describe('GET /callback with a state it cannot trust: an HTML 400 page, never a 
     const after = testRelay(undefined, {
       config: testConfig({ RELAY_ALLOWED_CALLBACKS: 'https://app.example.com/oauth-callback' }),
     });
-    await expectRefused(
-      await callback(after.relay, { code: CODE, state: start.relayState }, start.cookie),
-      'REDIRECT_URI_NOT_ALLOWED',
-    );
+    await expectRefused(await callback(after.relay, { code: CODE, state: start.relayState }, start.cookie), 'REDIRECT_URI_NOT_ALLOWED');
   });
 
   it('reads the nonce from the __Host- cookie on https', async () => {
     const { relay } = testRelay();
     const start = await startSignIn(relay, undefined, 'https://relay.example.com');
-    const response = await callback(
-      relay,
-      { code: CODE, state: start.relayState },
-      `a=b; ${start.cookie}`,
-      'https://relay.example.com',
-    );
+    const response = await callback(relay, { code: CODE, state: start.relayState }, `a=b; ${start.cookie}`, 'https://relay.example.com');
     expect(fragmentOf(response).get('access_token')).toBe(ACCESS_TOKEN);
-    expect(response.headers.getSetCookie()).toEqual([
-      '__Host-relay-nonce=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax; Secure',
-    ]);
+    expect(response.headers.getSetCookie()).toEqual(['__Host-relay-nonce=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax; Secure']);
   });
 });
 
@@ -488,23 +417,17 @@ describe('other requests', () => {
     expect(await response.json()).toEqual({ status: 'ok' });
   });
 
-  it.each(['/', '/authorize/', '/callback/x', '/favicon.ico', '/.env', '/AUTHORIZE'])(
-    'answers %s with 404',
-    async (path) => {
-      const response = await testRelay().relay(new Request(`http://localhost:3001${path}`));
-      expect(response.status).toBe(404);
-      expect(await pageCode(response)).toBe('NOT_FOUND');
-    },
-  );
+  it.each(['/', '/authorize/', '/callback/x', '/favicon.ico', '/.env', '/AUTHORIZE'])('answers %s with 404', async (path) => {
+    const response = await testRelay().relay(new Request(`http://localhost:3001${path}`));
+    expect(response.status).toBe(404);
+    expect(await pageCode(response)).toBe('NOT_FOUND');
+  });
 
-  it.each(['POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD'])(
-    'answers %s with 405 and Allow: GET',
-    async (method) => {
-      const response = await testRelay().relay(new Request('http://localhost:3001/authorize', { method }));
-      expect(response.status).toBe(405);
-      expect(response.headers.get('allow')).toBe('GET');
-    },
-  );
+  it.each(['POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD'])('answers %s with 405 and Allow: GET', async (method) => {
+    const response = await testRelay().relay(new Request('http://localhost:3001/authorize', { method }));
+    expect(response.status).toBe(405);
+    expect(response.headers.get('allow')).toBe('GET');
+  });
 
   it('refuses a GET that announces a body', async () => {
     const { relay } = testRelay();
@@ -512,9 +435,7 @@ describe('other requests', () => {
       const response = await relay(new Request('http://localhost:3001/healthcheck', { headers }));
       expect(response.status).toBe(413);
     }
-    expect(
-      (await relay(new Request('http://localhost:3001/healthcheck', { headers: { 'content-length': '0' } }))).status,
-    ).toBe(200);
+    expect((await relay(new Request('http://localhost:3001/healthcheck', { headers: { 'content-length': '0' } }))).status).toBe(200);
   });
 
   it('refuses URLs over 4 kB', async () => {
@@ -532,9 +453,7 @@ describe('other requests', () => {
       },
     });
     const response = await relay(
-      new Request(
-        `http://localhost:3001/authorize?${new URLSearchParams({ state: APP_STATE, redirect_uri: APP_CALLBACK })}`,
-      ),
+      new Request(`http://localhost:3001/authorize?${new URLSearchParams({ state: APP_STATE, redirect_uri: APP_CALLBACK })}`),
     );
     expect(response.status).toBe(500);
     expect(response.headers.get('cache-control')).toBe('no-store');
@@ -550,10 +469,7 @@ describe('on every answer', () => {
     const answers: Array<[string, Response]> = [];
     const start = await startSignIn(relay);
     answers.push(['authorize redirect', start.response]);
-    answers.push([
-      'callback redirect with token',
-      await callback(relay, { code: CODE, state: start.relayState }, start.cookie),
-    ]);
+    answers.push(['callback redirect with token', await callback(relay, { code: CODE, state: start.relayState }, start.cookie)]);
     const denied = await signIn(undefined, { error: 'access_denied' });
     answers.push(['callback redirect with error', denied.response]);
     const failed = await signIn(() => tokenResponse('', 500));
@@ -563,10 +479,7 @@ describe('on every answer', () => {
     answers.push(['healthcheck', await relay(new Request('http://localhost:3001/healthcheck'))]);
     answers.push(['404', await relay(new Request('http://localhost:3001/nope'))]);
     answers.push(['405', await relay(new Request('http://localhost:3001/healthcheck', { method: 'POST', body: 'x' }))]);
-    answers.push([
-      '413',
-      await relay(new Request('http://localhost:3001/healthcheck', { headers: { 'content-length': '1' } })),
-    ]);
+    answers.push(['413', await relay(new Request('http://localhost:3001/healthcheck', { headers: { 'content-length': '1' } }))]);
     answers.push(['414', await relay(new Request(`http://localhost:3001/x?${'a'.repeat(5000)}`))]);
     return answers;
   }
@@ -582,9 +495,7 @@ describe('on every answer', () => {
   it('gives every HTML page a strict Content-Security-Policy', async () => {
     for (const [name, response] of await everyKindOfAnswer()) {
       if (!response.headers.get('content-type')?.startsWith('text/html')) continue;
-      expect
-        .soft(response.headers.get('content-security-policy'), name)
-        .toMatch(/^default-src 'none'; style-src 'unsafe-inline'/);
+      expect.soft(response.headers.get('content-security-policy'), name).toMatch(/^default-src 'none'; style-src 'unsafe-inline'/);
       expect.soft(await response.text(), name).not.toMatch(/<script|<img|<link|https?:\/\//);
     }
   });
@@ -619,8 +530,6 @@ describe('logging', () => {
 
 describe('escapeHtml', () => {
   it('escapes the five HTML-significant characters', () => {
-    expect(escapeHtml(`<a href="x" title='y'>&</a>`)).toBe(
-      '&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt;',
-    );
+    expect(escapeHtml(`<a href="x" title='y'>&</a>`)).toBe('&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt;');
   });
 });

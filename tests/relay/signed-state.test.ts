@@ -43,9 +43,7 @@ describe('signed state', () => {
     const [version, payload, signature] = (await signer.sign(claims)).split('.');
     const body: unknown = JSON.parse(new TextDecoder().decode(base64UrlToBytes(payload ?? '')));
     expect(body).toMatchObject(claims);
-    const forged = bytesToBase64Url(
-      utf8Bytes(JSON.stringify({ ...(body as object), redirectUri: 'https://evil.example/steal' })),
-    );
+    const forged = bytesToBase64Url(utf8Bytes(JSON.stringify({ ...(body as object), redirectUri: 'https://evil.example/steal' })));
     expect(await signer.verify(`${version}.${forged}.${signature}`)).toEqual({ ok: false, code: 'BAD_SIGNATURE' });
   });
 
@@ -58,25 +56,16 @@ describe('signed state', () => {
     expect(await signerAt(clock).verify(other)).toEqual({ ok: false, code: 'BAD_SIGNATURE' });
   });
 
-  it.each(['', 'abc', 'v1.abc', 'v2.abc.def', 'v1.abc.def.ghi', 'v1.abc.!!!', 'v1..'])(
-    'calls %j malformed',
-    async (state) => {
-      expect(await signerAt({ now: 0 }).verify(state)).toEqual({
-        ok: false,
-        code: expect.stringMatching(/MALFORMED|BAD_SIGNATURE/),
-      });
-    },
-  );
+  it.each(['', 'abc', 'v1.abc', 'v2.abc.def', 'v1.abc.def.ghi', 'v1.abc.!!!', 'v1..'])('calls %j malformed', async (state) => {
+    expect(await signerAt({ now: 0 }).verify(state)).toEqual({
+      ok: false,
+      code: expect.stringMatching(/MALFORMED|BAD_SIGNATURE/),
+    });
+  });
 
   it('calls a correctly signed but non-JSON payload malformed', async () => {
     // Signs by hand, as a future version of the relay might, to check the shape check itself.
-    const key = await crypto.subtle.importKey(
-      'raw',
-      utf8Bytes(RELAY_SECRET),
-      { name: 'HMAC', hash: 'SHA-256' },
-      false,
-      ['sign'],
-    );
+    const key = await crypto.subtle.importKey('raw', utf8Bytes(RELAY_SECRET), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
     const signed = `v1.${bytesToBase64Url(utf8Bytes('{"redirectUri":1}'))}`;
     const signature = new Uint8Array(await crypto.subtle.sign('HMAC', key, utf8Bytes(signed)));
     expect(await signerAt({ now: 0 }).verify(`${signed}.${bytesToBase64Url(signature)}`)).toEqual({

@@ -42,9 +42,7 @@ describe('Cloudflare Worker entry', () => {
     const page = await response.text();
     expect(page).toContain('RELAY_MISCONFIGURED');
     expect(page).not.toContain('RELAY_SECRET');
-    expect(errors).toEqual([
-      'relay misconfigured: BITBUCKET_CLIENT_ID MISSING, RELAY_SECRET TOO_SHORT, RELAY_ALLOWED_CALLBACKS MISSING',
-    ]);
+    expect(errors).toEqual(['relay misconfigured: BITBUCKET_CLIENT_ID MISSING, RELAY_SECRET TOO_SHORT, RELAY_ALLOWED_CALLBACKS MISSING']);
     expect(errors.join()).not.toContain(RELAY_SECRET.slice(0, 10));
     expect(errors.join()).not.toContain(CLIENT_SECRET);
   });

@@ -300,7 +300,9 @@ describe('CORS on the API server', () => {
 
   it('sends no CORS headers from the authorization server', async () => {
     const sim = shared();
-    const page = await fetch(`${sim.authorizeUrl}?client_id=demo-client&response_type=token`, { headers: { Origin: 'http://localhost:3000' } });
+    const page = await fetch(`${sim.authorizeUrl}?client_id=demo-client&response_type=token`, {
+      headers: { Origin: 'http://localhost:3000' },
+    });
     expect(page.headers.get('access-control-allow-origin')).toBeNull();
   });
 });

@@ -74,10 +74,14 @@ describe('parseCliArgs', () => {
 
 describe('sim/cli.ts', () => {
   it('prints the URLs and env vars, serves, and stops cleanly on SIGTERM', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'sim/cli.ts', '--auth-port', '0', '--api-port', '0', '--client-id', 'cli-test'], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'sim/cli.ts', '--auth-port', '0', '--api-port', '0', '--client-id', 'cli-test'],
+      {
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -33,8 +33,18 @@ describe('generateDataset', () => {
   });
 
   it('follows a custom spec, and resizing one workspace leaves the others unchanged', () => {
-    const small = generateDataset({ workspaces: [{ slug: 'a', name: 'A', repositories: 3 }, { slug: 'b', name: 'B', repositories: 4 }] });
-    const large = generateDataset({ workspaces: [{ slug: 'a', name: 'A', repositories: 3 }, { slug: 'b', name: 'B', repositories: 40 }] });
+    const small = generateDataset({
+      workspaces: [
+        { slug: 'a', name: 'A', repositories: 3 },
+        { slug: 'b', name: 'B', repositories: 4 },
+      ],
+    });
+    const large = generateDataset({
+      workspaces: [
+        { slug: 'a', name: 'A', repositories: 3 },
+        { slug: 'b', name: 'B', repositories: 40 },
+      ],
+    });
     expect(small.workspaces.map((entry) => entry.repositories.length)).toEqual([3, 4]);
     expect(large.workspaces[0]).toEqual(small.workspaces[0]);
   });
@@ -89,7 +99,21 @@ describe('generateDataset', () => {
     expect(size).toBeGreaterThan(2800);
     expect(size).toBeLessThan(4500);
     expect(Object.keys(repo?.links ?? {})).toEqual(
-      expect.arrayContaining(['self', 'html', 'avatar', 'clone', 'pullrequests', 'commits', 'forks', 'watchers', 'downloads', 'branches', 'tags', 'source', 'hooks']),
+      expect.arrayContaining([
+        'self',
+        'html',
+        'avatar',
+        'clone',
+        'pullrequests',
+        'commits',
+        'forks',
+        'watchers',
+        'downloads',
+        'branches',
+        'tags',
+        'source',
+        'hooks',
+      ]),
     );
     expect(repo?.links.clone.map((link) => link.name)).toEqual(['https', 'ssh']);
     expect(repo?.uuid).toMatch(/^\{[0-9a-f-]{36}\}$/);

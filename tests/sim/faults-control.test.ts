@@ -266,7 +266,11 @@ describe('control endpoint /__sim/', () => {
     const sim = await start();
     const pre = await fetch(`${sim.apiBase.replace(/\/2\.0$/, '')}/__sim/configure`, {
       method: 'OPTIONS',
-      headers: { Origin: 'http://localhost:3000', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type' },
+      headers: {
+        Origin: 'http://localhost:3000',
+        'Access-Control-Request-Method': 'POST',
+        'Access-Control-Request-Headers': 'content-type',
+      },
     });
     expect(pre.status).toBe(204);
     expect((await control(sim, 'POST', 'explode')).status).toBe(404);

@@ -121,7 +121,10 @@ describe('implicitGrant at run time', () => {
 
 describe('--no-implicit-grant', () => {
   it('sets implicitGrant: false', () => {
-    expect(parseCliArgs(['--no-implicit-grant'])).toEqual({ kind: 'run', options: { authPort: 3100, apiPort: 3101, implicitGrant: false } });
+    expect(parseCliArgs(['--no-implicit-grant'])).toEqual({
+      kind: 'run',
+      options: { authPort: 3100, apiPort: 3101, implicitGrant: false },
+    });
   });
 
   it('takes no value', () => {

@@ -12,7 +12,7 @@ const shared = sharedSimulator();
 async function allPages(sim: Simulator, firstUrl: string): Promise<Json[]> {
   const headers = bearer(sim.issueToken());
   const pages: Json[] = [];
-  for (let url: string | undefined = firstUrl; url !== undefined; ) {
+  for (let url: string | undefined = firstUrl; url !== undefined;) {
     const { status, body } = await getJson(sim, url, headers);
     expect(status).toBe(200);
     pages.push(body);
@@ -59,7 +59,12 @@ describe('pagination', () => {
 
   it('keeps fields, pagelen, sort and q in next and previous', async () => {
     const sim = shared();
-    const query = new URLSearchParams({ pagelen: '20', sort: '-updated_on', q: 'is_private = true', fields: '+values.owner,next,previous,size' });
+    const query = new URLSearchParams({
+      pagelen: '20',
+      sort: '-updated_on',
+      q: 'is_private = true',
+      fields: '+values.owner,next,previous,size',
+    });
     const { body } = await getJson(sim, `/repositories/acme-platform?${query}&page=2`);
     for (const link of [body.next, body.previous]) {
       const url = new URL(link);
@@ -146,22 +151,33 @@ const samplePage = {
   page: 1,
   next: 'https://example/next',
   values: [
-    { name: 'a', slug: 'a', links: { html: { href: 'h1' }, self: { href: 's1' }, clone: [{ name: 'https', href: 'c1' }] }, owner: { display_name: 'X' } },
-    { name: 'b', slug: 'b', links: { html: { href: 'h2' }, self: { href: 's2' }, clone: [{ name: 'ssh', href: 'c2' }] }, owner: { display_name: 'Y' } },
+    {
+      name: 'a',
+      slug: 'a',
+      links: { html: { href: 'h1' }, self: { href: 's1' }, clone: [{ name: 'https', href: 'c1' }] },
+      owner: { display_name: 'X' },
+    },
+    {
+      name: 'b',
+      slug: 'b',
+      links: { html: { href: 'h2' }, self: { href: 's2' }, clone: [{ name: 'ssh', href: 'c2' }] },
+      owner: { display_name: 'Y' },
+    },
   ],
 };
 
 describe('applyFields', () => {
   it('keeps only the listed paths, envelope included', () => {
-    expect(applyFields(samplePage, 'next,size,values.name')).toEqual({ size: 2, next: 'https://example/next', values: [{ name: 'a' }, { name: 'b' }] });
+    expect(applyFields(samplePage, 'next,size,values.name')).toEqual({
+      size: 2,
+      next: 'https://example/next',
+      values: [{ name: 'a' }, { name: 'b' }],
+    });
   });
 
   it('goes into nested objects and through arrays', () => {
     expect(applyFields(samplePage, 'values.links.html.href,values.links.clone.href')).toEqual({
-      values: [
-        { links: { html: { href: 'h1' }, clone: [{ href: 'c1' }] } },
-        { links: { html: { href: 'h2' }, clone: [{ href: 'c2' }] } },
-      ],
+      values: [{ links: { html: { href: 'h1' }, clone: [{ href: 'c1' }] } }, { links: { html: { href: 'h2' }, clone: [{ href: 'c2' }] } }],
     });
   });
 
@@ -181,7 +197,12 @@ describe('applyFields', () => {
   });
 
   it('adds +paths to a plain list', () => {
-    expect(applyFields(samplePage, 'values.name,+values.slug')).toEqual({ values: [{ name: 'a', slug: 'a' }, { name: 'b', slug: 'b' }] });
+    expect(applyFields(samplePage, 'values.name,+values.slug')).toEqual({
+      values: [
+        { name: 'a', slug: 'a' },
+        { name: 'b', slug: 'b' },
+      ],
+    });
   });
 
   it('matches Json key at one level with *', () => {
@@ -240,7 +261,10 @@ describe('sort', () => {
     const sim = shared();
     const { body } = await getJson(sim, '/repositories/acme-platform?sort=name&pagelen=100&fields=values.name');
     const names = body.values.map((repo: Json) => repo.name);
-    const expected = sim.data.workspaces[1]?.repositories.map((repo) => repo.name).sort().slice(0, 100);
+    const expected = sim.data.workspaces[1]?.repositories
+      .map((repo) => repo.name)
+      .sort()
+      .slice(0, 100);
     expect(names).toEqual(expected);
   });
 
@@ -250,7 +274,10 @@ describe('sort', () => {
     const second = await getJson(sim, first.body.next);
     const dates = [...first.body.values, ...second.body.values].map((repo: Json) => repo.updated_on);
     expect(dates).toEqual([...dates].sort().reverse());
-    const newest = [...(sim.data.workspaces[1]?.repositories ?? [])].map((repo) => repo.updated_on).sort().at(-1);
+    const newest = [...(sim.data.workspaces[1]?.repositories ?? [])]
+      .map((repo) => repo.updated_on)
+      .sort()
+      .at(-1);
     expect(dates[0]).toBe(newest);
   });
 

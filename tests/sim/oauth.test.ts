@@ -49,7 +49,9 @@ describe('GET /site/oauth2/authorize: consent page', () => {
   it('accepts a redirect_uri that starts with the callback URL and carries it on', async () => {
     const sim = shared();
     const redirectUri = `${CALLBACK}oauth-callback`;
-    const response = await getAuthorize(`${sim.authorizeUrl}?client_id=demo-client&response_type=token&redirect_uri=${encodeURIComponent(redirectUri)}`);
+    const response = await getAuthorize(
+      `${sim.authorizeUrl}?client_id=demo-client&response_type=token&redirect_uri=${encodeURIComponent(redirectUri)}`,
+    );
     expect(response.status).toBe(200);
     expect(await response.text()).toContain(`<input type="hidden" name="redirect_uri" value="${redirectUri}">`);
   });
@@ -60,7 +62,9 @@ describe('GET /site/oauth2/authorize: consent page', () => {
     ['another port', 'http://localhost:3001/'],
   ])('shows "Invalid redirect_uri" and does not redirect for %s', async (_, redirectUri) => {
     const sim = shared();
-    const response = await getAuthorize(`${sim.authorizeUrl}?client_id=demo-client&response_type=token&redirect_uri=${encodeURIComponent(redirectUri)}`);
+    const response = await getAuthorize(
+      `${sim.authorizeUrl}?client_id=demo-client&response_type=token&redirect_uri=${encodeURIComponent(redirectUri)}`,
+    );
     expect(response.status).toBe(400);
     expect(response.headers.get('location')).toBeNull();
     expect(await response.text()).toContain('Invalid redirect_uri — This integration is misconfigured');
@@ -106,7 +110,9 @@ describe('GET /site/oauth2/authorize: consent page', () => {
 
   it('redirects a token-like unsupported response_type to the fragment', async () => {
     const sim = shared();
-    const response = await getAuthorize(`${sim.authorizeUrl}?client_id=demo-client&response_type=${encodeURIComponent('token id_token')}&state=s3`);
+    const response = await getAuthorize(
+      `${sim.authorizeUrl}?client_id=demo-client&response_type=${encodeURIComponent('token id_token')}&state=s3`,
+    );
     const location = response.headers.get('location');
     expect(location?.startsWith(`${CALLBACK}#`)).toBe(true);
     expect(fragmentOf(location).get('error')).toBe('unsupported_response_type');
@@ -120,7 +126,9 @@ describe('POST /site/oauth2/authorize: implicit grant', () => {
     const response = await postConsent(sim, { client_id: 'demo-client', response_type: 'token', state: 'xyz', decision: 'grant' });
     expect(response.status).toBe(303);
     const location = response.headers.get('location') ?? '';
-    expect(location).toMatch(/^http:\/\/localhost:3000\/#access_token=[\w-]+&scopes=account%20repository&expires_in=7200&token_type=bearer&state=xyz$/);
+    expect(location).toMatch(
+      /^http:\/\/localhost:3000\/#access_token=[\w-]+&scopes=account%20repository&expires_in=7200&token_type=bearer&state=xyz$/,
+    );
     expect(response.headers.get('cache-control')).toBe('no-store');
 
     const token = fragmentOf(location).get('access_token') ?? '';
@@ -130,7 +138,12 @@ describe('POST /site/oauth2/authorize: implicit grant', () => {
 
   it('leaves out state when none was sent, and uses the redirect_uri given', async () => {
     const sim = shared();
-    const response = await postConsent(sim, { client_id: 'demo-client', response_type: 'token', redirect_uri: `${CALLBACK}cb`, decision: 'grant' });
+    const response = await postConsent(sim, {
+      client_id: 'demo-client',
+      response_type: 'token',
+      redirect_uri: `${CALLBACK}cb`,
+      decision: 'grant',
+    });
     const location = response.headers.get('location') ?? '';
     expect(location.startsWith(`${CALLBACK}cb#access_token=`)).toBe(true);
     expect(fragmentOf(location).has('state')).toBe(false);
@@ -160,7 +173,12 @@ describe('POST /site/oauth2/authorize: implicit grant', () => {
 
   it('checks the posted fields again: an edited redirect_uri is refused', async () => {
     const sim = shared();
-    const response = await postConsent(sim, { client_id: 'demo-client', response_type: 'token', redirect_uri: 'https://evil.example/', decision: 'grant' });
+    const response = await postConsent(sim, {
+      client_id: 'demo-client',
+      response_type: 'token',
+      redirect_uri: 'https://evil.example/',
+      decision: 'grant',
+    });
     expect(response.status).toBe(400);
     expect(response.headers.get('location')).toBeNull();
   });

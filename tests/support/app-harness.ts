@@ -31,7 +31,10 @@ export function startHarness(options: HarnessOptions = {}) {
   let now = options.now ?? NOW;
   const storage = options.storage ?? memoryStorage();
   const session = createSessionStore(storage, () => now);
-  const credentials = options.credentials === undefined ? { kind: 'bearer' as const, accessToken: 'tok', expiresAt: now + 3600e3, scopes: ['account', 'repository'] } : options.credentials;
+  const credentials =
+    options.credentials === undefined
+      ? { kind: 'bearer' as const, accessToken: 'tok', expiresAt: now + 3600e3, scopes: ['account', 'repository'] }
+      : options.credentials;
   if (credentials) session.saveCredentials(credentials);
 
   const hostname = options.hostname ?? 'localhost';
@@ -42,8 +45,18 @@ export function startHarness(options: HarnessOptions = {}) {
   const urls: string[] = [];
   const timers: Array<{ at: number; task: () => void; cleared: boolean }> = [];
   const posted: string[] = [];
-  const channel = { postMessage: (message: unknown) => void posted.push(String(message)), onmessage: null as ((event: MessageEvent) => void) | null };
-  const location = { origin: `http://${hostname}:3000`, protocol: 'http:', hostname, pathname: '/', search: options.search ?? '', hash: '' };
+  const channel = {
+    postMessage: (message: unknown) => void posted.push(String(message)),
+    onmessage: null as ((event: MessageEvent) => void) | null,
+  };
+  const location = {
+    origin: `http://${hostname}:3000`,
+    protocol: 'http:',
+    hostname,
+    pathname: '/',
+    search: options.search ?? '',
+    hash: '',
+  };
 
   startApp({
     root,

@@ -81,7 +81,9 @@ export function fakeBitbucket(
     const path = url.pathname.replace(/^\/2\.0/, '');
     if (path === '/user') return json(options.user ?? { type: 'user', display_name: 'Ada Lovelace', nickname: 'ada' });
     if (path === '/user/workspaces') {
-      return json({ values: Object.keys(workspaces).map((slug) => ({ type: 'workspace_access', workspace: { type: 'workspace_base', slug } })) });
+      return json({
+        values: Object.keys(workspaces).map((slug) => ({ type: 'workspace_access', workspace: { type: 'workspace_base', slug } })),
+      });
     }
     const match = /^\/repositories\/([^/]+)$/.exec(path);
     const repos = match ? workspaces[decodeURIComponent(match[1] ?? '')] : undefined;

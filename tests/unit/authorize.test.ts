@@ -68,7 +68,15 @@ describe('prepareSignIn', () => {
 
   it('stores a one-time state of 256 random bits with the path to return to, and builds the URL', () => {
     const { session, filled, random } = setup();
-    const result = prepareSignIn({ authorizeUrl: new URL('https://bitbucket.org/site/oauth2/authorize'), clientId: 'KEY', location, base: '/', session, random, now: () => 1000 });
+    const result = prepareSignIn({
+      authorizeUrl: new URL('https://bitbucket.org/site/oauth2/authorize'),
+      clientId: 'KEY',
+      location,
+      base: '/',
+      session,
+      random,
+      now: () => 1000,
+    });
     expect(filled).toEqual([32]);
     expect(result.ok).toBe(true);
     const url = result.ok ? result.url : new URL('about:blank');
@@ -96,12 +104,22 @@ describe('prepareSignIn', () => {
 
   it('allows plain http on 127.0.0.1', () => {
     const { session, random } = setup();
-    const result = prepareSignIn({ authorizeUrl: new URL('https://x.example/a'), clientId: 'KEY', location: { ...location, origin: 'http://127.0.0.1:3000', hostname: '127.0.0.1' }, base: '/', session, random, now: () => 1 });
+    const result = prepareSignIn({
+      authorizeUrl: new URL('https://x.example/a'),
+      clientId: 'KEY',
+      location: { ...location, origin: 'http://127.0.0.1:3000', hostname: '127.0.0.1' },
+      base: '/',
+      session,
+      random,
+      now: () => 1,
+    });
     expect(result.ok).toBe(true);
   });
 
   it('refuses without a client id', () => {
     const { session, random } = setup();
-    expect(prepareSignIn({ authorizeUrl: new URL('https://x.example/a'), clientId: '', location, base: '/', session, random, now: () => 1 })).toEqual({ ok: false, code: 'NOT_CONFIGURED' });
+    expect(
+      prepareSignIn({ authorizeUrl: new URL('https://x.example/a'), clientId: '', location, base: '/', session, random, now: () => 1 }),
+    ).toEqual({ ok: false, code: 'NOT_CONFIGURED' });
   });
 });

@@ -77,7 +77,9 @@ describe('client errors', () => {
   });
 
   it('retries a 429 with exponential backoff and jitter, a bounded number of times, then fails', async () => {
-    const { api, requests, sleeps, notices } = client(() => new Response('Rate limit for this resource has been exceeded', { status: 429, headers: { 'Content-Type': 'text/plain' } }));
+    const { api, requests, sleeps, notices } = client(
+      () => new Response('Rate limit for this resource has been exceeded', { status: 429, headers: { 'Content-Type': 'text/plain' } }),
+    );
     const error = await failure(api.get('/user'));
     expect(error.code).toBe('RATE_LIMITED');
     expect(requests).toHaveLength(5);
@@ -127,7 +129,13 @@ describe('response checks', () => {
   const parse = repositoryParser(['https:']);
   it('reads a repository, with null description and language', () => {
     const raw = { ...repo('w', 1), description: null, language: null };
-    expect(parse(raw, '/x')).toMatchObject({ name: 'w repo 1', description: '', language: '', html_href: 'https://bitbucket.org/w/repo-1', workspace: { slug: 'w', name: 'w team' } });
+    expect(parse(raw, '/x')).toMatchObject({
+      name: 'w repo 1',
+      description: '',
+      language: '',
+      html_href: 'https://bitbucket.org/w/repo-1',
+      workspace: { slug: 'w', name: 'w team' },
+    });
   });
 
   it.each([
@@ -139,10 +147,13 @@ describe('response checks', () => {
     expect(() => parse({ ...repo('w', 1), ...overrides }, '/x')).toThrow(ApiError);
   });
 
-  it.each(['javascript:alert(1)', 'data:text/html,<script>alert(1)</script>', 'http://bitbucket.org/w/r', 'not a url'])('drops the link %s', (href) => {
-    expect(safeLink(href, ['https:'])).toBeNull();
-    expect(parse({ ...repo('w', 1), links: { html: { href } } }, '/x').html_href).toBeNull();
-  });
+  it.each(['javascript:alert(1)', 'data:text/html,<script>alert(1)</script>', 'http://bitbucket.org/w/r', 'not a url'])(
+    'drops the link %s',
+    (href) => {
+      expect(safeLink(href, ['https:'])).toBeNull();
+      expect(parse({ ...repo('w', 1), links: { html: { href } } }, '/x').html_href).toBeNull();
+    },
+  );
 
   it('keeps http links when the API itself is http (the simulator)', () => {
     expect(safeLink('http://localhost:3100/w/r', ['https:', 'http:'])).toBe('http://localhost:3100/w/r');

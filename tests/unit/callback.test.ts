@@ -34,7 +34,13 @@ describe('readCallback accepts', () => {
 
 describe('readCallback refuses', () => {
   const cases: Array<[string, string, string, PendingSignIn | null, CallbackErrorCode]> = [
-    ['access denied in the fragment', '#error=access_denied&error_description=User+cancelled&state=expected-state', '', pending, 'ACCESS_DENIED'],
+    [
+      'access denied in the fragment',
+      '#error=access_denied&error_description=User+cancelled&state=expected-state',
+      '',
+      pending,
+      'ACCESS_DENIED',
+    ],
     ['access denied in the query', '', '?error=access_denied&state=expected-state', pending, 'ACCESS_DENIED'],
     ['an unsupported response type', '#error=unsupported_response_type&state=expected-state', '', pending, 'GRANT_UNSUPPORTED'],
     ['an unauthorized client in the query', '', '?error=unauthorized_client', pending, 'GRANT_UNSUPPORTED'],
@@ -72,8 +78,16 @@ describe('readCallback refuses', () => {
   });
 
   it('repeats a code-like error but never the description (anyone can write words into a link)', () => {
-    expect(read('#error=server_error&error_description=Call+this+number')).toEqual({ ok: false, code: 'OAUTH_ERROR', oauthError: 'server_error' });
-    expect(read(`#error=${encodeURIComponent('Your account is locked, call +1 555')}`)).toEqual({ ok: false, code: 'OAUTH_ERROR', oauthError: 'unknown' });
+    expect(read('#error=server_error&error_description=Call+this+number')).toEqual({
+      ok: false,
+      code: 'OAUTH_ERROR',
+      oauthError: 'server_error',
+    });
+    expect(read(`#error=${encodeURIComponent('Your account is locked, call +1 555')}`)).toEqual({
+      ok: false,
+      code: 'OAUTH_ERROR',
+      oauthError: 'unknown',
+    });
     expect(read(`#error=${'x'.repeat(300)}`)).toEqual({ ok: false, code: 'OAUTH_ERROR', oauthError: 'unknown' });
   });
 });

@@ -33,5 +33,4 @@ describe('readConfig', () => {
     const result = readConfig({ VITE_BITBUCKET_CLIENT_ID: 'K', VITE_BITBUCKET_API_URL: 'http://localhost:3101/2.0/' }, 'localhost');
     expect(result.ok && result.config.apiUrl).toBe('http://localhost:3101/2.0');
   });
-
 });

@@ -23,9 +23,27 @@ describe('list query in the URL', () => {
 describe('repository index', () => {
   const index = createRepositoryIndex();
   index.add([
-    make('acme', 1, { name: 'Zebra API', description: 'Gateway for payments', updated_on: '2026-01-01T00:00:00+00:00', language: 'Go', is_private: true }),
-    make('acme', 2, { name: 'alpha web', description: '', updated_on: '2026-03-01T00:00:00+00:00', language: 'TypeScript', is_private: false }),
-    make('solo', 3, { name: 'Mid tool', description: 'api helper', updated_on: '2026-02-01T09:00:00+05:00', language: 'go', is_private: false }),
+    make('acme', 1, {
+      name: 'Zebra API',
+      description: 'Gateway for payments',
+      updated_on: '2026-01-01T00:00:00+00:00',
+      language: 'Go',
+      is_private: true,
+    }),
+    make('acme', 2, {
+      name: 'alpha web',
+      description: '',
+      updated_on: '2026-03-01T00:00:00+00:00',
+      language: 'TypeScript',
+      is_private: false,
+    }),
+    make('solo', 3, {
+      name: 'Mid tool',
+      description: 'api helper',
+      updated_on: '2026-02-01T09:00:00+05:00',
+      language: 'go',
+      is_private: false,
+    }),
   ]);
   const names = (query: Partial<typeof DEFAULT_QUERY>) => index.query({ ...DEFAULT_QUERY, ...query }).map((r) => r.name);
 
@@ -56,7 +74,11 @@ describe('repository index', () => {
     };
     letters.add(index.all().slice());
     for (const q of ['a', 'ap', 'api', 'api ', 'api h', 'api', 'z', 'm', 'mi']) {
-      expect(letters.query({ ...DEFAULT_QUERY, q }).map((r) => r.name)).toEqual(fresh().query({ ...DEFAULT_QUERY, q }).map((r) => r.name));
+      expect(letters.query({ ...DEFAULT_QUERY, q }).map((r) => r.name)).toEqual(
+        fresh()
+          .query({ ...DEFAULT_QUERY, q })
+          .map((r) => r.name),
+      );
     }
     expect(letters.query({ ...DEFAULT_QUERY, q: 'api', visibility: 'public' }).map((r) => r.name)).toEqual(['Mid tool']);
   });

@@ -9,7 +9,13 @@ const parseRepository = repositoryParser(['https:']);
 
 async function load(workspaces: Record<string, FakeRepo[]>, options: Parameters<typeof fakeBitbucket>[1] = {}) {
   const fake = fakeBitbucket(workspaces, options);
-  const client = createClient({ apiUrl: API, authorization: () => 'Bearer t', fetch: fake.fetch, sleep: async () => {}, random: () => 0.5 });
+  const client = createClient({
+    apiUrl: API,
+    authorization: () => 'Bearer t',
+    fetch: fake.fetch,
+    sleep: async () => {},
+    random: () => 0.5,
+  });
   const byWorkspace = new Map<string, Repository[]>();
   const batches: number[] = [];
   const errors: Array<[string, string]> = [];
@@ -27,7 +33,9 @@ async function load(workspaces: Record<string, FakeRepo[]>, options: Parameters<
     { parseRepository },
   );
   const paths = fake.requests.map((r) => r.url.pathname + r.url.search);
-  const workspaceList = fake.requests.filter((r) => r.url.pathname.startsWith('/2.0/repositories/')).map((r) => decodeURIComponent(r.url.pathname.split('/')[3] ?? ''));
+  const workspaceList = fake.requests
+    .filter((r) => r.url.pathname.startsWith('/2.0/repositories/'))
+    .map((r) => decodeURIComponent(r.url.pathname.split('/')[3] ?? ''));
   return { byWorkspace, batches, errors, user, workspaceList: [...new Set(workspaceList)], paths, requests: fake.requests };
 }
 
@@ -101,7 +109,8 @@ describe('loadEverything', () => {
     const data = { w: many('w', 150) };
     const intercept: Intercept = (url) => {
       // The first page reports an outdated total of 150; by page 2 there are 230.
-      if (url.searchParams.get('page') === '2' && data.w.length === 150) data.w.push(...many('x', 80).map((r) => ({ ...r, workspace: { slug: 'w', name: 'w team' } })));
+      if (url.searchParams.get('page') === '2' && data.w.length === 150)
+        data.w.push(...many('x', 80).map((r) => ({ ...r, workspace: { slug: 'w', name: 'w team' } })));
       return undefined;
     };
     const { byWorkspace } = await load(data, { intercept });

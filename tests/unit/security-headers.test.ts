@@ -16,7 +16,10 @@ describe('content security policy', () => {
   });
 
   it('follows a changed API URL', () => {
-    expect(directives(contentSecurityPolicy('http://localhost:4101/2.0', 'app')).get('connect-src')).toEqual(["'self'", 'http://localhost:4101']);
+    expect(directives(contentSecurityPolicy('http://localhost:4101/2.0', 'app')).get('connect-src')).toEqual([
+      "'self'",
+      'http://localhost:4101',
+    ]);
   });
 
   it('lets the callback page connect nowhere', () => {
@@ -27,7 +30,9 @@ describe('content security policy', () => {
     const headers = netlifyHeaders('https://api.bitbucket.org/2.0');
     expect(headers).toContain("frame-ancestors 'none'");
     expect(headers).toContain('Referrer-Policy: no-referrer');
-    const vercel = JSON.parse(vercelJson('https://api.bitbucket.org/2.0')) as { headers: Array<{ source: string; headers: Array<{ key: string; value: string }> }> };
+    const vercel = JSON.parse(vercelJson('https://api.bitbucket.org/2.0')) as {
+      headers: Array<{ source: string; headers: Array<{ key: string; value: string }> }>;
+    };
     expect(vercel.headers[0]?.headers).toContainEqual({ key: 'Referrer-Policy', value: 'no-referrer' });
     expect(vercel.headers[1]?.source).toBe('/oauth-callback(.*)');
     expect(vercel.headers[1]?.headers.find((h) => h.key === 'Content-Security-Policy')?.value).toContain("frame-ancestors 'none'");
