@@ -1,8 +1,9 @@
 import { defineConfig } from '@playwright/test';
+import chromium from './scripts/chromium.json' with { type: 'json' };
 import { E2E } from './tests/e2e/ports.ts';
 
 // Debian's Chromium; nothing here downloads a browser.
-const executablePath = process.env.CHROME_PATH ?? '/usr/bin/chromium';
+const executablePath = process.env.CHROME_PATH ?? chromium.path;
 
 export default defineConfig({
   testDir: 'tests/e2e',
@@ -21,13 +22,7 @@ export default defineConfig({
       executablePath,
       args: [
         '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        '--disable-quic',
+        ...chromium.args,
         // A name for this machine that is not "localhost", to test what the app does on other hosts.
         '--host-resolver-rules=MAP app.test 127.0.0.1',
       ],

@@ -7,7 +7,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { chromium as playwright } from 'playwright-core';
+import chromium from './chromium.json' with { type: 'json' };
 import { build, preview } from 'vite';
 import { startSimulator } from '../sim/index.ts';
 import { JS_BUDGET_GZIP_BYTES, javascriptBytes } from './js-size.ts';
@@ -39,17 +40,9 @@ export async function browserBench(executablePath: string): Promise<void> {
   await build({ logLevel: 'warn', build: { outDir, emptyOutDir: true } });
   const size = javascriptBytes(outDir);
   const server = await preview({ logLevel: 'warn', build: { outDir }, preview: { port: APP_PORT, strictPort: true } });
-  const browser = await chromium.launch({
+  const browser = await playwright.launch({
     executablePath,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
+    args: ['--headless', ...chromium.args],
   });
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });

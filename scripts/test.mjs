@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const ci = Boolean(process.env.CI);
-const chrome = process.env.CHROME_PATH ?? '/usr/bin/chromium';
+const chrome = process.env.CHROME_PATH ?? JSON.parse(readFileSync(new URL('./chromium.json', import.meta.url), 'utf8')).path;
 const out = mkdtempSync(join(tmpdir(), 'bitbucket-starter-test-'));
 const extra = process.argv.slice(2);
 let passed = 0;
