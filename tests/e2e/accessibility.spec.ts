@@ -55,6 +55,16 @@ test('no violations on the error states', async ({ page, sim }) => {
   await page.getByRole('button', { name: 'Retry' }).click();
   await expect(page.getByRole('button', { name: 'Retry tiny-studio' })).toBeVisible();
   expect(await violations(page)).toEqual([]);
+  // A missing permission, and a removed endpoint.
+  await sim.configure({ faults: [{ path: '^/2\\.0/repositories/', kind: 'status', status: 403 }] });
+  await page.getByRole('button', { name: 'Retry tiny-studio' }).click();
+  await expect(page.getByRole('alert').first()).toContainText('Repositories: Read');
+  expect(await violations(page)).toEqual([]);
+  await sim.configure({ faults: [{ path: '/user/workspaces', kind: 'status', status: 410 }] });
+  await page.evaluate(() => sessionStorage.removeItem('bitbucket-starter:repositories:v1'));
+  await page.reload();
+  await expect(page.getByRole('alert')).toContainText('removed this endpoint');
+  expect(await violations(page)).toEqual([]);
   // The session ended (a refused token).
   await sim.configure({ faults: [{ path: '^/2\\.0/user\\b', kind: 'status', status: 401 }] });
   await page.evaluate(() => sessionStorage.removeItem('bitbucket-starter:repositories:v1'));

@@ -78,6 +78,20 @@ test('signing out in one tab signs out the other tabs', async ({ page }) => {
   expect(await other.evaluate(() => sessionStorage.getItem('bitbucket-starter:session'))).toBeNull();
 });
 
+test('nothing of the simulator is in the production build', async () => {
+  const { readdirSync, readFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { OUT_DIR } = await import('./global-setup.ts');
+  const files = (readdirSync(OUT_DIR, { recursive: true }) as string[]).filter((name) => /\.(js|html|css|json)$/.test(name));
+  expect(files.length).toBeGreaterThan(3);
+  for (const name of files) {
+    const text = readFileSync(join(OUT_DIR, name), 'utf8');
+    // The simulator's control endpoint, its consent page, its demo data, its port.
+    for (const trace of ['__sim', 'Grant access', 'Dana Demo', 'demo-client', ':3100'])
+      expect(text, `${name} has "${trace}"`).not.toContain(trace);
+  }
+});
+
 test('both pages together ship at most 10 kB of JavaScript, gzipped', async () => {
   const { JS_BUDGET_GZIP_BYTES, javascriptBytes } = await import('../../scripts/js-size.ts');
   const { OUT_DIR } = await import('./global-setup.ts');
