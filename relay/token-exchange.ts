@@ -118,7 +118,8 @@ export async function processTokenResponse(response: Response): Promise<TokenExc
     tokenType.toLowerCase() !== 'bearer' ||
     typeof expiresIn !== 'number' ||
     !Number.isFinite(expiresIn) ||
-    expiresIn <= 0 ||
+    // Below one second it would round down to 0, which the app (rightly) refuses.
+    expiresIn < 1 ||
     (scope !== undefined && typeof scope !== 'string')
   ) {
     return badResponse();

@@ -24,7 +24,8 @@ export function contentSecurityPolicy(apiUrl: string, page: PageKind, asHeader =
     "default-src 'none'",
     "script-src 'self'",
     "style-src 'self'",
-    `img-src 'self' ${AVATAR_HOSTS.join(' ')}`,
+    // The callback page shows nothing from anyone else (bitbucket-facts §7.2).
+    `img-src 'self'${page === 'app' ? ` ${AVATAR_HOSTS.join(' ')}` : ''}`,
     // 'self' lets tools such as Lighthouse read /robots.txt from the page; the API origin is the only other.
     `connect-src ${page === 'app' ? `'self' ${new URL(apiUrl).origin}` : "'none'"}`,
     "manifest-src 'self'",

@@ -54,16 +54,16 @@ export function startApp(deps: AppDeps): void {
 
   if (deps.channel)
     deps.channel.onmessage = ({ data }) => {
-      if (data === 'signed-out' && session.credentials()) {
-        session.clearCredentials();
-        deps.cache.clear();
-        showSignedOut({ kind: 'info', message: { id: 'SIGNED_OUT_ELSEWHERE' } });
-      }
+      if (data === 'signed-out' && session.credentials()) endSession({ kind: 'info', message: { id: 'SIGNED_OUT_ELSEWHERE' } }, false);
     };
 
   const credentials = session.credentials();
   if (credentials) showSignedIn(credentials);
-  else showSignedOut();
+  else {
+    // No session (or it expired while the tab was closed): its list goes with it.
+    deps.cache.clear();
+    showSignedOut();
+  }
   if (session.takeArrived()) deps.heading.focus();
 
   function showSignedOut(notice?: Notice): void {
@@ -72,14 +72,15 @@ export function startApp(deps: AppDeps): void {
     deps.heading.textContent = 'Sign in to Bitbucket from the browser';
     renderSignedOut(deps.root, {
       ...(notice ? { notice } : {}),
-      problems: config.clientId ? [] : [{ code: 'MISSING_CLIENT_ID', variable: 'VITE_BITBUCKET_CLIENT_ID' }],
       canSignIn: config.clientId !== '',
       onSignIn: signIn,
       ...(config.apiTokenSignIn
         ? {
             onApiTokenSignIn: (email: string, apiToken: string) => {
-              session.saveCredentials({ kind: 'basic', email, apiToken });
-              showSignedIn({ kind: 'basic', email, apiToken });
+              const credentials: Credentials = { kind: 'basic', email, apiToken };
+              deps.cache.clear();
+              session.saveCredentials(credentials);
+              showSignedIn(credentials);
               deps.heading.focus();
             },
           }
@@ -88,17 +89,11 @@ export function startApp(deps: AppDeps): void {
   }
 
   function signIn(): void {
-    const result = prepareSignIn({
-      authorizeUrl: config.authorizeUrl,
-      clientId: config.clientId,
-      location: deps.location,
-      base: deps.base,
-      session,
-      random: deps.random,
-      now: deps.now,
-    });
+    // Whoever signs in next sees only their own list.
+    deps.cache.clear();
+    const result = prepareSignIn({ ...deps, ...config, session });
     if (result.ok) return deps.navigate(result.url.href);
-    showSignedOut({ kind: 'alert', message: { id: 'INSECURE_ORIGIN', slots: { host: deps.location.hostname } } });
+    showSignedOut({ kind: 'alert', message: { id: result.code, slots: { host: deps.location.hostname } } });
   }
 
   /** Ends the session: the token and the cached list go, the user is told why. */
@@ -114,6 +109,7 @@ export function startApp(deps: AppDeps): void {
     stop();
     const controller = new AbortController();
     const timers: Array<() => void> = [];
+    let cancelUrlUpdate = () => {};
     stop = () => {
       controller.abort();
       for (const clear of timers) clear();
@@ -158,7 +154,6 @@ export function startApp(deps: AppDeps): void {
       deps.now,
     );
 
-    let cancelUrlUpdate = () => {};
     let renderQueued = false;
     function render(): void {
       state.total = index.size;
@@ -187,26 +182,33 @@ export function startApp(deps: AppDeps): void {
       },
     });
 
-    /** Handlers that load into `target`: the index on screen, or a fresh one while refreshing. */
-    function handlers(target: RepositoryIndex): LoadHandlers {
+    /**
+     * Handlers that load into `target` (the list on screen, or a fresh one while refreshing) for as
+     * long as `signal` holds: a load that was replaced or cancelled changes nothing any more.
+     */
+    function handlers(target: RepositoryIndex, signal: AbortSignal): LoadHandlers {
+      const live =
+        <A extends unknown[]>(handler: (...args: A) => void) =>
+        (...args: A) =>
+          signal.aborted || handler(...args);
       return {
-        onUser: (user: User) => {
+        onUser: live((user: User) => {
           state.user = user;
           renderSoon();
-        },
-        onRepositories: (_slug, repositories) => {
+        }),
+        onRepositories: live((_slug: string, repositories: Repository[]) => {
           target.add(repositories);
           if (target === index) renderSoon();
-        },
-        onWorkspaceError: (slug, error) => {
+        }),
+        onWorkspaceError: live((slug: string, error: ApiError) => {
           state.workspaceErrors = [...state.workspaceErrors.filter((e) => e.slug !== slug), { slug, message: apiMessage(error) }];
           renderSoon();
-        },
+        }),
       };
     }
 
-    function fail(error: unknown): void {
-      if (controller.signal.aborted) return;
+    function fail(error: unknown, signal: AbortSignal): void {
+      if (signal.aborted) return;
       if (error instanceof ApiError && error.code === 'UNAUTHORIZED') {
         const message = credentials.kind === 'basic' ? { id: 'API_TOKEN_REJECTED' } : apiMessage(error);
         return endSession({ kind: 'alert', message }, false);
@@ -217,32 +219,51 @@ export function startApp(deps: AppDeps): void {
       render();
     }
 
+    // The load under way: a new one (Retry) cancels it. While it refreshes in the background,
+    // `refreshing` is the list it fills, which replaces the one on screen when it is complete.
+    let current = new AbortController();
+    let currentSignal = controller.signal;
+    let refreshing: RepositoryIndex | null = null;
+
     /** Loads everything; with a list already on screen, loads in the background and then swaps. */
     function load(background = false): void {
+      current.abort();
+      current = new AbortController();
+      const signal = (currentSignal = AbortSignal.any([controller.signal, current.signal]));
       const fresh = createRepositoryIndex();
+      refreshing = background ? fresh : null;
       if (!background) index = fresh;
       state.error = null;
       state.workspaceErrors = [];
       state.loading = !background;
       state.notice = background ? { id: 'REFRESHING' } : null;
       render();
-      loadEverything(client, handlers(fresh), { signal: controller.signal, parseRepository }).then(() => {
-        if (controller.signal.aborted) return;
-        index = fresh;
-        state.loading = false;
-        state.notice = null;
-        render();
-        // Saving thousands of repositories takes a while: after the list is on screen, not before.
-        const user = state.user;
-        if (user) timers.push(deps.setTimer(() => deps.cache.save({ user, repositories: [...index.all()] }), 0));
-      }, fail);
+      loadEverything(client, handlers(fresh, signal), { signal, parseRepository }).then(
+        () => {
+          if (signal.aborted) return;
+          index = fresh;
+          refreshing = null;
+          state.loading = false;
+          state.notice = null;
+          render();
+          // Saving thousands of repositories takes a while: after the list is on screen, not before.
+          const user = state.user;
+          if (user) timers.push(deps.setTimer(() => deps.cache.save({ user, repositories: [...index.all()] }), 0));
+        },
+        (error) => {
+          if (!signal.aborted) refreshing = null;
+          fail(error, signal);
+        },
+      );
     }
 
     function retryWorkspace(slug: string): void {
+      const target = refreshing ?? index;
+      const signal = currentSignal;
       state.workspaceErrors = state.workspaceErrors.filter((e) => e.slug !== slug);
-      index.removeWorkspace(slug);
+      target.removeWorkspace(slug);
       render();
-      reloadWorkspace(client, slug, handlers(index), { signal: controller.signal, parseRepository }).catch(fail);
+      reloadWorkspace(client, slug, handlers(target, signal), { signal, parseRepository }).catch((error) => fail(error, signal));
     }
 
     if (credentials.kind === 'bearer') watchExpiry(credentials.expiresAt);

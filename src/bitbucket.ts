@@ -35,7 +35,6 @@ export interface RetryNotice {
   reason: 'RATE_LIMITED' | 'SERVER_ERROR' | 'NETWORK' | 'OFFLINE';
   attempt: number;
   delayMs: number;
-  path: string;
 }
 
 export interface ClientOptions {
@@ -76,21 +75,21 @@ export function createClient(options: ClientOptions): BitbucketClient {
     const path = `${url.pathname}${url.search}`;
     let rateLimited = 0;
     let failed = 0;
-    let back: Promise<void> | null | undefined;
     for (;;) {
       if (signal?.aborted) throw new ApiError('ABORTED', path);
       const outcome = await attempt(url, path, signal);
       if (!(outcome instanceof ApiError)) return outcome;
 
       const error = outcome;
+      const back = error.code === 'NETWORK' ? options.offline?.() : null;
       let reason: RetryNotice['reason'];
       let delayMs: number;
       if (error.code === 'RATE_LIMITED' && rateLimited < RATE_LIMIT_RETRIES) {
         reason = 'RATE_LIMITED';
         delayMs = backoff(RATE_LIMIT_BASE_DELAY_MS, rateLimited++, random);
-      } else if (error.code === 'NETWORK' && (back = options.offline?.())) {
+      } else if (back) {
         // Offline is not a failure of the request: wait for the network without spending a retry.
-        options.onRetry?.({ reason: 'OFFLINE', attempt: failed, delayMs: 0, path });
+        options.onRetry?.({ reason: 'OFFLINE', attempt: failed, delayMs: 0 });
         await back;
         continue;
       } else if ((error.code === 'SERVER_ERROR' || error.code === 'NETWORK') && failed < SERVER_RETRIES) {
@@ -99,7 +98,7 @@ export function createClient(options: ClientOptions): BitbucketClient {
       } else {
         throw error;
       }
-      options.onRetry?.({ reason, attempt: reason === 'RATE_LIMITED' ? rateLimited : failed, delayMs, path });
+      options.onRetry?.({ reason, attempt: reason === 'RATE_LIMITED' ? rateLimited : failed, delayMs });
       await sleep(delayMs);
     }
   }
@@ -109,9 +108,14 @@ export function createClient(options: ClientOptions): BitbucketClient {
     let response: Response;
     try {
       response = await options.fetch(url, {
-        // No cookies go (fetch sends none cross-origin by default), and no referrer.
-        headers: { Accept: 'application/json', Authorization: options.authorization() },
+        // The token goes here and nowhere else. No cookies go (fetch sends none cross-origin by
+        // default), and no referrer.
+        headers: { Authorization: options.authorization() },
         referrerPolicy: 'no-referrer',
+        // A redirect would carry the Authorization header on to wherever it points: refuse it.
+        redirect: 'error',
+        // Always ask Bitbucket (a browser may keep an answer such as a 410 without being told to).
+        cache: 'no-cache',
         ...(signal ? { signal } : {}),
       });
     } catch {
@@ -142,14 +146,16 @@ export function createClient(options: ClientOptions): BitbucketClient {
 
 /** The error code for an HTTP status. */
 export function codeForStatus(status: number): ApiErrorCode {
-  if (status === 401) return 'UNAUTHORIZED';
-  if (status === 403) return 'FORBIDDEN';
-  if (status === 404) return 'NOT_FOUND';
-  if (status === 410) return 'ENDPOINT_REMOVED';
-  if (status === 429) return 'RATE_LIMITED';
-  if (status >= 500) return 'SERVER_ERROR';
-  return 'HTTP_ERROR';
+  return STATUS_CODES[status] ?? (status >= 500 ? 'SERVER_ERROR' : 'HTTP_ERROR');
 }
+
+const STATUS_CODES: Record<number, ApiErrorCode> = {
+  401: 'UNAUTHORIZED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  410: 'ENDPOINT_REMOVED',
+  429: 'RATE_LIMITED',
+};
 
 /** Exponential backoff with jitter: base·2^attempt, scaled by a random factor in [0.5, 1.5). */
 export function backoff(baseMs: number, attempt: number, random: () => number): number {

@@ -2,12 +2,12 @@
  * Entry of the callback page. Its first import takes the token out of the address bar and the
  * history entry, before anything else can read or leak it; then the answer is checked.
  */
-import { callbackUrl } from './clear-fragment.ts';
+import { arrivedUrl } from './clear-fragment.ts';
 import { browserSession } from './browser.ts';
 import { completeSignIn } from './callback-page.ts';
 
 completeSignIn({
-  url: callbackUrl,
+  url: arrivedUrl,
   session: browserSession(),
   now: Date.now,
   origin: location.origin,

@@ -4,5 +4,5 @@
  * screenshots or a Referer.
  * @see https://datatracker.ietf.org/doc/html/rfc9700#section-4.3.2 (RFC 9700 §4.3.2)
  */
-export const callbackUrl: Readonly<Pick<URL, 'hash' | 'search'>> = { hash: location.hash, search: location.search };
+export const arrivedUrl: Readonly<Pick<URL, 'hash' | 'search'>> = { hash: location.hash, search: location.search };
 history.replaceState(null, '', location.pathname);

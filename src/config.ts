@@ -17,7 +17,7 @@ export interface AppConfig {
   apiTokenSignIn: boolean;
 }
 
-export type ConfigProblemCode = 'MISSING_CLIENT_ID' | 'BAD_AUTHORIZE_URL' | 'BAD_API_URL';
+export type ConfigProblemCode = 'BAD_AUTHORIZE_URL' | 'BAD_API_URL';
 
 export interface ConfigProblem {
   code: ConfigProblemCode;
@@ -25,7 +25,7 @@ export interface ConfigProblem {
   value?: string;
 }
 
-export type ConfigResult = { ok: true; config: AppConfig; problems: ConfigProblem[] } | { ok: false; problems: ConfigProblem[] };
+export type ConfigResult = { ok: true; config: AppConfig } | { ok: false; problems: ConfigProblem[] };
 
 /** The subset of `import.meta.env` this app reads. */
 export interface AppEnv {
@@ -37,7 +37,7 @@ export interface AppEnv {
 
 /**
  * Reads the configuration. A malformed URL is a problem that stops the app; a missing client id
- * is a problem the page explains, while API-token sign-in (where offered) still works.
+ * (`clientId: ''`) the page explains, while API-token sign-in (where offered) still works.
  */
 export function readConfig(env: AppEnv, hostname: string): ConfigResult {
   const problems: ConfigProblem[] = [];
@@ -52,11 +52,9 @@ export function readConfig(env: AppEnv, hostname: string): ConfigResult {
     problems.push({ code: 'BAD_API_URL', variable: 'VITE_BITBUCKET_API_URL', value: env.VITE_BITBUCKET_API_URL ?? '' });
   }
   if (!authorizeUrl || !apiUrl) return { ok: false, problems };
-  if (!clientId) problems.push({ code: 'MISSING_CLIENT_ID', variable: 'VITE_BITBUCKET_CLIENT_ID' });
 
   return {
     ok: true,
-    problems,
     config: {
       clientId,
       authorizeUrl,

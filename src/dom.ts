@@ -19,6 +19,7 @@ export function fromTemplate(id: string): DocumentFragment {
 
 /** The element marked `data-part="name"` inside `root`. */
 export function part(root: ParentNode, name: string): HTMLElement {
-  // Parts come from this app's own templates: one that is missing is a bug, and fails right here.
+  // Parts come from this app's own templates: a missing one is a bug in them, and the first use of
+  // the null this returns fails loudly. (No check here: every byte of JavaScript counts.)
   return root.querySelector(`[data-part="${name}"]`) as HTMLElement;
 }

@@ -21,7 +21,7 @@ if (!result.ok) {
     cache: createRepositoryCache(sessionStorage),
     fetch: window.fetch.bind(window),
     location,
-    replaceUrl: (url) => history.replaceState(history.state, '', url),
+    replaceUrl: (url) => history.replaceState(null, '', url),
     navigate: (url) => location.assign(url),
     now: Date.now,
     random: (bytes) => crypto.getRandomValues(bytes),

@@ -56,9 +56,9 @@ export function isFiltering(query: ListQuery): boolean {
  * repository's lower-cased search text, so a keystroke costs one pass of `includes` checks.
  */
 export function createRepositoryIndex() {
-  const all: Repository[] = [];
-  const haystacks = new Map<Repository, string>();
-  const times = new Map<Repository, number>();
+  let all: Repository[] = [];
+  const haystacks = new WeakMap<Repository, string>();
+  const times = new WeakMap<Repository, number>();
   const time = (repo: Repository) => times.get(repo) ?? 0;
   // ISO 8601 with differing offsets does not sort as text: compare instants, parsed once.
   const byUpdated = (a: Repository, b: Repository) => time(b) - time(a) || byName(a, b);
@@ -99,7 +99,7 @@ export function createRepositoryIndex() {
     },
     /** Removes every repository of a workspace (before it is loaded again). */
     removeWorkspace(slug: string): void {
-      all.splice(0, all.length, ...all.filter((repo) => repo.workspace.slug !== slug));
+      all = all.filter((repo) => repo.workspace.slug !== slug);
       changed();
     },
     all(): readonly Repository[] {

@@ -34,32 +34,52 @@ export interface LoadOptions {
 /** Bitbucket's largest page. */
 export const PAGELEN = 100;
 const DEFAULT_MAX_IN_FLIGHT = 12;
+/** At most this many pages (100,000 repositories a workspace) are asked for in parallel. */
+const MAX_PLANNED_PAGES = 1000;
 
 /**
  * Loads the user, the workspaces and all their repositories. Rejects when the user or the
  * workspace list cannot be had, or the token is refused; a failing workspace is reported alone.
  */
 export async function loadEverything(client: BitbucketClient, handlers: LoadHandlers, options: LoadOptions): Promise<void> {
+  // The first failure ends the whole load: what is still in flight is cancelled, not left running.
+  const [signal, cancel] = linkedSignal(options.signal);
+  const scoped = { ...options, signal };
   const limit = createLimiter(options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT);
-  const get = (url: string) => limit(() => client.get(url, options.signal));
+  const get = (url: string) => limit(() => client.get(url, signal));
+  let failure: unknown;
+  const fail = (error: unknown) => {
+    failure ??= error;
+    cancel();
+  };
 
-  const user = get('/user').then((json) => handlers.onUser(parseUser(json)));
-  const workspaces = (async () => {
-    const loads: Promise<void>[] = [];
-    const slugs: string[] = [];
-    let url: string | undefined = `/user/workspaces?pagelen=${PAGELEN}&fields=${encodeURIComponent(WORKSPACE_FIELDS)}`;
-    while (url) {
+  const loads: Promise<void>[] = [get('/user').then((json) => handlers.onUser(parseUser(json)))];
+  loads[0]?.catch(fail);
+  try {
+    const slugs = new Set<string>();
+    const pages = new Set<string>();
+    for (let url: string | undefined = `/user/workspaces?pagelen=${PAGELEN}&fields=${encodeURIComponent(WORKSPACE_FIELDS)}`; url;) {
+      if (pages.has(url)) throw new ApiError('BAD_RESPONSE', '/user/workspaces');
+      pages.add(url);
       const page: Page<{ slug: string }> = parsePage(await get(url), '/user/workspaces', parseWorkspaceAccess);
       for (const { slug } of page.values) {
-        if (slugs.includes(slug)) continue;
-        slugs.push(slug);
-        loads.push(loadWorkspaceReporting(client, slug, handlers, options, limit));
+        if (!slugs.has(slug)) loads.push(loadWorkspaceReporting(client, slug, handlers, scoped, limit));
+        slugs.add(slug);
       }
       url = page.next;
     }
     await Promise.all(loads);
-  })();
-  await Promise.all([user, workspaces]);
+  } catch (error) {
+    fail(error);
+    await Promise.allSettled(loads);
+    throw failure;
+  }
+}
+
+/** A signal that aborts with `parent`, or when the returned function is called. */
+function linkedSignal(parent?: AbortSignal): [AbortSignal, () => void] {
+  const own = new AbortController();
+  return [parent ? AbortSignal.any([parent, own.signal]) : own.signal, () => own.abort()];
 }
 
 /** Loads one workspace again (after it failed), reporting as {@link loadEverything} does. */
@@ -93,12 +113,27 @@ export async function loadWorkspace(
 ): Promise<void> {
   const path = `/repositories/${encodeURIComponent(slug)}`;
   const seen = new Set<string>();
-  const fetchPage = async (url: string) => parsePage(await limit(() => client.get(url, options.signal)), path, options.parseRepository);
+  // When the workspace fails, its pages still in flight are cancelled and hand nothing over.
+  const [signal, cancel] = linkedSignal(options.signal);
+  const fetchPage = async (url: string) => parsePage(await limit(() => client.get(url, signal)), path, options.parseRepository);
   const take = (page: Page<Repository>) => {
     const fresh = page.values.filter((repo) => !seen.has(repo.full_name) && seen.add(repo.full_name));
-    if (fresh.length > 0) emit(fresh);
+    if (fresh.length > 0 && !signal.aborted) emit(fresh);
   };
+  try {
+    await loadPages(fetchPage, take, path);
+  } catch (error) {
+    cancel();
+    throw error;
+  }
+}
 
+/** The pages of one workspace: the first, the planned ones in parallel, then `next` to the end. */
+async function loadPages(
+  fetchPage: (url: string) => Promise<Page<Repository>>,
+  take: (page: Page<Repository>) => void,
+  path: string,
+): Promise<void> {
   const first = await fetchPage(`${path}?pagelen=${PAGELEN}&fields=${encodeURIComponent(REPOSITORY_FIELDS)}`);
   take(first);
 
@@ -129,8 +164,12 @@ export async function loadWorkspace(
   }
 
   // Follow `next` from the last page in an unbroken run: the whole path when nothing was planned,
-  // the gap after a page that failed, or pages added since the total was read.
+  // the gap after a page that failed, or pages added since the total was read. A `next` seen
+  // before would go round for ever: that answer is refused.
+  const followed = new Set<string>();
   for (let next = last.next; next;) {
+    if (followed.has(next)) throw new ApiError('BAD_RESPONSE', path);
+    followed.add(next);
     const page = await fetchPage(next);
     take(page);
     next = page.next;
@@ -150,6 +189,8 @@ export function plannedPages(first: Page<unknown>): Array<{ number: number; url:
   const pagelen = first.pagelen ?? first.values.length;
   if (pagelen <= 0) return [];
   const count = Math.ceil(first.size / pagelen);
+  // A total beyond reason is not planned for; following `next` is bounded by what really comes.
+  if (count > MAX_PLANNED_PAGES) return [];
   const pages: Array<{ number: number; url: string }> = [];
   for (let number = 2; number <= count; number++) {
     next.searchParams.set('page', String(number));

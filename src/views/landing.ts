@@ -12,7 +12,7 @@ export interface Notice {
 export interface SignedOutProps {
   /** Why the user is signed out, when there is something to say (session ended, sign-out…). */
   notice?: Notice;
-  problems: ConfigProblem[];
+  /** False when no client id is configured: the page then says how to configure one. */
   canSignIn: boolean;
   onSignIn: () => void;
   /** Present when API-token sign-in is offered (on this machine). */
@@ -23,8 +23,7 @@ export interface SignedOutProps {
 export function renderSignedOut(root: HTMLElement, props: SignedOutProps): void {
   root.replaceChildren(
     props.notice ? renderNotice(props.notice) : '',
-    ...props.problems.map((problem) => renderNotice({ kind: 'alert', message: problemMessage(problem) })),
-    props.canSignIn ? signInControl(props.onSignIn) : '',
+    props.canSignIn ? signInControl(props.onSignIn) : renderNotice({ kind: 'alert', message: { id: 'NOT_CONFIGURED' } }),
     props.onApiTokenSignIn ? renderApiTokenForm(props.onApiTokenSignIn) : '',
   );
 }
@@ -37,23 +36,16 @@ function signInControl(onSignIn: () => void): DocumentFragment {
 
 /** A notice box; an alert is announced to screen readers as it appears. */
 export function renderNotice(notice: Notice, ...actions: Array<Node | string>): DocumentFragment {
-  const view = fromTemplate('tpl-notice');
-  const box = view.firstElementChild as HTMLElement;
-  if (notice.kind === 'alert') {
-    box.classList.add('error');
-    box.setAttribute('role', 'alert');
-  }
+  const view = fromTemplate(`tpl-${notice.kind}`);
   part(view, 'message').replaceWith(renderMessage(notice.message));
   if (actions.length > 0) part(view, 'actions').append(...actions);
   else part(view, 'actions').remove();
   return view;
 }
 
-/** The message for a configuration problem. */
+/** The message for a malformed URL in the configuration. */
 export function problemMessage(problem: ConfigProblem): Message {
-  return problem.code === 'MISSING_CLIENT_ID'
-    ? { id: problem.code }
-    : { id: 'BAD_URL', slots: { variable: problem.variable, value: problem.value ?? '' } };
+  return { id: 'BAD_URL', slots: { variable: problem.variable, value: problem.value ?? '' } };
 }
 
 function renderApiTokenForm(onSubmit: (email: string, apiToken: string) => void): DocumentFragment {

@@ -46,13 +46,22 @@ export function mountRepositoryView(root: HTMLElement, handlers: RepositoryViewH
   const view = fromTemplate('tpl-signed-in');
   const user = part(view, 'user');
   const warning = part(view, 'warning');
+  const minutes = part(view, 'minutes');
   const form = part(view, 'filters') as HTMLFormElement;
   const errors = part(view, 'errors');
   const status = part(view, 'status');
   const notice = part(view, 'notice');
   const empty = part(view, 'empty');
+  const none = part(view, 'none');
+  const noMatch = part(view, 'no-match');
   let list = part(view, 'list');
   const more = part(view, 'more');
+  const heading = part(view, 'heading');
+  // A Retry button goes away when clicked: focus moves to the heading above the list it reloads.
+  const retry = (action: () => void) => () => {
+    action();
+    heading.focus();
+  };
   const field = (name: string) => form.elements.namedItem(name) as HTMLInputElement | HTMLSelectElement;
 
   let state: RepositoryViewState | null = null;
@@ -72,6 +81,7 @@ export function mountRepositoryView(root: HTMLElement, handlers: RepositoryViewH
   form.addEventListener('change', changed);
   form.addEventListener('submit', (event) => event.preventDefault());
   part(view, 'sign-out').addEventListener('click', handlers.onSignOut);
+  part(view, 'reconnect').addEventListener('click', handlers.onReconnect);
   root.replaceChildren(view);
 
   /** Brings the view up to date with `next`. */
@@ -80,8 +90,6 @@ export function mountRepositoryView(root: HTMLElement, handlers: RepositoryViewH
     state = next;
     user.textContent = next.user?.display_name ?? '…';
 
-    const search = field('q');
-    if (document.activeElement !== search && search.value !== next.query.q) search.value = next.query.q;
     if (previous?.workspaces !== next.workspaces) {
       setOptions(
         field('workspace') as HTMLSelectElement,
@@ -96,21 +104,25 @@ export function mountRepositoryView(root: HTMLElement, handlers: RepositoryViewH
         next.languages.map((l) => [l, l]),
       );
     }
-    field('sort').value = next.query.sort;
-    field('workspace').value = next.query.workspace;
-    field('visibility').value = next.query.visibility;
-    field('language').value = next.query.language;
+    // Each form field is named after its query key; the one being used is left as the user has it.
+    for (const [key, value] of Object.entries(next.query)) {
+      const control = field(key);
+      if (control !== document.activeElement) control.value = value;
+    }
 
-    if (previous?.endsInMinutes !== next.endsInMinutes)
-      warning.replaceChildren(next.endsInMinutes === null ? '' : sessionWarning(next.endsInMinutes, handlers.onReconnect));
+    warning.hidden = next.endsInMinutes === null;
+    minutes.textContent = `${next.endsInMinutes} minute${next.endsInMinutes === 1 ? '' : 's'}`;
     if (previous?.error !== next.error || previous?.workspaceErrors !== next.workspaceErrors) {
       errors.replaceChildren(
-        next.error ? renderNotice({ kind: 'alert', message: next.error }, button('Retry', handlers.onRetry)) : '',
+        next.error ? renderNotice({ kind: 'alert', message: next.error }, button('Retry', retry(handlers.onRetry))) : '',
         ...next.workspaceErrors.map(({ slug, message }) =>
           renderNotice(
             { kind: 'alert', message },
             `In workspace ${slug}`,
-            button(`Retry ${slug}`, () => handlers.onRetryWorkspace(slug)),
+            button(
+              `Retry ${slug}`,
+              retry(() => handlers.onRetryWorkspace(slug)),
+            ),
           ),
         ),
       );
@@ -119,7 +131,8 @@ export function mountRepositoryView(root: HTMLElement, handlers: RepositoryViewH
     status.textContent = statusText(next);
     list.setAttribute('aria-busy', String(next.loading));
     empty.hidden = next.loading || next.matches.length > 0 || next.error !== null;
-    empty.textContent = next.total === 0 ? 'You have no repositories yet, or none you can see.' : 'No repository matches these filters.';
+    none.hidden = next.total > 0;
+    noMatch.hidden = next.total === 0;
 
     if (previous?.matches !== next.matches) renderList(next.matches);
   };
@@ -139,10 +152,17 @@ export function mountRepositoryView(root: HTMLElement, handlers: RepositoryViewH
         }),
       );
     }
-    const rest = matches.length - shown.length;
+    showMoreButton(matches);
+  }
+
+  /** "Show more" adds the next repositories below those shown, and moves focus to the first of them. */
+  function showMoreButton(matches: Repository[]): void {
+    const rest = matches.length - limit;
     const showMore = () => {
-      limit += RENDER_STEP;
-      renderList(matches);
+      const added = matches.slice(limit, (limit += RENDER_STEP)).map(item);
+      list.append(...added);
+      added[0]?.querySelector('a')?.focus();
+      showMoreButton(matches);
     };
     more.replaceChildren(rest > 0 ? button(`Show ${Math.min(rest, RENDER_STEP)} more (${rest} not shown)`, showMore, 'secondary') : '');
   }
@@ -157,15 +177,8 @@ export function mountRepositoryView(root: HTMLElement, handlers: RepositoryViewH
 function statusText(state: RepositoryViewState): string {
   if (state.loading) return state.total === 0 ? 'Loading repositories…' : `Loading repositories: ${state.total} so far…`;
   if (state.error && state.total === 0) return 'Repositories could not be loaded.';
-  const count = (n: number) => `${n} ${n === 1 ? 'repository' : 'repositories'}`;
+  const count = (n: number) => `${n} repositor${n === 1 ? 'y' : 'ies'}`;
   return isFiltering(state.query) ? `${state.matches.length} of ${count(state.total)}` : count(state.total);
-}
-
-function sessionWarning(minutes: number, onReconnect: () => void): DocumentFragment {
-  const warning = fromTemplate('tpl-session-warning');
-  part(warning, 'minutes').textContent = `${minutes} ${minutes === 1 ? 'minute' : 'minutes'}`;
-  part(warning, 'reconnect').addEventListener('click', onReconnect);
-  return warning;
 }
 
 function setOptions(select: HTMLSelectElement, all: string, options: Array<[string, string]>): void {
@@ -200,20 +213,15 @@ export function renderRepository(repo: Repository, now: number): HTMLLIElement {
   return item;
 }
 
-const UNITS: Array<[Intl.RelativeTimeFormatUnit, number]> = [
-  ['year', 365 * 24 * 3600e3],
-  ['month', 30 * 24 * 3600e3],
-  ['week', 7 * 24 * 3600e3],
-  ['day', 24 * 3600e3],
-  ['hour', 3600e3],
-  ['minute', 60e3],
-];
+const DAY = 864e5;
 
-/** "3 days ago", "last month"… in the reader's language. */
+/** "today", "3 days ago", "last month", "2 years ago"… in the reader's language. */
 export function relativeTime(time: number, now: number): string {
-  const elapsed = time - now;
-  for (const [unit, size] of UNITS) {
-    if (Math.abs(elapsed) >= size) return relativeFormat.format(Math.round(elapsed / size), unit);
-  }
-  return relativeFormat.format(0, 'minute');
+  const days = (time - now) / DAY;
+  const size = Math.abs(days);
+  return size >= 365
+    ? relativeFormat.format(Math.round(days / 365), 'year')
+    : size >= 30
+      ? relativeFormat.format(Math.round(days / 30), 'month')
+      : relativeFormat.format(Math.round(days), 'day');
 }

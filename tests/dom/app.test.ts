@@ -2,7 +2,8 @@
 import { fireEvent, screen, waitFor, within } from '@testing-library/dom';
 import { describe, expect, it } from 'vitest';
 import { startHarness } from '../support/app-harness.ts';
-import { apiError, json, repo } from '../support/fake-fetch.ts';
+import { abortedBy, apiError, gate, json, repo } from '../support/fake-fetch.ts';
+import { memoryStorage } from '../support/memory-storage.ts';
 
 const many = (workspace: string, count: number) => Array.from({ length: count }, (_, n) => repo(workspace, n));
 
@@ -256,5 +257,68 @@ describe('signed in', () => {
     startHarness({ workspaces: { w: many('w', 4) }, storage: first.storage });
     expect(screen.getByRole('status').textContent).toBe('3 repositories');
     await loaded('4 repositories');
+  });
+
+  it('Retry on a workspace while the list refreshes in the background keeps that workspace', async () => {
+    const first = startHarness({ workspaces: { good: many('good', 4), bad: many('bad', 2) } });
+    await loaded('6 repositories');
+    first.advance(0);
+    // After a reload: the cached list shows, the refresh runs; "bad" fails, "good" is slow.
+    let broken = true;
+    const slow = gate();
+    startHarness({
+      storage: first.storage,
+      workspaces: { good: many('good', 4), bad: many('bad', 2) },
+      api: {
+        intercept: async (url) => {
+          if (url.pathname.endsWith('/repositories/good')) await slow.opened;
+          return broken && url.pathname.endsWith('/repositories/bad') ? apiError(404, 'gone') : undefined;
+        },
+      },
+    });
+    const retry = await screen.findByRole('button', { name: 'Retry bad' });
+    broken = false;
+    fireEvent.click(retry);
+    slow.open();
+    await waitFor(() => expect(screen.queryByText('Refreshing from Bitbucket…')).toBeNull());
+    await loaded('6 repositories');
+    expect(screen.queryByRole('alert')).toBeNull();
+  });
+
+  it('Retry replaces the failed load: nothing of the old one shows up afterwards', async () => {
+    let userFails = true;
+    const slow = gate();
+    startHarness({
+      workspaces: { w: many('w', 3), x: many('x', 2) },
+      api: {
+        intercept: async (url, request) => {
+          if (url.pathname.endsWith('/user')) return userFails ? apiError(400, 'Bad request') : undefined;
+          // Held back until released, or cancelled (as fetch is, when its load is abandoned).
+          if (url.pathname.endsWith('/repositories/x')) await Promise.race([slow.opened, abortedBy(request.signal)]);
+          return undefined;
+        },
+      },
+    });
+    const alert = await screen.findByRole('alert');
+    userFails = false;
+    fireEvent.click(within(alert).getByRole('button', { name: 'Retry' }));
+    // Focus moves to the heading of the list being reloaded (the Retry button is gone).
+    expect(document.activeElement).toBe(screen.getByRole('heading', { name: 'Your repositories' }));
+    slow.open();
+    await loaded('5 repositories');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(screen.getByRole('status').textContent).toBe('5 repositories');
+    expect(screen.queryByRole('alert')).toBeNull();
+  });
+
+  it('a session that expired while the tab was away takes its cached list with it', async () => {
+    const storage = memoryStorage();
+    const first = startHarness({ storage, workspaces: { w: many('w', 2) } });
+    await loaded('2 repositories');
+    first.advance(0);
+    expect(storage.keys()).toContain('bitbucket-starter:repositories:v1');
+    first.advance(3600e3); // the token expires
+    startHarness({ storage, credentials: null });
+    expect(storage.keys()).not.toContain('bitbucket-starter:repositories:v1');
   });
 });

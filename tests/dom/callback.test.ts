@@ -14,10 +14,10 @@ async function openCallback(url: string, pending?: { state: string; returnTo: st
   history.replaceState(null, '', url);
   // The entry's first import: copies the URL and clears it from the address bar.
   vi.resetModules();
-  const { callbackUrl } = await import('../../src/clear-fragment.ts');
+  const { arrivedUrl } = await import('../../src/clear-fragment.ts');
   const replace = vi.fn<(url: string) => void>();
   completeSignIn({
-    url: callbackUrl,
+    url: arrivedUrl,
     session: createSessionStore(sessionStorage, Date.now),
     now: Date.now,
     origin: location.origin,

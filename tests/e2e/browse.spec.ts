@@ -104,6 +104,8 @@ test('ten thousand repositories: all counted, a first batch shown, the rest a cl
   await expect(list.getByRole('listitem')).toHaveCount(500);
   await page.getByRole('button', { name: /show 500 more/i }).click();
   await expect(list.getByRole('listitem')).toHaveCount(1000);
+  // Focus moves to the first of the new ones, so a keyboard user carries on from there.
+  await expect(list.getByRole('listitem').nth(500).getByRole('link')).toBeFocused();
   await page.getByRole('searchbox', { name: /filter repositories/i }).fill('zzzz-no-such-repository');
   await expect(page.getByRole('status')).toHaveText('0 of 10000 repositories');
   await expect(page.getByText('No repository matches these filters.')).toBeVisible();

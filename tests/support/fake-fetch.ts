@@ -3,6 +3,8 @@
 export interface RecordedRequest {
   url: URL;
   headers: Headers;
+  /** The request's abort signal, to see whether the client cancelled it. */
+  signal: AbortSignal | null;
 }
 
 export type Route = (url: URL, request: RecordedRequest) => Response | Promise<Response>;
@@ -25,7 +27,7 @@ export function fakeFetch(route: Route) {
   const requests: RecordedRequest[] = [];
   const fetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
     const url = new URL(input instanceof Request ? input.url : String(input));
-    const recorded = { url, headers: new Headers(init?.headers) };
+    const recorded = { url, headers: new Headers(init?.headers), signal: init?.signal ?? null };
     requests.push(recorded);
     if (init?.signal?.aborted) throw new DOMException('Aborted', 'AbortError');
     return route(url, recorded);
@@ -102,4 +104,16 @@ export function fakeBitbucket(
     }
     return json(body);
   });
+}
+
+/** A promise to hold a fake answer back until the test lets it go. */
+export function gate() {
+  let open: () => void = () => {};
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return { opened, open };
+}
+
+/** Resolves when `signal` aborts, then throws as fetch does. */
+export function abortedBy(signal: AbortSignal | null): Promise<never> {
+  return new Promise((_, reject) => signal?.addEventListener('abort', () => reject(new DOMException('Aborted', 'AbortError'))));
 }

@@ -26,7 +26,7 @@ describe('repository index', () => {
     make('acme', 1, {
       name: 'Zebra API',
       description: 'Gateway for payments',
-      updated_on: '2026-01-01T00:00:00+00:00',
+      updated_on: '2026-02-01T06:00:00+00:00',
       language: 'Go',
       is_private: true,
     }),
@@ -37,6 +37,7 @@ describe('repository index', () => {
       language: 'TypeScript',
       is_private: false,
     }),
+    // As text this is the latest of the three dates; as an instant (04:00 UTC) it is before Zebra's.
     make('solo', 3, {
       name: 'Mid tool',
       description: 'api helper',
@@ -48,12 +49,12 @@ describe('repository index', () => {
   const names = (query: Partial<typeof DEFAULT_QUERY>) => index.query({ ...DEFAULT_QUERY, ...query }).map((r) => r.name);
 
   it('sorts by last update (newest first) comparing instants, or by name', () => {
-    expect(names({})).toEqual(['alpha web', 'Mid tool', 'Zebra API']);
+    expect(names({})).toEqual(['alpha web', 'Zebra API', 'Mid tool']);
     expect(names({ sort: 'name' })).toEqual(['alpha web', 'Mid tool', 'Zebra API']);
   });
 
   it('filters by words in name or description, case-insensitively', () => {
-    expect(names({ q: 'API' })).toEqual(['Mid tool', 'Zebra API']);
+    expect(names({ q: 'API' })).toEqual(['Zebra API', 'Mid tool']);
     expect(names({ q: 'gateway zebra' })).toEqual(['Zebra API']);
     expect(names({ q: 'nothing' })).toEqual([]);
   });
@@ -61,7 +62,7 @@ describe('repository index', () => {
   it('filters by workspace, visibility and language', () => {
     expect(names({ workspace: 'solo' })).toEqual(['Mid tool']);
     expect(names({ visibility: 'private' })).toEqual(['Zebra API']);
-    expect(names({ language: 'go' })).toEqual(['Mid tool', 'Zebra API']);
+    expect(names({ language: 'go' })).toEqual(['Zebra API', 'Mid tool']);
     expect(index.languages()).toEqual(['go', 'TypeScript']);
   });
 

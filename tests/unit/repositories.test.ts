@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { repositoryParser, type Repository } from '../../src/api-shapes.ts';
 import { ApiError, createClient } from '../../src/bitbucket.ts';
 import { createLimiter, loadEverything, plannedPages } from '../../src/repositories.ts';
-import { API, apiError, fakeBitbucket, json, repo, type FakeRepo, type Intercept } from '../support/fake-fetch.ts';
+import { abortedBy, API, apiError, fakeBitbucket, json, repo, type FakeRepo, type Intercept } from '../support/fake-fetch.ts';
 
 const many = (workspace: string, count: number) => Array.from({ length: count }, (_, n) => repo(workspace, n));
 const parseRepository = repositoryParser(['https:']);
@@ -135,7 +135,68 @@ describe('loadEverything', () => {
   });
 });
 
+describe('loadEverything when things go wrong', () => {
+  it('a failed load cancels what is still in flight, and reports the failure that caused it', async () => {
+    // Every repository page hangs until cancelled; /user answers 401.
+    const intercept: Intercept = (url, request) =>
+      url.pathname.endsWith('/user')
+        ? apiError(401, 'Token is invalid')
+        : url.pathname.includes('/repositories/')
+          ? abortedBy(request.signal)
+          : undefined;
+    const fake = fakeBitbucket({ a: many('a', 5), b: many('b', 5) }, { intercept });
+    const client = createClient({ apiUrl: API, authorization: () => 'Bearer t', fetch: fake.fetch });
+    const outcome = loadEverything(client, { onUser: () => {}, onRepositories: () => {}, onWorkspaceError: () => {} }, { parseRepository });
+    await expect(outcome).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+    const pages = fake.requests.filter((r) => r.url.pathname.includes('/repositories/'));
+    expect(pages.length).toBeGreaterThan(0);
+    for (const request of pages) expect(request.signal?.aborted).toBe(true);
+  });
+
+  it('a next link that points back is refused instead of followed for ever', async () => {
+    let calls = 0;
+    const intercept: Intercept = (url) => {
+      if (!url.pathname.endsWith('/repositories/loop')) return undefined;
+      calls++;
+      return json({ values: [repo('loop', calls)], next: `${API}/repositories/loop?cursor=same` });
+    };
+    const { errors } = await load({ loop: many('loop', 1) }, { intercept });
+    expect(errors).toEqual([['loop', 'BAD_RESPONSE']]);
+    expect(calls).toBe(2);
+  });
+
+  it('a failing workspace hands nothing over once it has failed', async () => {
+    const emitted: string[] = [];
+    const intercept: Intercept = (url, request) => {
+      const page = url.searchParams.get('page');
+      if (page === '3') return apiError(403, 'Forbidden');
+      // Page 4 answers only after page 3 has failed: too late to count.
+      if (page === '4') return abortedBy(request.signal);
+      return undefined;
+    };
+    const fake = fakeBitbucket({ w: many('w', 400) }, { intercept });
+    const client = createClient({ apiUrl: API, authorization: () => 'Bearer t', fetch: fake.fetch });
+    const errors: string[] = [];
+    await loadEverything(
+      client,
+      {
+        onUser: () => {},
+        onRepositories: (_slug, repos) => void emitted.push(...repos.map((r) => r.full_name)),
+        onWorkspaceError: (_slug, e) => void errors.push(e.code),
+      },
+      { parseRepository },
+    );
+    expect(errors).toEqual(['FORBIDDEN']);
+    expect(fake.requests.find((r) => r.url.searchParams.get('page') === '4')?.signal?.aborted).toBe(true);
+    expect(emitted).not.toContain('w/repo-300');
+  });
+});
+
 describe('plannedPages', () => {
+  it('plans nothing for a total beyond reason (it follows next instead)', () => {
+    expect(plannedPages({ values: [], size: 500_000_000, pagelen: 100, next: `${API}/r?page=2` })).toEqual([]);
+  });
+
   it('plans pages 2…N from size and pagelen, keeping the other parameters of next', () => {
     const pages = plannedPages({ values: [], size: 250, pagelen: 100, next: `${API}/repositories/w?pagelen=100&fields=x&page=2` });
     expect(pages.map((p) => p.url)).toEqual([
