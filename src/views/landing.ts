@@ -49,7 +49,7 @@ export function problemMessage(problem: ConfigProblem): Message {
 }
 
 function renderApiTokenForm(onSubmit: (email: string, apiToken: string) => void): DocumentFragment {
-  const section = renderMessage({ id: 'API_TOKEN' });
+  const section = fromTemplate('tpl-api-token');
   const form = section.querySelector('form');
   form?.addEventListener('submit', (event) => {
     event.preventDefault();
