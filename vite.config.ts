@@ -59,6 +59,11 @@ function demoSimulator(): Plugin {
         clients: [
           { clientId: 'demo-client', name: 'Bitbucket starter (demo)', callbackUrl: `http://localhost:${port}/`, secret: 'demo-secret' },
         ],
+      }).catch((error: unknown) => {
+        throw new Error(
+          `The demo's Bitbucket simulator could not start on ports ${DEMO_AUTH_PORT} and ${DEMO_API_PORT} (${String(error)}). ` +
+            'Stop what uses them, choose others with SIMULATOR_AUTH_PORT and SIMULATOR_API_PORT, or set VITE_BITBUCKET_CLIENT_ID to use a real Bitbucket.',
+        );
       });
       server.config.logger.info(
         `  Demo mode: Bitbucket simulator at ${simulator.authOrigin} and ${simulator.apiBase} (set VITE_BITBUCKET_CLIENT_ID to use real Bitbucket)`,
