@@ -25,10 +25,13 @@ Options:
   --workspaces slug:count,...   the user's workspaces; the first is the personal one
   --hostile                     add records built to break careless clients
   --no-implicit-grant           refuse response_type=token, as Bitbucket Cloud does since 27 Feb 2026
+  --bitbucket-today             behave as Bitbucket Cloud does today: implicit grant refused, 3600 s
+                                tokens with "scope", rotating refresh tokens that expire unused,
+                                unauthorized_client for bad client credentials (docs/simulator.md)
   --help                        show this text
 `;
 
-const BOOLEAN_FLAGS = new Set(['--omit-size', '--hostile', '--no-implicit-grant', '--help', '-h']);
+const BOOLEAN_FLAGS = new Set(['--omit-size', '--hostile', '--no-implicit-grant', '--bitbucket-today', '--help', '-h']);
 const VALUE_FLAGS = new Set([
   '--auth-port',
   '--api-port',
@@ -57,6 +60,7 @@ export function parseCliArgs(argv: readonly string[]): CliRequest {
       if (flag === '--omit-size') options.omitSize = true;
       if (flag === '--hostile') options.hostile = true;
       if (flag === '--no-implicit-grant') options.implicitGrant = false;
+      if (flag === '--bitbucket-today') options.bitbucketToday = true;
       continue;
     }
     if (!VALUE_FLAGS.has(flag)) return { kind: 'error', message: `Unknown option: ${arg}` };
