@@ -55,10 +55,19 @@ function expectNamedOperation(sent: Sent, apiBase: string, granted: { kind: 'oau
   checked.push(sent);
 }
 
+// The whole app renders every repository in jsdom: generous limits for a busy machine.
+const SLOW = { timeout: 30_000 };
+
 describe('the app, signed in, loading everything through its client', () => {
   let sim: Simulator;
   beforeAll(async () => {
-    sim = await startSimulator({ bitbucketToday: true });
+    // Enough repositories for a second page in one workspace, few enough to render quickly.
+    const workspaces = [
+      { slug: 'dana-demo', name: 'Dana Demo', repositories: 12 },
+      { slug: 'acme-platform', name: 'Acme Platform', repositories: 130 },
+      { slug: 'empty-workspace', name: 'Empty Workspace', repositories: 0 },
+    ];
+    sim = await startSimulator({ bitbucketToday: true, workspaces });
   });
   afterAll(() => sim.close());
 
@@ -77,18 +86,18 @@ describe('the app, signed in, loading everything through its client', () => {
       },
     });
     const status = await screen.findByRole('status');
-    await waitFor(() => expect(status.textContent).toMatch(/^\d+ repositories$/), { timeout: 10_000 });
+    await waitFor(() => expect(status.textContent).toMatch(/^\d+ repositories$/), { timeout: 20_000 });
     return sent;
   }
 
-  it('with an OAuth token (the consumer scopes account and repository)', async () => {
+  it('with an OAuth token (the consumer scopes account and repository)', SLOW, async () => {
     const token = sim.issueToken({ scopes: DEFAULT_SCOPES });
     const sent = await run({ kind: 'bearer', accessToken: token, expiresAt: Date.now() + 3600e3, scopes: DEFAULT_SCOPES.split(' ') });
     expect(sent.length).toBeGreaterThan(3);
     for (const request of sent) expectNamedOperation(request, sim.apiBase, { kind: 'oauth', scopes: DEFAULT_SCOPES.split(' ') });
   });
 
-  it("with an API token (Atlassian's read scopes for user, workspace and repository)", async () => {
+  it("with an API token (Atlassian's read scopes for user, workspace and repository)", SLOW, async () => {
     const sent = await run({ kind: 'basic', email: 'demo@example.com', apiToken: 'demo-api-token' });
     expect(sent.length).toBeGreaterThan(3);
     for (const request of sent) expectNamedOperation(request, sim.apiBase, { kind: 'apiToken', scopes: API_TOKEN_SCOPES });

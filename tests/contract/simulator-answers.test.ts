@@ -20,6 +20,9 @@ interface Answer {
   exceptions: string[];
 }
 
+/** Hundreds of requests a test: generous limits for a busy machine. */
+const SLOW = { timeout: 60_000 };
+
 const checked: Answer[] = [];
 const exceptionsUsed = new Set<string>();
 
@@ -90,25 +93,25 @@ describe.each(VARIANTS)('the simulator (%s) answers as the description says', (v
   });
   afterAll(() => sim.close());
 
-  it('GET /user, without fields and with a partial response', async () => {
+  it('GET /user, without fields and with a partial response', SLOW, async () => {
     await checkAnswer(sim, '/user', auth, variant);
     await checkAnswer(sim, '/user?fields=display_name', auth, variant);
   });
 
-  it("GET /user/workspaces, every page, without fields and with the app's", async () => {
+  it("GET /user/workspaces, every page, without fields and with the app's", SLOW, async () => {
     const app = `/user/workspaces?pagelen=100&fields=${encodeURIComponent(WORKSPACE_FIELDS)}`;
     expect(await checkAllPages(sim, '/user/workspaces', auth, variant)).toBeGreaterThan(0);
     expect(await checkAllPages(sim, app, auth, variant)).toBeGreaterThan(0);
   });
 
-  it('GET /workspaces/{workspace}, for every workspace, by slug and by UUID', async () => {
+  it('GET /workspaces/{workspace}, for every workspace, by slug and by UUID', SLOW, async () => {
     for (const { workspace } of sim.data.workspaces) {
       await checkAnswer(sim, `/workspaces/${workspace.slug}`, auth, variant);
       await checkAnswer(sim, `/workspaces/${encodeURIComponent(workspace.uuid)}`, auth, variant);
     }
   });
 
-  it("GET /repositories/{workspace}, every page of every workspace, without fields and with the app's", async () => {
+  it("GET /repositories/{workspace}, every page of every workspace, without fields and with the app's", SLOW, async () => {
     for (const { workspace } of sim.data.workspaces) {
       const slug = encodeURIComponent(workspace.slug);
       await checkAllPages(sim, `/repositories/${slug}`, auth, variant);
@@ -116,7 +119,7 @@ describe.each(VARIANTS)('the simulator (%s) answers as the description says', (v
     }
   });
 
-  it('GET /repositories/{workspace}/{repo_slug}, for every repository', async () => {
+  it('GET /repositories/{workspace}/{repo_slug}, for every repository', SLOW, async () => {
     for (const { workspace, repositories } of sim.data.workspaces) {
       for (const repository of repositories) {
         await checkAnswer(sim, `/repositories/${workspace.slug}/${encodeURIComponent(repository.slug)}`, auth, variant);
@@ -124,7 +127,7 @@ describe.each(VARIANTS)('the simulator (%s) answers as the description says', (v
     }
   });
 
-  it('the error bodies: 400, 401 (five ways), 403, 404 (three ways), 405-free GETs, 410 and injected faults', async () => {
+  it('the error bodies: 400, 401 (five ways), 403, 404 (three ways), 405-free GETs, 410 and injected faults', SLOW, async () => {
     const token = sim.issueToken();
     const expired = sim.issueToken({ lifetimeSeconds: 0 });
     await checkAnswer(sim, '/repositories/acme-platform?page=0', auth, variant);
@@ -147,7 +150,7 @@ describe.each(VARIANTS)('the simulator (%s) answers as the description says', (v
     }
   });
 
-  it('an API token without read:workspace:bitbucket: the 403 with {required, granted}', async () => {
+  it('an API token without read:workspace:bitbucket: the 403 with {required, granted}', SLOW, async () => {
     sim.configure({ apiTokens: [{ email: 'me@example.org', token: 't', scopes: ['read:user:bitbucket'] }] });
     const basic = { Authorization: `Basic ${Buffer.from('me@example.org:t').toString('base64')}` };
     await checkAnswer(sim, '/user', basic, variant);
