@@ -105,6 +105,7 @@ async function serve(setup: ServerSetup, incoming: Incoming, outgoing: Outgoing)
     const decision = decideFaults(state.faults, request.url.pathname + request.url.search);
     await sleep(decision.delayMs);
     outcome = decision.answer;
+    if (decision.shaping.length > 0) request.shaping = decision.shaping;
   }
   outcome ??= await run(setup.handle, request);
 
