@@ -27,17 +27,23 @@ export interface ServedApp {
 }
 
 /**
- * Builds the app for `sim` (whose client `bench` must call back to this port) and serves it, with
- * the straightforward client's page beside it.
+ * Builds the app for `sim` (whose client `bench`, see {@link benchClient}, must call back to this
+ * port) and serves it on `port`, with the straightforward client's page beside it.
  */
 export async function serveApp(sim: Simulator, port: number): Promise<ServedApp> {
   const outDir = mkdtempSync(join(tmpdir(), 'bitbucket-starter-bench-'));
-  Object.assign(process.env, {
-    VITE_BITBUCKET_CLIENT_ID: 'bench',
-    VITE_BITBUCKET_AUTHORIZE_URL: sim.authorizeUrl,
-    VITE_BITBUCKET_API_URL: sim.apiBase,
-  });
-  await build({ logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+  // Vite reads the configuration from the environment; it is put back as it was afterwards.
+  const env = { VITE_BITBUCKET_CLIENT_ID: 'bench', VITE_BITBUCKET_AUTHORIZE_URL: sim.authorizeUrl, VITE_BITBUCKET_API_URL: sim.apiBase };
+  const saved = Object.keys(env).map((key) => [key, process.env[key]] as const);
+  Object.assign(process.env, env);
+  try {
+    await build({ logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+  } finally {
+    for (const [key, value] of saved) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  }
   writeFileSync(join(outDir, 'straightforward.html'), STRAIGHTFORWARD_HTML);
   const server = await preview({ logLevel: 'warn', build: { outDir }, preview: { port, strictPort: true } });
   return {
