@@ -6,5 +6,8 @@ export default defineConfig({
     include: ['tests/**/*.test.ts'],
     environment: 'node',
     restoreMocks: true,
+    // A limit, not a speed claim: the DOM tests render hundreds of rows in jsdom, and a shared
+    // 2-core machine under load took over vitest's default 5 s for some of them.
+    testTimeout: 30_000,
   },
 });
