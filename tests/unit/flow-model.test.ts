@@ -73,10 +73,7 @@ describe('requestRows', () => {
   });
 
   it('says what happened to a request with no answer', () => {
-    const rows = requestRows([
-      { method: 'GET', url: `${API}/user`, start: 0 },
-      unanswered('/user', 0, 'aborted'),
-    ]);
+    const rows = requestRows([{ method: 'GET', url: `${API}/user`, start: 0 }, unanswered('/user', 0, 'aborted')]);
     expect(rows.map(({ outcome, done, duration }) => ({ outcome, done, duration }))).toEqual([
       { outcome: 'waiting', done: false, duration: null },
       { outcome: 'cancelled', done: true, duration: 100 },
