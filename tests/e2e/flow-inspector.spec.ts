@@ -191,3 +191,27 @@ test('the inspector works with the keyboard', async ({ page }) => {
   await page.keyboard.press('Space');
   await expect(inspector(page)).toHaveCount(0);
 });
+
+test('the inspector is no part of any page’s first load, and its code loaded on demand has a budget of its own', async () => {
+  const { FLOW_INSPECTOR_BUDGET_GZIP_BYTES, firstLoadJavaScript, onDemandJavaScript } = await import('../../scripts/js-size.ts');
+  const { OUT_DIR } = await import('./global-setup.ts');
+  const { join } = await import('node:path');
+  const onDemand = onDemandJavaScript(OUT_DIR, ['index.html', 'oauth-callback.html']);
+  // Rolldown names a chunk loaded on demand after its module: src/flow-inspector.ts.
+  const chunks = onDemand.files.filter((name) => /^assets\/flow-inspector-[\w-]+\.js$/.test(name));
+  expect(chunks).toHaveLength(1);
+  const { gzipSync } = await import('node:zlib');
+  const gzip = gzipSync(readFileSync(join(OUT_DIR, chunks[0] ?? '')), { level: 9 }).length;
+  console.log(
+    `JS budget, Flow inspector (on demand): ${gzip} of ${FLOW_INSPECTOR_BUDGET_GZIP_BYTES} bytes gzipped, ${FLOW_INSPECTOR_BUDGET_GZIP_BYTES - gzip} bytes of headroom`,
+  );
+  expect(gzip).toBeLessThanOrEqual(FLOW_INSPECTOR_BUDGET_GZIP_BYTES);
+  for (const page of ['index.html', 'oauth-callback.html']) {
+    const firstLoad = firstLoadJavaScript(OUT_DIR, page)
+      .files.map((name) => readFileSync(join(OUT_DIR, name), 'utf8'))
+      .join('\n');
+    // The view's words and the model's tables are in the chunk only.
+    for (const text of ['Download the flow (JSON)', 'bitbucket-starter-flow/1', 'Checks made by the callback page'])
+      expect(firstLoad, `${page}: ${text}`).not.toContain(text);
+  }
+});
