@@ -1,7 +1,10 @@
-/** The callback page's work once the URL is cleared: check the answer, keep the token, go back. */
+/**
+ * The callback page's work once the URL is cleared: check the answer, keep the token, go back.
+ * It records what arrived and each check for the Flow inspector, the access token reduced.
+ */
 import { sameOriginPath } from './authorize.ts';
 import { readCallback } from './callback.ts';
-import { callbackParameters, type FlowRecorder } from './flow-record.ts';
+import type { FlowRecorder, Parameter } from './flow-record.ts';
 import { callbackMessage } from './messages.ts';
 import { SESSION_KEY, type SessionStore } from './session.ts';
 import { renderCallbackFailure } from './views/callback.ts';
@@ -54,4 +57,23 @@ export function completeSignIn(deps: CallbackPageDeps): boolean {
   renderCallbackFailure(deps.root, callbackMessage(result.code, result.oauthError), deps.base);
   deps.heading.focus();
   return false;
+}
+
+/** Parameters kept from a callback, and characters of each: a link can say anything, at any length. */
+const MAX_PARAMETERS = 20;
+const MAX_VALUE = 200;
+
+/**
+ * The only form in which the inspector shows an access token: its first 4 characters, an
+ * ellipsis and its length. A token of 8 characters or fewer shows none: 4 would give half away.
+ */
+export function reduceToken(token: string): string {
+  return `${token.length > 8 ? token.slice(0, 4) : ''}… (${token.length} characters)`;
+}
+
+/** A callback's query or fragment as recorded: every `access_token` reduced, long values cut. */
+export function callbackParameters(text: string): Parameter[] {
+  return [...new URLSearchParams(text.replace(/^[#?]/, ''))]
+    .slice(0, MAX_PARAMETERS)
+    .map(([name, value]) => [name.slice(0, MAX_VALUE), name === 'access_token' ? reduceToken(value) : value.slice(0, MAX_VALUE)]);
 }

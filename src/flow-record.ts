@@ -2,7 +2,8 @@
  * The flow recorder: what this tab really did in a sign-in, for the Flow inspector. The steps
  * (the authorization request, the callback, its checks, where the token went) are kept in
  * sessionStorage, so they survive the trips to Bitbucket and back; the API requests of this page
- * are kept in memory. The access token is never recorded, only {@link reduceToken}'s form of it.
+ * are kept in memory. The access token is never recorded: the callback page reduces it first
+ * (`reduceToken` in src/callback-page.ts).
  */
 import type { CallbackCheck, CallbackErrorCode } from './callback.ts';
 import type { KeyValueStorage } from './session.ts';
@@ -42,25 +43,6 @@ export interface ApiRequest {
   page?: number;
   size?: number;
   pagelen?: number;
-}
-
-/** Parameters kept from a callback, and characters of each: a link can say anything, at any length. */
-const MAX_PARAMETERS = 20;
-const MAX_VALUE = 200;
-
-/**
- * The only form in which the inspector shows an access token: its first 4 characters, an
- * ellipsis and its length. A token of 8 characters or fewer shows none: 4 would give half away.
- */
-export function reduceToken(token: string): string {
-  return `${token.length > 8 ? token.slice(0, 4) : ''}… (${token.length} characters)`;
-}
-
-/** A callback's query or fragment as recorded: every `access_token` reduced, long values cut. */
-export function callbackParameters(text: string): Parameter[] {
-  return [...new URLSearchParams(text.replace(/^[#?]/, ''))]
-    .slice(0, MAX_PARAMETERS)
-    .map(([name, value]) => [name.slice(0, MAX_VALUE), name === 'access_token' ? reduceToken(value) : value.slice(0, MAX_VALUE)]);
 }
 
 /**

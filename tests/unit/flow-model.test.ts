@@ -2,7 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CHECKS, flowExport, requestRows, requestSummary, SOURCES, sourceOf } from '../../src/flow-model.ts';
-import { callbackParameters, type ApiRequest, type FlowStep } from '../../src/flow-record.ts';
+import { callbackParameters } from '../../src/callback-page.ts';
+import type { ApiRequest, FlowStep } from '../../src/flow-record.ts';
 
 const API = 'https://api.example/2.0';
 const request = (path: string, start: number, outcome: Partial<ApiRequest> = {}): ApiRequest => ({

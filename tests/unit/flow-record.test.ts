@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { readCallback, type CallbackCheck } from '../../src/callback.ts';
-import { callbackParameters, createFlowRecorder, FLOW_KEY, reduceToken } from '../../src/flow-record.ts';
+import { callbackParameters, reduceToken } from '../../src/callback-page.ts';
+import { createFlowRecorder, FLOW_KEY } from '../../src/flow-record.ts';
 import { memoryStorage } from '../support/memory-storage.ts';
 
 const TOKEN = 'tok-9f8e7d6c5b4a3210-the-whole-secret';
