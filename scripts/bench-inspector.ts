@@ -1,18 +1,17 @@
 /**
- * `npm run bench:inspector`: what the Flow inspector costs, in Chromium, with 10,000
- * repositories. The same signed-in tab loads the whole list again and again, with the inspector
+ * The Flow inspector's part of `npm run bench` (alone: `npm run bench:inspector`): what the
+ * inspector costs, in Chromium, with 10,000 repositories. The same signed-in tab loads the whole list again and again, with the inspector
  * closed and with it open during the load, in alternation (so drift on a busy machine hits both
  * alike), then the filter is typed into with it closed and open. Prints medians and the ratio
  * open / closed; asserts nothing.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { chromium as playwright, type Page } from 'playwright-core';
-import { build, preview } from 'vite';
 import { startSimulator } from '../sim/index.ts';
+import { benchClient, serveApp } from './bench-load.ts';
+import chromium from './chromium.json' with { type: 'json' };
 
-const APP_PORT = Number(process.env.BENCH_APP_PORT ?? 4191);
+const APP_PORT = 4193;
 const REPOSITORIES = 10_000;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const QUERIES = ['service', 'api gateway', 'ops'];
@@ -56,8 +55,8 @@ function keystrokes(page: Page): Promise<number[]> {
   }, QUERIES);
 }
 
-async function main(): Promise<void> {
-  const chrome = JSON.parse(readFileSync(new URL('./chromium.json', import.meta.url), 'utf8')) as { path: string; args: string[] };
+/** Loads and filters 10,000 repositories with the inspector closed and open; prints the figures. */
+export async function inspectorBench(executablePath: string): Promise<void> {
   const sim = await startSimulator({
     workspaces: [
       { slug: 'alpha', name: 'Alpha', repositories: 4000 },
@@ -65,17 +64,10 @@ async function main(): Promise<void> {
       { slug: 'gamma', name: 'Gamma', repositories: 2000 },
       { slug: 'delta', name: 'Delta', repositories: REPOSITORIES - 9000 },
     ],
-    clients: [{ clientId: 'bench', name: 'Benchmark', callbackUrl: `http://localhost:${APP_PORT}/` }],
+    clients: [benchClient(APP_PORT)],
   });
-  const outDir = mkdtempSync(join(tmpdir(), 'bitbucket-starter-bench-inspector-'));
-  Object.assign(process.env, {
-    VITE_BITBUCKET_CLIENT_ID: 'bench',
-    VITE_BITBUCKET_AUTHORIZE_URL: sim.authorizeUrl,
-    VITE_BITBUCKET_API_URL: sim.apiBase,
-  });
-  await build({ logLevel: 'warn', build: { outDir, emptyOutDir: true } });
-  const server = await preview({ logLevel: 'warn', build: { outDir }, preview: { port: APP_PORT, strictPort: true } });
-  const browser = await playwright.launch({ executablePath: process.env.CHROME_PATH ?? chrome.path, args: ['--headless', ...chrome.args] });
+  const app = await serveApp(sim, APP_PORT);
+  const browser = await playwright.launch({ executablePath, args: ['--headless', ...chromium.args] });
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     // tsx compiles the functions below with esbuild's `__name` helper, which the page lacks.
@@ -95,7 +87,7 @@ async function main(): Promise<void> {
       }).observe(document, { subtree: true, childList: true, characterData: true });
     }, REPOSITORIES);
 
-    await page.goto(`http://localhost:${APP_PORT}/`);
+    await page.goto(`${app.origin}/`);
     await page.getByRole('button', { name: /sign in with bitbucket/i }).click();
     await page.getByRole('button', { name: 'Grant access' }).click();
     await page
@@ -142,10 +134,9 @@ async function main(): Promise<void> {
     console.log(`  rows in the inspector's "API requests" table after a load: ${open.map((r) => r.rows).join(', ')}`);
   } finally {
     await browser.close();
-    await new Promise<void>((resolve) => server.httpServer.close(() => resolve()));
+    await app.close();
     await sim.close();
-    rmSync(outDir, { recursive: true, force: true });
   }
 }
 
-await main();
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await inspectorBench(process.env.CHROME_PATH ?? chromium.path);

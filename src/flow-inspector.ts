@@ -1,6 +1,6 @@
 /**
  * The Flow inspector, loaded on demand when its button is first pressed: binds the recorder to
- * the view while it is open (one render a frame at most), and saves the export. Closed, it
+ * the view while it is open (a few renders a second at most), and saves the export. Closed, it
  * leaves nothing behind: no listener, no frame, no element.
  */
 import type { FlowRecorder } from './flow-record.ts';
@@ -9,6 +9,8 @@ import { mountFlowInspectorView } from './views/flow-inspector.ts';
 
 /** Loading can pause between rounds or before a retry: the summary waits this long to be sure. */
 const SUMMARY_DELAY_MS = 500;
+/** While requests come in, the table is brought up to date this often at most: live, at a small cost to the list's own rendering. */
+const RENDER_INTERVAL_MS = 250;
 
 /** Opens the inspector in `root`; returns the function that closes it. */
 export function openFlowInspector(root: HTMLElement, flow: FlowRecorder): () => void {
@@ -19,29 +21,43 @@ export function openFlowInspector(root: HTMLElement, flow: FlowRecorder): () => 
       download(`bitbucket-flow-${stamp}.json`, JSON.stringify(flowExport(flow, now), null, 2));
     },
   });
-  let frame = 0;
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  let summaryTimer: ReturnType<typeof setTimeout> | undefined;
   let said = '';
   const render = (first = false) => {
-    frame = 0;
     const rows = requestRows(flow.requests);
     view.update({ steps: flow.steps, rows });
     const summary = requestSummary(rows);
-    clearTimeout(timer);
+    clearTimeout(summaryTimer);
     if (summary === null || summary === said) return;
     const say = () => view.announce((said = summary));
     // What is already over when the inspector opens is shown at once; a load that ends, a moment later.
     if (first) say();
-    else timer = setTimeout(say, SUMMARY_DELAY_MS);
+    else summaryTimer = setTimeout(say, SUMMARY_DELAY_MS);
   };
+
+  let wait: ReturnType<typeof setTimeout> | undefined;
+  let frame = 0;
+  let rendered = 0;
   const stop = flow.subscribe(() => {
-    frame ||= requestAnimationFrame(() => render());
+    if (wait !== undefined || frame) return;
+    wait = setTimeout(
+      () => {
+        wait = undefined;
+        frame = requestAnimationFrame(() => {
+          frame = 0;
+          rendered = performance.now();
+          render();
+        });
+      },
+      Math.max(0, rendered + RENDER_INTERVAL_MS - performance.now()),
+    );
   });
   render(true);
   return () => {
     stop();
+    clearTimeout(wait);
     cancelAnimationFrame(frame);
-    clearTimeout(timer);
+    clearTimeout(summaryTimer);
     root.replaceChildren();
   };
 }

@@ -61,7 +61,10 @@ export interface RequestRow {
   path: string;
   /** The status, or what happened instead: "network error", "cancelled", "waiting". */
   outcome: string;
+  /** An answer (or a failure) came. */
   done: boolean;
+  /** Nothing more will be recorded for it: it failed, or its body has been read. */
+  final: boolean;
   failed: boolean;
   start: number;
   duration: number | null;
@@ -89,6 +92,7 @@ export function requestRows(requests: readonly ApiRequest[]): RequestRow[] {
       path: `${url.pathname}${url.search}`,
       outcome,
       done: request.end !== undefined,
+      final: request.failure !== undefined || request.bytes !== undefined,
       failed: request.failure !== undefined || (request.status ?? 200) >= 400,
       start: request.start - first,
       duration: request.end === undefined ? null : request.end - request.start,
@@ -138,7 +142,7 @@ export function flowExport(flow: { steps: readonly FlowStep[]; requests: readonl
     exportedAt: iso(now),
     note: 'Recorded in one browser tab. The access token appears only as its first 4 characters, an ellipsis and its length.',
     steps: flow.steps.map((step) => ({ ...step, at: iso(step.at), by: sourceOf(step) })),
-    requests: requestRows(flow.requests).map(({ done: _done, ...row }, index) => ({
+    requests: requestRows(flow.requests).map(({ done: _done, final: _final, ...row }, index) => ({
       ...row,
       startedAt: iso(flow.pageOpenedAt + (flow.requests[index]?.start ?? 0)),
       by: SOURCES.request,

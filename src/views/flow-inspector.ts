@@ -40,6 +40,7 @@ function time(at: number): HTMLTimeElement {
   return element;
 }
 
+const BYTES = new Intl.NumberFormat('en');
 const COLUMNS = ['#', 'Request', 'Status', 'Start', 'Duration', 'Bytes', 'Page', 'Retry', 'Timeline'];
 
 /** Builds the inspector in `root`. */
@@ -90,7 +91,7 @@ export function mountFlowInspectorView(root: HTMLElement, handlers: { onDownload
 
   // The steps only grow, or start over with a new sign-in: their count and last one say what is shown.
   let shownSteps: [count: number, last: FlowStep | undefined] | null = null;
-  const rows: Array<{ cells: HTMLTableCellElement[]; bar: HTMLElement; shown: string }> = [];
+  const rows: Array<{ cells: HTMLTableCellElement[]; bar: HTMLElement; shown: string; done: boolean }> = [];
 
   return {
     update(state) {
@@ -108,21 +109,25 @@ export function mountFlowInspectorView(root: HTMLElement, handlers: { onDownload
           bar.setAttribute('aria-hidden', 'true');
           cells[8]?.append(bar);
           body.append(h('tr', '', ...cells));
-          rows[index] = shown = { cells, bar, shown: '' };
+          rows[index] = shown = { cells, bar, shown: '', done: false };
         }
+        // A finished request's row never changes again (its start is from the first request, its
+        // retry from those before it): while a load goes on, only the rows still in flight cost anything.
+        if (shown.done) return;
         const values = [
           String(row.number),
           `${row.method} ${row.path}`,
           row.outcome,
           formatMs(row.start),
           row.duration === null ? '…' : formatMs(row.duration),
-          row.bytes === null ? '' : row.bytes.toLocaleString('en'),
+          row.bytes === null ? '' : BYTES.format(row.bytes),
           row.page,
           row.retry,
         ];
         const signature = values.join('\n');
         if (signature === shown.shown) return;
         shown.shown = signature;
+        shown.done = row.final;
         values.forEach((value, column) =>
           (shown.cells[column] as HTMLTableCellElement).replaceChildren(...(column === 1 ? requestLabel(row) : [value])),
         );

@@ -171,14 +171,14 @@ describe('the Flow inspector', () => {
           : Promise.resolve(Response.json({ values: [], page: 1, size: 0, pagelen: 100 })),
       );
       const first = fetch('https://api.example/2.0/user');
-      await vi.advanceTimersToNextFrame();
+      await vi.advanceTimersByTimeAsync(300);
       const table = screen.getByRole('table', { name: 'API requests' });
       expect(within(table).getAllByRole('row')).toHaveLength(2);
       expect(within(table).getAllByRole('row')[1]?.textContent).toContain('waiting');
       answer429(new Response('slow down', { status: 429 }));
       await first;
       await (await fetch('https://api.example/2.0/user')).json();
-      await vi.advanceTimersToNextFrame();
+      await vi.advanceTimersByTimeAsync(300);
       const rows = within(table).getAllByRole('row').slice(1);
       expect(rows.map((r) => within(r).getAllByRole('cell')[1]?.textContent)).toEqual(['429', '200']);
       expect(rows[1]?.textContent).toContain('retry 1, after 429');
