@@ -78,3 +78,18 @@ test('a wrong API token: Bitbucket did not accept it, nothing is kept, the form 
   await expect(page.getByRole('button', { name: 'Use API token' })).toBeVisible();
   await expect(page.getByRole('alert')).toHaveCount(0);
 });
+
+test('in demo mode the API-token form says it signs in to the simulator and that a real token must not be typed there', async ({
+  page,
+}) => {
+  const form = page.getByRole('region', { name: /an API token/ });
+  await page.goto(`${E2E.demoOrigin}/`);
+  await expect(form.getByText('Demo: this form signs in to the simulator on this machine, not to Bitbucket Cloud.')).toBeVisible();
+  await expect(form.getByText('Do not type a real API token here.', { exact: false })).toBeVisible();
+  await expect(form.getByText(/Works with Bitbucket Cloud today/)).toBeHidden();
+
+  // Configured for a Bitbucket (here the e2e simulator stands in for one): the words for the real thing.
+  await page.goto('/');
+  await expect(form.getByText(/Works with Bitbucket Cloud today/)).toBeVisible();
+  await expect(form.getByText(/signs in to the simulator/)).toBeHidden();
+});
