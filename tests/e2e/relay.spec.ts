@@ -7,6 +7,7 @@ import type { Page } from '@playwright/test';
 import { readRelayConfig } from '../../relay/config.ts';
 import { startRelayServer } from '../../relay/node.ts';
 import type { RelayServer } from '../../relay/node.ts';
+import { fingerprint } from '../../sim/index.ts';
 import type { SimClient, SimRequestRecord } from '../../sim/index.ts';
 import { E2E } from './ports.ts';
 import { expect, storedToken, test } from './fixtures.ts';
@@ -138,7 +139,7 @@ test('through the relay: consent on Bitbucket, back on the app with the reposito
   const apiRequests = log.filter((request) => request.server === 'api' && request.method === 'GET');
   expect(apiRequests.length).toBeGreaterThan(0);
   for (const request of apiRequests) {
-    expect(request.headers['authorization']).toBe(`Bearer ${token}`);
+    expect(request.headers['authorization']).toBe(`Bearer ${fingerprint(token)}`);
     expect(request.url).not.toContain(token);
     for (const [name, value] of Object.entries(request.headers)) if (name !== 'authorization') expect(value).not.toContain(token);
   }
