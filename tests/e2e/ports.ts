@@ -17,6 +17,8 @@ export const E2E = {
   demoOrigin: `http://localhost:${port(4174)}`,
   demoAuthPort: port(4110),
   demoApiPort: port(4111),
+  /** The app built for a simulator speaking HTTP/2 (started by the HTTP/2 test). */
+  http2AppPort: port(4176),
   /** The token relay, for the relay tests (started by those tests). */
   relayPort: port(4102),
   /** The same app built to sign in through the relay (VITE_BITBUCKET_AUTHORIZE_URL = the relay). */
