@@ -23,4 +23,8 @@ export const E2E = {
   relayPort: port(4102),
   /** The same app built to sign in through the relay (VITE_BITBUCKET_AUTHORIZE_URL = the relay). */
   relayAppOrigin: `http://localhost:${port(4175)}`,
+  /** The dev server with BITBUCKET_CLIENT_ID/SECRET in .env: the relay inside it (started by its tests). */
+  devRelayOrigin: `http://localhost:${port(4186)}`,
+  devRelayAuthPort: port(4120),
+  devRelayApiPort: port(4121),
 } as const;
