@@ -25,6 +25,7 @@ Options:
   --callback-url URL            its callback URL (default ${DEFAULT_CLIENT.callbackUrl})
   --client-secret SECRET        its secret (default ${DEFAULT_CLIENT.secret ?? ''})
   --workspaces slug:count,...   the user's workspaces; the first is the personal one
+  --app-origin ORIGIN,...       origins whose pages may call /__sim/* (default: the callback URL's)
   --hostile                     add records built to break careless clients
   --no-implicit-grant           refuse response_type=token, as Bitbucket Cloud does since 27 Feb 2026
   --help                        show this text
@@ -41,6 +42,7 @@ const VALUE_FLAGS = new Set([
   '--callback-url',
   '--client-secret',
   '--workspaces',
+  '--app-origin',
 ]);
 
 /** Reads the arguments after `cli.ts`; `--flag value` and `--flag=value` both work. */
@@ -112,6 +114,14 @@ export function parseCliArgs(argv: readonly string[]): CliRequest {
         client.secret = value;
         clientChanged = true;
         break;
+      case '--app-origin': {
+        const origins = value.split(',').map((origin) => origin.trim());
+        const bad = origins.find((origin) => !URL.canParse(origin) || new URL(origin).origin !== origin.replace(/\/$/, ''));
+        if (bad !== undefined)
+          return { kind: 'error', message: `--app-origin expects origins such as http://localhost:3000, got "${bad}"` };
+        options.appOrigins = origins;
+        break;
+      }
       case '--workspaces': {
         const workspaces = parseWorkspaces(value);
         if (typeof workspaces === 'string') return { kind: 'error', message: workspaces };

@@ -128,6 +128,7 @@ describe('generateDataset', () => {
     expect(hrefs).toContain('javascript:alert(1)');
     expect(hrefs.some((href) => href.startsWith('data:text/html,'))).toBe(true);
     expect(hrefs.some((href) => href.startsWith('http://'))).toBe(true);
+    expect(hrefs.some((href) => new URL(href).username !== '')).toBe(true);
     expect(allRepositories(hostile).some((repo) => /\p{Cc}/u.test(repo.name))).toBe(true);
     expect(allRepositories(hostile).some((repo) => repo.name.includes('\u202E'))).toBe(true);
     expect(allRepositories(hostile).some((repo) => repo.description.length === 100_000)).toBe(true);
