@@ -8,5 +8,9 @@ import base from '../vitest.config.ts';
 
 export default defineConfig({
   ...base,
-  test: { ...base.test, include: ['tests/unit/**/*.test.ts', 'tests/relay/**/*.test.ts', 'tests/dom/callback.test.ts'] },
+  test: {
+    ...base.test,
+    setupFiles: ['mutation/fast-check-setup.ts'],
+    include: ['tests/unit/**/*.test.ts', 'tests/relay/**/*.test.ts', 'tests/dom/callback.test.ts'],
+  },
 });
