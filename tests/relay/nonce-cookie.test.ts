@@ -7,7 +7,9 @@ describe('nonce cookie', () => {
   it('is __Host- and Secure on https, plain on http, HttpOnly and SameSite=Lax on both', () => {
     expect(nonceCookieName({ secure: true })).toBe('__Host-relay-nonce');
     expect(nonceCookieName({ secure: false })).toBe('relay-nonce');
-    expect(setNonceCookie('n0nce', 600, { secure: true })).toBe('__Host-relay-nonce=n0nce; Max-Age=600; Path=/; HttpOnly; SameSite=Lax; Secure');
+    expect(setNonceCookie('n0nce', 600, { secure: true })).toBe(
+      '__Host-relay-nonce=n0nce; Max-Age=600; Path=/; HttpOnly; SameSite=Lax; Secure',
+    );
     expect(setNonceCookie('n0nce', 600, { secure: false })).toBe('relay-nonce=n0nce; Max-Age=600; Path=/; HttpOnly; SameSite=Lax');
   });
 
