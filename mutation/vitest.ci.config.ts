@@ -11,6 +11,8 @@ export default defineConfig({
   test: {
     ...base.test,
     setupFiles: ['mutation/fast-check-setup.ts'],
+    // A loaded machine can make a jsdom test take seconds; Stryker's own timeout catches endless loops.
+    testTimeout: 60_000,
     // workerd.test.ts starts workerd from relay/node_modules, which Stryker's copy does not have.
     exclude: ['tests/relay/workerd.test.ts'],
     include: ['tests/unit/**/*.test.ts', 'tests/relay/**/*.test.ts', 'tests/dom/callback.test.ts'],
