@@ -19,8 +19,10 @@ export function strykerConfig({ mutate, tests, reportDir }) {
     ignorePatterns: ['dist', 'dist-*', 'reports', 'test-results', 'playwright-report', 'coverage'],
     tempDirName: '.stryker-tmp',
     cleanTempDir: 'always',
-    // Slow machines (2 shared cores): a test run may take several times its unmutated time.
+    // A mutant "times out" (and counts as killed) only well past its tests' normal time: on a
+    // shared 2-core machine a run can take many times as long without looping for ever.
     timeoutFactor: 3,
+    timeoutMS: 30_000,
   };
   return config;
 }
