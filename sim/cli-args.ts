@@ -28,10 +28,13 @@ Options:
   --app-origin ORIGIN,...       origins whose pages may call /__sim/* (default: the callback URL's)
   --hostile                     add records built to break careless clients
   --no-implicit-grant           refuse response_type=token, as Bitbucket Cloud does since 27 Feb 2026
+  --bitbucket-today             behave as Bitbucket Cloud does today: implicit grant refused, 3600 s
+                                tokens with "scope", rotating refresh tokens that expire unused,
+                                unauthorized_client for bad client credentials (docs/simulator.md)
   --help                        show this text
 `;
 
-const BOOLEAN_FLAGS = new Set(['--omit-size', '--hostile', '--no-implicit-grant', '--http2', '--help', '-h']);
+const BOOLEAN_FLAGS = new Set(['--omit-size', '--hostile', '--no-implicit-grant', '--bitbucket-today', '--http2', '--help', '-h']);
 const VALUE_FLAGS = new Set([
   '--auth-port',
   '--api-port',
@@ -61,6 +64,7 @@ export function parseCliArgs(argv: readonly string[]): CliRequest {
       if (flag === '--omit-size') options.omitSize = true;
       if (flag === '--hostile') options.hostile = true;
       if (flag === '--no-implicit-grant') options.implicitGrant = false;
+      if (flag === '--bitbucket-today') options.bitbucketToday = true;
       if (flag === '--http2') options.http2 = true;
       continue;
     }

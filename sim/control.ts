@@ -134,7 +134,9 @@ const PATCH_SHAPE: Record<string, Check> = {
   omitSize: isBoolean,
   pagination: oneOf('page', 'cursor'),
   latencyMs: isDuration,
-  apiTokens: listOf({ email: isString, token: isString }),
+  apiTokens: listOf({ email: isString, token: isString, scopes: (value) => Array.isArray(value) && value.every(isString) }, ['scopes']),
+  bitbucketToday: isBoolean,
+  refreshTokenLifetimeSeconds: isDuration,
   faults: (value) => Array.isArray(value) && value.every((rule: unknown) => typeof rule === 'object' && rule !== null),
 };
 

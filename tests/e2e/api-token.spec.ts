@@ -11,6 +11,11 @@ const EMAIL = 'demo@example.com';
 const API_TOKEN = 'demo-api-token';
 const SESSION_KEY = 'bitbucket-starter:session';
 
+// API tokens are checked as Bitbucket does today: Atlassian scope names, real 403 detail.
+test.beforeEach(async ({ sim }) => {
+  await sim.configure({ bitbucketToday: true });
+});
+
 async function useApiToken(page: Page, email: string, apiToken: string): Promise<void> {
   await page.getByLabel('Atlassian account email').fill(email);
   await page.getByLabel('API token', { exact: true }).fill(apiToken);

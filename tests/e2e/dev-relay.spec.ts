@@ -49,7 +49,9 @@ function writeEnvFile(): string {
 
 test.beforeAll(async () => {
   clearAppVariables();
+  // Bitbucket Cloud as it behaves today: no implicit grant, so the sign-in can only work through the relay.
   simulator = await startSimulator({
+    bitbucketToday: true,
     authPort: E2E.devRelayAuthPort,
     apiPort: E2E.devRelayApiPort,
     clients: [{ clientId: CLIENT_ID, name: 'Bitbucket starter (dev relay)', callbackUrl: `${APP}/relay/callback`, secret: CLIENT_SECRET }],

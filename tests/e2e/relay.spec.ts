@@ -72,7 +72,8 @@ test.afterAll(async () => {
 
 // The fixture has just reset the simulator to its start clients: register the relay's again.
 test.beforeEach(async ({ sim }) => {
-  await sim.configure({ clients: [APP_CLIENT, RELAY_CLIENT] });
+  // Bitbucket as it behaves today: the relay's authorization-code grant is the way in now.
+  await sim.configure({ bitbucketToday: true, clients: [APP_CLIENT, RELAY_CLIENT] });
 });
 
 /** Every URL the page requested or showed, and every redirect target it was handed, in order. */

@@ -274,6 +274,16 @@ describe('GET /callback failures that go back to the app', () => {
       'INVALID_GRANT',
     ],
     ['401 invalid_client (wrong secret)', () => tokenResponse({ error: 'invalid_client' }, 401), 'server_error', 'CLIENT_REJECTED'],
+    [
+      "400 unauthorized_client (Bitbucket's answer today to wrong client credentials)",
+      () =>
+        tokenResponse(
+          { error: 'unauthorized_client', error_description: 'Requests must be authenticated using OAuth client credentials' },
+          400,
+        ),
+      'server_error',
+      'CLIENT_REJECTED',
+    ],
     ['400 with another error', () => tokenResponse({ error: 'unsupported_grant_type' }, 400), 'server_error', 'REQUEST_REJECTED'],
     ['500', () => tokenResponse('Internal Server Error', 500, 'text/plain'), 'temporarily_unavailable', 'UPSTREAM_ERROR'],
     ['503 with an HTML page', () => tokenResponse('<h1>Down</h1>', 503, 'text/html'), 'temporarily_unavailable', 'UPSTREAM_ERROR'],

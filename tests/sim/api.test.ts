@@ -95,13 +95,16 @@ describe('API authentication', () => {
   });
 });
 
+// Bitbucket's exact body (April 2026): `data` under `error`, repeated at the top level.
+const ANNOUNCEMENT = { announcement_url: 'https://developer.atlassian.com/cloud/bitbucket/changelog#CHANGE-2770' };
 const CHANGE_2770 = {
   type: 'error',
   error: {
     message: 'CHANGE-2770 - Functionality has been deprecated',
     detail: 'Please read the changelog entry for more details.',
-    data: { announcement_url: expect.stringMatching(/^https:\/\//) },
+    data: ANNOUNCEMENT,
   },
+  data: ANNOUNCEMENT,
 };
 
 describe('API response shapes', () => {
