@@ -41,7 +41,7 @@ function demoSimulator(): Plugin {
     name: 'bitbucket-simulator-demo',
     apply: (_config, env) => env.command === 'serve' && !env.isPreview,
     config(config, env) {
-      const loaded = loadEnv(env.mode, config.envDir === false ? process.cwd() : (config.envDir ?? process.cwd()), 'VITE_');
+      const loaded = loadEnv(env.mode, config.envDir ?? process.cwd(), 'VITE_');
       if (loaded.VITE_BITBUCKET_CLIENT_ID) return;
       demo = true;
       // Vite reads VITE_* from process.env after the config hooks, so the app sees these.
