@@ -6,8 +6,7 @@ export default defineConfig({
     include: ['tests/**/*.test.ts'],
     environment: 'node',
     restoreMocks: true,
-    // A limit, not a speed claim: the DOM tests render hundreds of rows in jsdom, and a shared
-    // 2-core machine under load took over vitest's default 5 s for some of them.
+    // jsdom tests take seconds each when the machine is shared; the default 5 s makes them flaky.
     testTimeout: 30_000,
   },
 });

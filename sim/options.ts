@@ -71,6 +71,12 @@ export interface SimOptions extends SimDataOptions {
   /** Atlassian API tokens accepted as HTTP Basic `email:token`. */
   apiTokens?: SimApiToken[];
   /**
+   * Origins whose pages may call the control endpoint `/__sim/*` (a request sending any other
+   * `Origin` gets 403; tools and tests send none). Default: the origins of the clients' callback
+   * URLs, i.e. the app's own. Fixed at start.
+   */
+  appOrigins?: string[];
+  /**
    * Behave as Bitbucket Cloud does today (2026) rather than as it did when the implicit grant
    * worked: the implicit grant refused, `scope` and 3600 s tokens, refresh tokens that rotate on
    * each use and expire unused, `unauthorized_client` for bad client credentials. Options set
@@ -110,6 +116,7 @@ export interface ResolvedOptions {
   pagination: 'page' | 'cursor';
   latencyMs: number;
   apiTokens: SimApiToken[];
+  appOrigins: string[];
   bitbucketToday: boolean;
   /** null: refresh tokens never expire. */
   refreshTokenLifetimeSeconds: number | null;
@@ -171,14 +178,23 @@ export function resolveOptions(options: SimOptions): ResolvedOptions {
     pagination: options.pagination ?? 'page',
     latencyMs: options.latencyMs ?? 0,
     apiTokens: options.apiTokens ?? [DEFAULT_API_TOKEN],
+    appOrigins: (options.appOrigins ?? callbackOrigins(options.clients ?? [DEFAULT_CLIENT])).map((origin) => new URL(origin).origin),
     bitbucketToday: options.bitbucketToday ?? false,
     refreshTokenLifetimeSeconds: options.refreshTokenLifetimeSeconds ?? mode.refreshTokenLifetimeSeconds,
     now: options.now ?? Date.now,
   };
 }
 
-/** Options that decide where the servers listen: fixed once they are started. */
-export const FIXED_AT_START = ['host', 'authPort', 'apiPort', 'publicHost', 'http2'] as const;
+// The app is served where its callback is: that origin is the app's own.
+function callbackOrigins(clients: readonly SimClient[]): string[] {
+  return clients.filter((client) => URL.canParse(client.callbackUrl)).map((client) => new URL(client.callbackUrl).origin);
+}
+
+/**
+ * Options fixed once the servers are started: where and how they listen, and who may control them
+ * (a page allowed to configure must not be able to let another site in).
+ */
+export const FIXED_AT_START = ['host', 'authPort', 'apiPort', 'publicHost', 'http2', 'appOrigins'] as const;
 
 /** Returns the options with a run-time patch applied (ports and host excluded by the caller). */
 export function applyPatch(current: ResolvedOptions, patch: SimPatch): ResolvedOptions {

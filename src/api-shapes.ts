@@ -132,12 +132,13 @@ export function repositoryParser(linkProtocols: readonly string[]) {
   };
 }
 
-/** The link, when it is an absolute URL with one of the allowed schemes; otherwise null. */
+/** The link, when it is an absolute URL with one of the allowed schemes and no user info; otherwise null. */
 export function safeLink(value: unknown, protocols: readonly string[]): string | null {
   if (typeof value !== 'string') return null;
   try {
     const url = new URL(value);
-    return protocols.includes(url.protocol) ? url.href : null;
+    // `https://bitbucket.org@evil.example/` reads as Bitbucket's and goes elsewhere: no user info.
+    return protocols.includes(url.protocol) && !url.username && !url.password ? url.href : null;
   } catch {
     return null;
   }

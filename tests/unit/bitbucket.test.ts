@@ -182,6 +182,14 @@ describe('response checks', () => {
     },
   );
 
+  it.each(['https://user:pass@bitbucket.org/w/r', 'https://bitbucket.org@evil.example/w/r', 'https://:secret@bitbucket.org/w/r'])(
+    'drops the link %s, which carries user info',
+    (href) => {
+      expect(safeLink(href, ['https:'])).toBeNull();
+      expect(parse({ ...repo('w', 1), links: { html: { href } } }, '/x').html_href).toBeNull();
+    },
+  );
+
   it('keeps http links when the API itself is http (the simulator)', () => {
     expect(safeLink('http://localhost:3100/w/r', ['https:', 'http:'])).toBe('http://localhost:3100/w/r');
   });
