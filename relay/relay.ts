@@ -72,6 +72,9 @@ const STATE_ERRORS = {
   EXPIRED: 'STATE_EXPIRED',
 } as const satisfies Record<StateErrorCode, RelayErrorCode>;
 
+/** Refusals of a state this relay signed (its signature holds): a code with one came from Bitbucket. */
+const SIGNED_STATE_REFUSALS: ReadonlySet<RelayErrorCode> = new Set(['STATE_EXPIRED', 'NONCE_MISSING', 'NONCE_MISMATCH', 'REDIRECT_URI_NOT_ALLOWED']);
+
 // RFC 6749 §4.1.2.1: error and error_description use printable ASCII without `"` and `\`.
 const OAUTH_ERROR_TEXT = /^[\x20\x21\x23-\x5B\x5D-\x7E]{1,500}$/;
 
@@ -163,8 +166,10 @@ export function createRelay(config: RelayConfig, deps: RelayDeps = {}): RelayHan
     if (!checked.ok) {
       // The code of a refused callback may still be live, and anyone who reads it later (history,
       // a proxy log, the losing one of two sign-ins in one browser) could redeem it through this
-      // relay with a sign-in of their own. Spent now, it is worth nothing to them.
-      await spendCodes(url.searchParams);
+      // relay with a sign-in of their own. Spent now, it is worth nothing to them. Only when the
+      // state is this relay's own: Bitbucket always sends one back with a real code, and anyone
+      // else's request must not make the relay call the token endpoint in the consumer's name.
+      if (SIGNED_STATE_REFUSALS.has(checked.code)) await spendCodes(url.searchParams);
       // Without a trusted state the relay cannot know where to send the user: a page, not a redirect.
       return refuse('callback', checked.code, clearCookie);
     }
