@@ -106,11 +106,13 @@ export function parseWorkspaceAccess(json: unknown, path: string): Workspace {
 /**
  * Makes the repository checker. `linkProtocols` are the schemes a repository link may have
  * (`https:`, plus the API's own scheme): any other link, `javascript:` above all, is dropped.
+ * The OpenAPI description does not promise `workspace`: without one, a repository belongs to
+ * `listedUnder`, the workspace whose list it came in.
  */
 export function repositoryParser(linkProtocols: readonly string[]) {
-  return (json: unknown, path: string): Repository => {
+  return (json: unknown, path: string, listedUnder?: string): Repository => {
     const repo = record(json, path);
-    const workspace = record(repo.workspace, path);
+    const workspace = repo.workspace === undefined && listedUnder !== undefined ? { slug: listedUnder } : record(repo.workspace, path);
     const fullName = text(repo.full_name, path);
     const updatedOn = text(repo.updated_on, path);
     if (typeof repo.is_private !== 'boolean' || Number.isNaN(Date.parse(updatedOn))) bad(path);

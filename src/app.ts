@@ -120,6 +120,7 @@ export function startApp(deps: AppDeps): void {
     let index = createRepositoryIndex();
     const state: RepositoryViewState = {
       user: null,
+      userError: null,
       loading: true,
       total: 0,
       matches: [],
@@ -194,6 +195,12 @@ export function startApp(deps: AppDeps): void {
       return {
         onUser: live((user: User) => {
           state.user = user;
+          state.userError = null;
+          renderSoon();
+        }),
+        onUserError: live((error: ApiError) => {
+          state.user = null;
+          state.userError = apiMessage(error);
           renderSoon();
         }),
         onRepositories: live((_slug: string, repositories: Repository[]) => {

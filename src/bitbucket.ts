@@ -9,6 +9,7 @@ export type ApiErrorCode =
   | 'FORBIDDEN'
   | 'NOT_FOUND'
   | 'ENDPOINT_REMOVED'
+  | 'GONE'
   | 'RATE_LIMITED'
   | 'SERVER_ERROR'
   | 'HTTP_ERROR'
@@ -25,6 +26,8 @@ export class ApiError extends Error {
     readonly status?: number,
     /** Bitbucket's own `error.message`, when it sent one. */
     readonly detail?: string,
+    /** On a 403 for a missing scope: what the endpoint requires and what the credentials have. */
+    readonly scopes?: { readonly required: readonly string[]; readonly granted: readonly string[] },
   ) {
     super(`${code}: GET ${path}`);
   }
@@ -121,7 +124,10 @@ export function createClient(options: ClientOptions): BitbucketClient {
     } catch {
       return new ApiError(signal?.aborted ? 'ABORTED' : 'NETWORK', path);
     }
-    if (!response.ok) return new ApiError(codeForStatus(response.status), path, response.status, await errorMessage(response));
+    if (!response.ok) {
+      const body = await errorBody(response);
+      return new ApiError(codeForStatus(response.status, body.message), path, response.status, body.message, body.scopes);
+    }
     if (!/^application\/(.+\+)?json\b/i.test(response.headers.get('content-type') ?? '')) {
       return new ApiError('BAD_RESPONSE', path, response.status);
     }
@@ -144,8 +150,13 @@ export function createClient(options: ClientOptions): BitbucketClient {
   return { get };
 }
 
-/** The error code for an HTTP status. */
-export function codeForStatus(status: number): ApiErrorCode {
+/**
+ * The error code for an HTTP status and Bitbucket's `error.message`. A 410 means the removed
+ * endpoints of CHANGE-2770 only when the message says so: the description also uses 410 for an
+ * account marked as spam.
+ */
+export function codeForStatus(status: number, message?: string): ApiErrorCode {
+  if (status === 410) return message?.startsWith('CHANGE-2770') ? 'ENDPOINT_REMOVED' : 'GONE';
   return STATUS_CODES[status] ?? (status >= 500 ? 'SERVER_ERROR' : 'HTTP_ERROR');
 }
 
@@ -153,7 +164,6 @@ const STATUS_CODES: Record<number, ApiErrorCode> = {
   401: 'UNAUTHORIZED',
   403: 'FORBIDDEN',
   404: 'NOT_FOUND',
-  410: 'ENDPOINT_REMOVED',
   429: 'RATE_LIMITED',
 };
 
@@ -162,9 +172,23 @@ export function backoff(baseMs: number, attempt: number, random: () => number): 
   return Math.round(Math.min(MAX_DELAY_MS, baseMs * 2 ** attempt) * (0.5 + random()));
 }
 
-/** Bitbucket's `error.message` from an error body, when the body is Bitbucket's JSON error. */
-async function errorMessage(response: Response): Promise<string | undefined> {
+/**
+ * What an error body says, when it is Bitbucket's JSON error: `error.message`, and on a 403 for a
+ * missing scope the `{required, granted}` lists in `error.detail` (an object there, although the
+ * OpenAPI description types `detail` as a string).
+ */
+async function errorBody(response: Response): Promise<{ message?: string; scopes?: { required: string[]; granted: string[] } }> {
   // Not JSON (a 429 is text/plain) or not Bitbucket's shape: the status says enough.
-  const body = (await response.json().catch(() => null)) as { error?: { message?: unknown } } | null;
-  return typeof body?.error?.message === 'string' ? body.error.message.slice(0, 300) : undefined;
+  const body = (await response.json().catch(() => null)) as { error?: { message?: unknown; detail?: unknown } } | null;
+  const message = typeof body?.error?.message === 'string' ? body.error.message.slice(0, 300) : undefined;
+  const detail = body?.error?.detail as { required?: unknown; granted?: unknown } | undefined;
+  const required = scopeList(detail?.required);
+  const scopes = required !== undefined && required.length > 0 ? { required, granted: scopeList(detail?.granted) ?? [] } : undefined;
+  return { ...(message === undefined ? {} : { message }), ...(scopes === undefined ? {} : { scopes }) };
+}
+
+/** A list of scope names, or undefined for anything else; at most ten, each one short. */
+function scopeList(value: unknown): string[] | undefined {
+  if (!Array.isArray(value) || !value.every((item) => typeof item === 'string' && /^[\w:.-]{1,64}$/.test(item))) return undefined;
+  return value.slice(0, 10);
 }

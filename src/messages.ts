@@ -32,9 +32,15 @@ export function callbackMessage(code: CallbackErrorCode, oauthError = ''): Messa
 /** The explanation of a failed API call; each template uses the slots it needs. */
 export function apiMessage(error: ApiError): Message {
   const path = error.path.split('?')[0] ?? error.path;
+  const slots = { path, status: String(error.status ?? ''), detail: error.detail ?? '' };
+  // Bitbucket named what is missing (an API token's scopes): say exactly that.
+  if (error.code === 'FORBIDDEN' && error.scopes) {
+    const { required, granted } = error.scopes;
+    return { id: 'FORBIDDEN_SCOPE', slots: { ...slots, required: required.join(', '), granted: granted.join(', ') || 'none' } };
+  }
   // Listing repositories needs Repositories: Read; everything else here needs Account: Read.
   const id = error.code === 'FORBIDDEN' && path.includes('/repositories/') ? 'FORBIDDEN_REPOSITORIES' : error.code;
-  return { id, slots: { path, status: String(error.status ?? ''), detail: error.detail ?? '' } };
+  return { id, slots };
 }
 
 /** Fills a message's template from the page; every slot is set as text. */

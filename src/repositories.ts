@@ -18,6 +18,8 @@ import { ApiError, type BitbucketClient } from './bitbucket.ts';
 
 export interface LoadHandlers {
   onUser(user: User): void;
+  /** `/user` failed: only the display name depends on it, so the rest goes on. */
+  onUserError(error: ApiError): void;
   /** New repositories of a workspace (never one already handed over). */
   onRepositories(workspace: string, repositories: Repository[]): void;
   /** A workspace failed; the others go on. */
@@ -28,7 +30,8 @@ export interface LoadOptions {
   signal?: AbortSignal;
   /** Requests in flight at most, across all workspaces. */
   maxInFlight?: number;
-  parseRepository: (json: unknown, path: string) => Repository;
+  /** Checks one repository; `listedUnder` is the workspace whose list it came in. */
+  parseRepository: (json: unknown, path: string, listedUnder: string) => Repository;
 }
 
 /** Bitbucket's largest page. */
@@ -38,8 +41,8 @@ const DEFAULT_MAX_IN_FLIGHT = 12;
 const MAX_PLANNED_PAGES = 1000;
 
 /**
- * Loads the user, the workspaces and all their repositories. Rejects when the user or the
- * workspace list cannot be had, or the token is refused; a failing workspace is reported alone.
+ * Loads the user, the workspaces and all their repositories. Rejects when the workspace list
+ * cannot be had, or the token is refused; a failing `/user` or workspace is reported alone.
  */
 export async function loadEverything(client: BitbucketClient, handlers: LoadHandlers, options: LoadOptions): Promise<void> {
   // The first failure ends the whole load: what is still in flight is cancelled, not left running.
@@ -53,7 +56,16 @@ export async function loadEverything(client: BitbucketClient, handlers: LoadHand
     cancel();
   };
 
-  const loads: Promise<void>[] = [get('/user').then((json) => handlers.onUser(parseUser(json)))];
+  const loads: Promise<void>[] = [
+    get('/user').then(
+      (json) => handlers.onUser(parseUser(json)),
+      (error: unknown) => {
+        // A refused token or a cancelled load concerns everything; any other failure only the name.
+        if (!(error instanceof ApiError) || error.code === 'UNAUTHORIZED' || error.code === 'ABORTED') throw error;
+        handlers.onUserError(error);
+      },
+    ),
+  ];
   loads[0]?.catch(fail);
   try {
     const slugs = new Set<string>();
@@ -115,7 +127,8 @@ export async function loadWorkspace(
   const seen = new Set<string>();
   // When the workspace fails, its pages still in flight are cancelled and hand nothing over.
   const [signal, cancel] = linkedSignal(options.signal);
-  const fetchPage = async (url: string) => parsePage(await limit(() => client.get(url, signal)), path, options.parseRepository);
+  const parse = (value: unknown, where: string) => options.parseRepository(value, where, slug);
+  const fetchPage = async (url: string) => parsePage(await limit(() => client.get(url, signal)), path, parse);
   const take = (page: Page<Repository>) => {
     const fresh = page.values.filter((repo) => !seen.has(repo.full_name) && seen.add(repo.full_name));
     if (fresh.length > 0 && !signal.aborted) emit(fresh);

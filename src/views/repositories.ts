@@ -19,6 +19,8 @@ export interface RepositoryViewHandlers {
 
 export interface RepositoryViewState {
   user: User | null;
+  /** Why the user could not be loaded: the name shows as unknown and this is said once. */
+  userError: Message | null;
   loading: boolean;
   /** Repositories loaded so far (all, not only those matching). */
   total: number;
@@ -88,7 +90,7 @@ export function mountRepositoryView(root: HTMLElement, handlers: RepositoryViewH
   return function update(next: RepositoryViewState): void {
     const previous = state;
     state = next;
-    user.textContent = next.user?.display_name ?? '…';
+    user.textContent = next.user?.display_name ?? (next.userError ? 'unknown' : '…');
 
     if (previous?.workspaces !== next.workspaces) {
       setOptions(
@@ -112,9 +114,15 @@ export function mountRepositoryView(root: HTMLElement, handlers: RepositoryViewH
 
     warning.hidden = next.endsInMinutes === null;
     minutes.textContent = `${next.endsInMinutes} minute${next.endsInMinutes === 1 ? '' : 's'}`;
-    if (previous?.error !== next.error || previous?.workspaceErrors !== next.workspaceErrors) {
+    if (previous?.error !== next.error || previous?.workspaceErrors !== next.workspaceErrors || previous?.userError !== next.userError) {
       errors.replaceChildren(
         next.error ? renderNotice({ kind: 'alert', message: next.error }, button('Retry', retry(handlers.onRetry))) : '',
+        next.userError
+          ? renderNotice(
+              { kind: 'alert', message: next.userError },
+              'Your name could not be loaded, so it shows as unknown; the list is complete.',
+            )
+          : '',
         ...next.workspaceErrors.map(({ slug, message }) =>
           renderNotice(
             { kind: 'alert', message },

@@ -92,6 +92,23 @@ describe('generated from the schemas: accepted', () => {
     );
   });
 
+  it('repository without workspace (the schema does not promise one): it takes the workspace it was listed under', SLOW, () => {
+    const parse = repositoryParser(['https:']);
+    const { workspace: _workspace, ...fields } = {
+      name: text('repository', 'name'),
+      full_name: text('repository', 'full_name'),
+      is_private: propertyOf('repository', 'is_private') as fc.Arbitrary<boolean>,
+      updated_on: text('repository', 'updated_on'),
+      workspace: null,
+    };
+    fc.assert(
+      fc.property(validObject('repository', fc.record(fields)), slug, (repository, listedUnder) => {
+        expect(parse(repository, '/repositories/x', listedUnder).workspace).toEqual({ slug: listedUnder, name: listedUnder });
+      }),
+      RUNS,
+    );
+  });
+
   it('paginated_repositories and paginated_workspace_access: parsePage takes every value', SLOW, () => {
     const parse = repositoryParser(['https:']);
     const pages = validObject(

@@ -86,6 +86,25 @@ test('a wrong API token: Bitbucket did not accept it, nothing is kept, the form 
   await expect(page.getByRole('alert')).toHaveCount(0);
 });
 
+test('a token without read:workspace:bitbucket: the alert names that scope, as Bitbucket does today', async ({ page, sim }) => {
+  await sim.configure({ apiTokens: [{ email: EMAIL, token: API_TOKEN, scopes: ['read:user:bitbucket', 'read:repository:bitbucket'] }] });
+  await page.goto('/');
+  await useApiToken(page, EMAIL, API_TOKEN);
+  await expect(page.getByRole('alert')).toContainText('it needs read:workspace:bitbucket');
+});
+
+test('a token without read:user:bitbucket: the repositories load all the same, the name shows as unknown', async ({ page, sim }) => {
+  await sim.configure({
+    apiTokens: [{ email: EMAIL, token: API_TOKEN, scopes: ['read:workspace:bitbucket', 'read:repository:bitbucket'] }],
+  });
+  await page.goto('/');
+  await useApiToken(page, EMAIL, API_TOKEN);
+  await expect(page.getByRole('status')).toHaveText(/^\d+ repositories$/);
+  await expect(page.getByText('Signed in as unknown')).toBeVisible();
+  await expect(page.getByRole('alert')).toHaveCount(1);
+  await expect(page.getByRole('alert')).toContainText('read:user:bitbucket');
+});
+
 test('in demo mode the API-token form says it signs in to the simulator and that a real token must not be typed there', async ({
   page,
 }) => {

@@ -60,7 +60,8 @@ describe('statuses', () => {
     [403, 'FORBIDDEN'],
     [404, 'NOT_FOUND'],
     [409, 'HTTP_ERROR'],
-    [410, 'ENDPOINT_REMOVED'],
+    // Without a message saying CHANGE-2770, a 410 is only "gone" (the spam 410 of the description).
+    [410, 'GONE'],
     [429, 'RATE_LIMITED'],
     [499, 'HTTP_ERROR'],
     [500, 'SERVER_ERROR'],
@@ -68,6 +69,11 @@ describe('statuses', () => {
     [599, 'SERVER_ERROR'],
   ] as const)('%d is %s', (status, code) => {
     expect(codeForStatus(status)).toBe(code);
+  });
+
+  it('410 is ENDPOINT_REMOVED when the message starts with CHANGE-2770, and only then', () => {
+    expect(codeForStatus(410, 'CHANGE-2770 - Functionality has been deprecated')).toBe('ENDPOINT_REMOVED');
+    expect(codeForStatus(410, 'See CHANGE-2770')).toBe('GONE');
   });
 });
 

@@ -60,13 +60,40 @@ describe('client errors', () => {
     [401, 'UNAUTHORIZED'],
     [403, 'FORBIDDEN'],
     [404, 'NOT_FOUND'],
-    [410, 'ENDPOINT_REMOVED'],
+    [410, 'GONE'],
     [400, 'HTTP_ERROR'],
   ] as const)('%d is %s, not retried, with Bitbucket’s message', async (status, code) => {
     const { api, requests } = client(() => apiError(status, 'Nope'));
     const error = await failure(api.get('/user'));
     expect([error.code, error.status, error.detail]).toEqual([code, status, 'Nope']);
     expect(requests).toHaveLength(1);
+  });
+
+  it('a 410 is ENDPOINT_REMOVED only when the message starts with CHANGE-2770', async () => {
+    const removed = await failure(client(() => apiError(410, 'CHANGE-2770 - Functionality has been deprecated')).api.get('/workspaces'));
+    expect(removed.code).toBe('ENDPOINT_REMOVED');
+    // The description's own 410 on /repositories/{workspace}: "the account is marked as spam".
+    const spam = await failure(client(() => apiError(410, 'This account has been marked as spam')).api.get('/repositories/w'));
+    expect(spam.code).toBe('GONE');
+    const bare = await failure(client(() => new Response('Gone', { status: 410 })).api.get('/user'));
+    expect(bare.code).toBe('GONE');
+  });
+
+  it("a 403 carries Bitbucket's required and granted scopes when its detail lists them", async () => {
+    const body = {
+      type: 'error',
+      error: {
+        message: 'Your credentials lack one or more required privilege scopes.',
+        detail: { required: ['read:workspace:bitbucket'], granted: ['read:user:bitbucket'] },
+      },
+    };
+    const error = await failure(client(() => json(body, 403)).api.get('/user/workspaces'));
+    expect(error.scopes).toEqual({ required: ['read:workspace:bitbucket'], granted: ['read:user:bitbucket'] });
+    // A detail that is text, or lists that are not scope names, give none.
+    const text = await failure(client(() => json({ type: 'error', error: { message: 'm', detail: 'no' } }, 403)).api.get('/user'));
+    expect(text.scopes).toBeUndefined();
+    const odd = { type: 'error', error: { message: 'm', detail: { required: ['<b>x</b>'], granted: [] } } };
+    expect((await failure(client(() => json(odd, 403)).api.get('/user'))).scopes).toBeUndefined();
   });
 
   it('the error message names method and path but never the token', async () => {
