@@ -1,8 +1,8 @@
 // The API client's checks at their edges: which answers count as JSON, which statuses as what,
 // what the user is told while it waits, and what it keeps of Bitbucket's error message.
 import { describe, expect, it } from 'vitest';
-import { ApiError, codeForStatus, createClient, type ClientOptions, type RetryNotice } from '../../src/bitbucket.ts';
-import { API, apiError, fakeFetch, json } from '../support/fake-fetch.ts';
+import { codeForStatus, createClient, type ClientOptions, type RetryNotice } from '../../src/bitbucket.ts';
+import { API, apiError, failure, fakeFetch, json } from '../support/fake-fetch.ts';
 
 function client(route: Parameters<typeof fakeFetch>[0], extra: Partial<ClientOptions> = {}) {
   const fake = fakeFetch(route);
@@ -18,15 +18,6 @@ function client(route: Parameters<typeof fakeFetch>[0], extra: Partial<ClientOpt
     ...extra,
   });
   return { api, requests: fake.requests, notices, sleeps };
-}
-
-async function failure(promise: Promise<unknown>): Promise<ApiError> {
-  const error = await promise.then(
-    () => new Error('expected a failure'),
-    (e: unknown) => e,
-  );
-  if (!(error instanceof ApiError)) throw error;
-  return error;
 }
 
 const body = (contentType: string) => () => new Response('{"ok":true}', { headers: { 'Content-Type': contentType } });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parsePage, parseUser, repositoryParser, safeLink } from '../../src/api-shapes.ts';
 import { ApiError, backoff, createClient } from '../../src/bitbucket.ts';
-import { API, apiError, fakeFetch, json, repo } from '../support/fake-fetch.ts';
+import { API, apiError, failure, fakeFetch, json, repo } from '../support/fake-fetch.ts';
 
 function client(route: Parameters<typeof fakeFetch>[0], extra: Partial<Parameters<typeof createClient>[0]> = {}) {
   const fake = fakeFetch(route);
@@ -17,15 +17,6 @@ function client(route: Parameters<typeof fakeFetch>[0], extra: Partial<Parameter
     ...extra,
   });
   return { api, requests: fake.requests, sleeps, notices };
-}
-
-async function failure(promise: Promise<unknown>): Promise<ApiError> {
-  const error = await promise.then(
-    () => new Error('expected a failure'),
-    (e: unknown) => e,
-  );
-  if (!(error instanceof ApiError)) throw error;
-  return error;
 }
 
 describe('client requests', () => {
