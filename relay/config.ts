@@ -105,8 +105,8 @@ export function readRelayConfig(env: RelayEnv): ReadRelayConfigResult {
     }
     allowedCallbacks.push(entry);
   }
-  // A list of separators only (" , "): say so, unless its entries were already reported.
-  if (callbackList !== '' && allowedCallbacks.length === 0 && problems.every((p) => p.variable !== 'RELAY_ALLOWED_CALLBACKS')) {
+  // A list of separators only (" , "): say so, unless the list (unset) or its entries were already reported.
+  if (allowedCallbacks.length === 0 && problems.every((p) => p.variable !== 'RELAY_ALLOWED_CALLBACKS')) {
     problem('RELAY_ALLOWED_CALLBACKS', 'MISSING', 'lists no URL.');
   }
 
@@ -160,7 +160,7 @@ export function formatConfigProblems(problems: readonly ConfigProblem[]): string
 // Unset and blank count as the same: a blank line in a .env file should not mean "empty secret".
 function read(env: RelayEnv, variable: string): string | undefined {
   const value = env[variable]?.trim();
-  return value === undefined || value === '' ? undefined : value;
+  return value === '' ? undefined : value;
 }
 
 function checkUrl(

@@ -138,8 +138,8 @@ export async function processTokenResponse(response: Response): Promise<TokenExc
 
 // Undefined for anything that is not JSON, whatever the Content-Type claims.
 async function readJson(response: Response): Promise<unknown> {
-  const contentType = response.headers.get('content-type') ?? '';
-  if (!/^application\/([\w.+-]+\+)?json\b/i.test(contentType)) {
+  const contentType = response.headers.get('content-type');
+  if (contentType === null || !/^application\/([\w.+-]+\+)?json\b/i.test(contentType)) {
     await response.body?.cancel();
     return undefined;
   }

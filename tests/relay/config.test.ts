@@ -162,3 +162,68 @@ describe('formatConfigProblems', () => {
     }
   });
 });
+
+describe('readRelayConfig, the edges of each check', () => {
+  it('accepts http for the IPv6 loopback [::1] too', () => {
+    const result = readRelayConfig(testEnv({ RELAY_ALLOWED_CALLBACKS: 'http://[::1]:3000/oauth-callback' }));
+    expect(result.ok && result.config.allowedCallbacks).toEqual(['http://[::1]:3000/oauth-callback']);
+  });
+
+  it('says a list of separators only lists no URL, when everything else is fine', () => {
+    expect(problemsOf(testEnv({ RELAY_ALLOWED_CALLBACKS: ' , ' }))).toEqual([
+      { variable: 'RELAY_ALLOWED_CALLBACKS', code: 'MISSING', message: 'RELAY_ALLOWED_CALLBACKS lists no URL.' },
+    ]);
+  });
+
+  it.each([
+    ['a user name alone', 'https://user@app.example.com/oauth-callback'],
+    ['a password alone', 'https://:pw@app.example.com/oauth-callback'],
+  ])('rejects an allowed callback with %s', (_name, entry) => {
+    expect(codes(testEnv({ RELAY_ALLOWED_CALLBACKS: entry }))).toEqual(['RELAY_ALLOWED_CALLBACKS BAD_URL']);
+  });
+
+  it('wants RELAY_PUBLIC_URL without a query', () => {
+    expect(codes(testEnv({ RELAY_PUBLIC_URL: 'https://relay.example.com/?x=1' }))).toEqual(['RELAY_PUBLIC_URL BAD_URL']);
+  });
+
+  it.each([
+    ['8080', 8080],
+    ['65535', 65535],
+  ])('accepts PORT=%s', (text, port) => {
+    const result = readRelayConfig(testEnv({ PORT: text }));
+    expect(result.ok && result.config.port).toBe(port);
+  });
+});
+
+describe('readRelayConfig messages: each names the variable, the value at fault and what to do', () => {
+  it.each([
+    [{ BITBUCKET_CLIENT_ID: undefined }, 'BITBUCKET_CLIENT_ID is not set.'],
+    [
+      { RELAY_ALLOWED_CALLBACKS: 'https://app.example.com' },
+      'RELAY_ALLOWED_CALLBACKS entry "https://app.example.com" must be written as "https://app.example.com/".',
+    ],
+    [{ RELAY_ALLOWED_CALLBACKS: 'not-a-url' }, 'RELAY_ALLOWED_CALLBACKS value "not-a-url" is not an absolute URL.'],
+    [{ RELAY_ALLOWED_CALLBACKS: 'ftp://localhost/cb' }, 'RELAY_ALLOWED_CALLBACKS value "ftp://localhost/cb" must start with https://.'],
+    [
+      { RELAY_ALLOWED_CALLBACKS: 'https://app.example.com/cb#x' },
+      'RELAY_ALLOWED_CALLBACKS value "https://app.example.com/cb#x" must not contain credentials or a #fragment.',
+    ],
+    [
+      { RELAY_ALLOWED_CALLBACKS: 'http://app.example.com/cb' },
+      'RELAY_ALLOWED_CALLBACKS value "http://app.example.com/cb" must use https:// (http:// is allowed only for localhost and 127.0.0.1).',
+    ],
+    [
+      { RELAY_PUBLIC_URL: 'https://relay.example.com/relay' },
+      'RELAY_PUBLIC_URL must be an origin only, such as "https://relay.example.com".',
+    ],
+    [{ PORT: '65536' }, 'PORT must be a whole number from 0 to 65535.'],
+  ])('%j: %s', (overrides, message) => {
+    expect(problemsOf(testEnv(overrides)).map((p) => p.message)).toEqual([message]);
+  });
+
+  it('formats them under a first line that says the relay cannot start and where to look', () => {
+    expect(formatConfigProblems(problemsOf(testEnv({ PORT: 'x' })))).toBe(
+      'The relay cannot start; fix its environment variables (see docs/relay.md):\n  - PORT must be a whole number from 0 to 65535.',
+    );
+  });
+});
