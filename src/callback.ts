@@ -59,17 +59,17 @@ export function readCallback(
     return passed;
   };
   const present = <T>(check: CallbackCheck, value: T | null): value is T => holds(check, value !== null);
+  const absent = (check: CallbackCheck, value: string | undefined): value is undefined => holds(check, value === undefined);
   const fragment = parseParameters(url.hash.replace(/^#/, ''));
   const query = parseParameters(url.search.replace(/^\?/, ''));
 
   const repeated = fragment.repeated || (query.values.has('error') && query.repeated);
   if (!holds('NO_REPEATED_PARAMETER', !repeated)) return { ok: false, code: 'REPEATED_PARAMETER' };
 
-  const errorSource = fragment.values.has('error') ? fragment.values : query.values.has('error') ? query.values : null;
-  if (!holds('NO_OAUTH_ERROR', errorSource === null)) {
+  const error = fragment.values.get('error') ?? query.values.get('error');
+  if (!absent('NO_OAUTH_ERROR', error)) {
     // error_description is not shown: anyone can put words in a link, and they would appear as the app's.
     // Only a code-like value is repeated to the user: anything else a link could say is not.
-    const error = errorSource?.get('error') ?? '';
     const oauthError = /^[a-z_]{1,40}$/.test(error) ? error : 'unknown';
     const code =
       oauthError === 'access_denied' ? 'ACCESS_DENIED' : GRANT_UNSUPPORTED_ERRORS.has(oauthError) ? 'GRANT_UNSUPPORTED' : 'OAUTH_ERROR';
@@ -96,7 +96,7 @@ export function readCallback(
 
   // Bitbucket said `scopes` until May 2026 and `scope` since; a response with both is ambiguous.
   if (!holds('SCOPES', !(params.has('scopes') && params.has('scope')))) return { ok: false, code: 'REPEATED_PARAMETER' };
-  const scopes = (params.get('scopes') ?? params.get('scope') ?? '').split(/[\s,]+/).filter(Boolean);
+  const scopes = (params.get('scopes') ?? params.get('scope') ?? '').split(/[\s,]/).filter(Boolean);
 
   return {
     ok: true,

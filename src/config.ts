@@ -42,15 +42,13 @@ export interface AppEnv {
 export function readConfig(env: AppEnv, hostname: string): ConfigResult {
   const problems: ConfigProblem[] = [];
   const clientId = (env.VITE_BITBUCKET_CLIENT_ID ?? '').trim();
-  const authorizeUrl = parseHttpUrl(env.VITE_BITBUCKET_AUTHORIZE_URL, DEFAULT_AUTHORIZE_URL);
-  const apiUrl = parseHttpUrl(env.VITE_BITBUCKET_API_URL, DEFAULT_API_URL);
+  const authorizeText = urlSetting(env.VITE_BITBUCKET_AUTHORIZE_URL, DEFAULT_AUTHORIZE_URL);
+  const apiText = urlSetting(env.VITE_BITBUCKET_API_URL, DEFAULT_API_URL);
+  const authorizeUrl = parseHttpUrl(authorizeText);
+  const apiUrl = parseHttpUrl(apiText);
 
-  if (!authorizeUrl) {
-    problems.push({ code: 'BAD_AUTHORIZE_URL', variable: 'VITE_BITBUCKET_AUTHORIZE_URL', value: env.VITE_BITBUCKET_AUTHORIZE_URL ?? '' });
-  }
-  if (!apiUrl) {
-    problems.push({ code: 'BAD_API_URL', variable: 'VITE_BITBUCKET_API_URL', value: env.VITE_BITBUCKET_API_URL ?? '' });
-  }
+  if (!authorizeUrl) problems.push({ code: 'BAD_AUTHORIZE_URL', variable: 'VITE_BITBUCKET_AUTHORIZE_URL', value: authorizeText });
+  if (!apiUrl) problems.push({ code: 'BAD_API_URL', variable: 'VITE_BITBUCKET_API_URL', value: apiText });
   if (!authorizeUrl || !apiUrl) return { ok: false, problems };
 
   return {
@@ -71,8 +69,12 @@ export function isLoopback(hostname: string): boolean {
   return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
 }
 
-function parseHttpUrl(value: string | undefined, fallback: string): URL | null {
-  const text = value?.trim() || fallback;
+// A stray space from a .env file is not a different value, and a blank one means the default.
+function urlSetting(value: string | undefined, fallback: string): string {
+  return value?.trim() || fallback;
+}
+
+function parseHttpUrl(text: string): URL | null {
   try {
     const url = new URL(text);
     // Plain http only to this machine (the simulator); anywhere else the token would travel in clear.

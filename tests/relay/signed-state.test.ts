@@ -130,3 +130,21 @@ describe('signed state, payloads only the relay could have signed', () => {
     expect(await verify(bytes)).toEqual({ ok: false, code: 'MALFORMED' });
   });
 });
+
+describe('signed state, payload text only the relay could have signed', () => {
+  // As above, but the payload text itself is chosen, so it need not even be base64url.
+  async function signedTextByHand(payloadText: string): Promise<string> {
+    const key = await crypto.subtle.importKey('raw', utf8Bytes(RELAY_SECRET), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+    const signed = `v1.${payloadText}`;
+    return `${signed}.${bytesToBase64Url(new Uint8Array(await crypto.subtle.sign('HMAC', key, utf8Bytes(signed))))}`;
+  }
+
+  it.each([
+    ['not base64url', '!!!'],
+    ['empty', ''],
+    ['base64url of text that is not JSON', bytesToBase64Url(utf8Bytes('not json'))],
+    ['base64url of a JSON null', bytesToBase64Url(utf8Bytes('null'))],
+  ])('calls a payload that is %s malformed', async (_name, payloadText) => {
+    expect(await signerAt({ now: 0 }).verify(await signedTextByHand(payloadText))).toEqual({ ok: false, code: 'MALFORMED' });
+  });
+});

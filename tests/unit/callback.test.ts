@@ -65,7 +65,13 @@ describe('readCallback refuses', () => {
     ['a repeated state', `#${good}&state=expected-state`, '', pending, 'REPEATED_PARAMETER'],
     ['both scope spellings', `#${good}&scope=account`, '', pending, 'REPEATED_PARAMETER'],
     ['a repeated error', '#error=access_denied&error=server_error', '', pending, 'REPEATED_PARAMETER'],
+    ['a repeated error in the query', '', '?error=access_denied&error=server_error', pending, 'REPEATED_PARAMETER'],
   ];
+
+  it('drops only the "?" that starts the query: a later one is part of a name', () => {
+    // Not "error" twice (which would be refused as repeated) but "error" and "?error".
+    expect(read('', 'error=access_denied&?error=x')).toMatchObject({ ok: false, code: 'ACCESS_DENIED' });
+  });
 
   it.each(cases)('%s', (_name, hash, search, stored, code) => {
     const result = read(hash, search, stored);

@@ -23,6 +23,7 @@ describe('readConfig', () => {
     ['VITE_BITBUCKET_API_URL', 'api.bitbucket.org/2.0', 'BAD_API_URL'],
     ['VITE_BITBUCKET_API_URL', 'javascript:alert(1)', 'BAD_API_URL'],
     ['VITE_BITBUCKET_API_URL', 'http://api.example.com/2.0', 'BAD_API_URL'],
+    ['VITE_BITBUCKET_API_URL', 'ws://localhost:3101/2.0', 'BAD_API_URL'],
   ])('refuses %s=%s', (variable, value, code) => {
     const result = readConfig({ VITE_BITBUCKET_CLIENT_ID: 'KEY', [variable]: value }, 'localhost');
     expect(result.ok).toBe(false);
@@ -79,6 +80,13 @@ describe('readConfig, each setting', () => {
     expect(readConfig({ VITE_BITBUCKET_API_URL: value }, 'localhost')).toEqual({
       ok: false,
       problems: [{ code: 'BAD_API_URL', variable: 'VITE_BITBUCKET_API_URL', value }],
+    });
+  });
+
+  it('reports a wrong URL as it was read: without the stray spaces', () => {
+    expect(readConfig({ VITE_BITBUCKET_AUTHORIZE_URL: ' nope\n' }, 'localhost')).toEqual({
+      ok: false,
+      problems: [{ code: 'BAD_AUTHORIZE_URL', variable: 'VITE_BITBUCKET_AUTHORIZE_URL', value: 'nope' }],
     });
   });
 

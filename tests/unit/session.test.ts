@@ -20,6 +20,16 @@ describe('session store', () => {
     expect(storage.size).toBe(0);
   });
 
+  it('forgets the credentials when asked, and only them', () => {
+    const { storage, session } = setup();
+    session.saveCredentials({ kind: 'basic', email: 'a@example.com', apiToken: 'secret' });
+    session.savePending({ state: 's', returnTo: '/', createdAt: 1_000_000 });
+    session.clearCredentials();
+    expect(session.credentials()).toBeNull();
+    expect(storage.size).toBe(1);
+    expect(session.takePending()).toEqual({ state: 's', returnTo: '/', createdAt: 1_000_000 });
+  });
+
   it('keeps API-token credentials (they carry no expiry)', () => {
     const { session, advance } = setup();
     session.saveCredentials({ kind: 'basic', email: 'a@example.com', apiToken: 'secret' });
