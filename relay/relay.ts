@@ -73,7 +73,12 @@ const STATE_ERRORS = {
 } as const satisfies Record<StateErrorCode, RelayErrorCode>;
 
 /** Refusals of a state this relay signed (its signature holds): a code with one came from Bitbucket. */
-const SIGNED_STATE_REFUSALS: ReadonlySet<RelayErrorCode> = new Set(['STATE_EXPIRED', 'NONCE_MISSING', 'NONCE_MISMATCH', 'REDIRECT_URI_NOT_ALLOWED']);
+const SIGNED_STATE_REFUSALS: ReadonlySet<RelayErrorCode> = new Set([
+  'STATE_EXPIRED',
+  'NONCE_MISSING',
+  'NONCE_MISMATCH',
+  'REDIRECT_URI_NOT_ALLOWED',
+]);
 
 // RFC 6749 §4.1.2.1: error and error_description use printable ASCII without `"` and `\`.
 const OAUTH_ERROR_TEXT = /^[\x20\x21\x23-\x5B\x5D-\x7E]{1,500}$/;
@@ -86,13 +91,13 @@ export function createRelay(config: RelayConfig, deps: RelayDeps = {}): RelayHan
   const log = deps.log ?? ((line: string) => console.log(line));
   const signer = createStateSigner(config.relaySecret, { now, lifetimeMs: DEFAULT_STATE_LIFETIME_MS });
   const allowedCallbacks = new Set(config.allowedCallbacks);
-  const exchangeDeps = { fetch: fetchToken, ...(deps.tokenTimeoutMs === undefined ? {} : { timeoutMs: deps.tokenTimeoutMs }) };
+  const exchangeDeps = { fetch: fetchToken, timeoutMs: deps.tokenTimeoutMs };
   const tokenRequestOptions = (code: string) => ({
     tokenUrl: config.tokenUrl,
     clientId: config.clientId,
     clientSecret: config.clientSecret,
     code,
-    ...(config.callbackUrl === undefined ? {} : { redirectUri: config.callbackUrl }),
+    redirectUri: config.callbackUrl,
   });
 
   return async function handleRequest(request) {

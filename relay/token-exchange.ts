@@ -39,7 +39,7 @@ export interface TokenRequestOptions {
   readonly clientSecret: string;
   readonly code: string;
   /** Only when the authorize request carried one: RFC 6749 §4.1.3 then requires the same value. */
-  readonly redirectUri?: string;
+  readonly redirectUri?: string | undefined;
 }
 
 /** How long to wait for the token endpoint, body included, before telling the user to retry. */
@@ -68,7 +68,7 @@ export function tokenRequest(options: TokenRequestOptions): { url: string; init:
 /** Sends the token request with a timeout and checks the answer; never throws. */
 export async function exchangeCode(
   options: TokenRequestOptions,
-  deps: { readonly fetch: typeof fetch; readonly timeoutMs?: number },
+  deps: { readonly fetch: typeof fetch; readonly timeoutMs?: number | undefined },
 ): Promise<TokenExchangeResult> {
   const { url, init } = tokenRequest(options);
   try {

@@ -1,7 +1,8 @@
 // @vitest-environment node
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { base64UrlToBytes, bytesToBase64Url, utf8Bytes } from '../../relay/encoding.ts';
-import { MAX_SPENT_CODES } from '../../relay/relay.ts';
+import { createRelay, errorPage, MAX_SPENT_CODES } from '../../relay/relay.ts';
+import type { RelayErrorCode } from '../../relay/relay.ts';
 import { DEFAULT_STATE_LIFETIME_MS } from '../../relay/signed-state.ts';
 import { escapeHtml } from '../../relay/responses.ts';
 import {
@@ -128,18 +129,26 @@ describe('GET /authorize', () => {
     ['no redirect_uri', { state: APP_STATE }, 'MISSING_REDIRECT_URI'],
     ['a state over 1024 characters', { redirect_uri: APP_CALLBACK, state: 'x'.repeat(1025) }, 'STATE_TOO_LONG'],
   ])('refuses a request with %s', async (_name, params, code) => {
-    const response = await testRelay().relay(new Request(`http://localhost:3001/authorize?${new URLSearchParams(params)}`));
+    const { relay, logs } = testRelay();
+    const response = await relay(new Request(`http://localhost:3001/authorize?${new URLSearchParams(params)}`));
     expect(response.status).toBe(400);
     expect(response.headers.get('location')).toBeNull();
     expect(await pageCode(response)).toBe(code);
+    expect(logs).toEqual([`authorize: refused (${code})`]);
+  });
+
+  it('accepts a state of exactly 1024 characters', async () => {
+    const start = await startSignIn(testRelay().relay, { redirect_uri: APP_CALLBACK, state: 'x'.repeat(1024) });
+    expect(start.relayState).not.toBe('');
   });
 
   it('refuses repeated parameters instead of guessing which one counts', async () => {
-    const { relay } = testRelay();
+    const { relay, logs } = testRelay();
     const query = `state=a&state=b&redirect_uri=${encodeURIComponent(APP_CALLBACK)}`;
     const response = await relay(new Request(`http://localhost:3001/authorize?${query}`));
     expect(response.status).toBe(400);
     expect(await pageCode(response)).toBe('REPEATED_PARAMETER');
+    expect(logs).toEqual(['authorize: refused (REPEATED_PARAMETER)']);
     const twice = `state=a&redirect_uri=${encodeURIComponent(APP_CALLBACK)}&redirect_uri=${encodeURIComponent('https://evil.example/')}`;
     expect(await pageCode(await relay(new Request(`http://localhost:3001/authorize?${twice}`)))).toBe('REPEATED_PARAMETER');
   });
@@ -259,11 +268,31 @@ describe('GET /callback failures that go back to the app', () => {
     expect(fragmentOf(odd.response).get('error')).toBe('server_error');
   });
 
+  it('replaces an error text that only ends in the OAuth character set', async () => {
+    const { response } = await signIn(undefined, { error: 'access_denied', error_description: '\\ then fine' });
+    expect(fragmentOf(response).get('error_description')).toBe('Bitbucket did not complete the sign-in.');
+  });
+
+  it.each([
+    ['access_denied', 'access_denied'],
+    ['temporarily_unavailable', 'temporarily_unavailable'],
+    // Valid OAuth error text, but not code-like: the log says only "other".
+    ['ACCESS_denied', 'other'],
+    ['access_denied!', 'other'],
+    ['a'.repeat(41), 'other'],
+    ['<script>', 'other'],
+  ])('logs an error %j from Bitbucket as %s', async (error, logged) => {
+    const { logs } = await signIn(undefined, { error });
+    expect(logs).toEqual(['authorize: redirecting to Bitbucket', `callback: Bitbucket answered with an error (${logged})`]);
+  });
+
   it('reports an answer with neither code nor error as server_error', async () => {
-    const { response, calls } = await signIn(undefined, {});
+    const { response, calls, logs } = await signIn(undefined, {});
     expect(fragmentOf(response).get('error')).toBe('server_error');
+    expect(fragmentOf(response).get('error_description')).toBe("Bitbucket's answer could not be understood.");
     expect(fragmentOf(response).get('state')).toBe(APP_STATE);
     expect(calls).toHaveLength(0);
+    expect(logs).toEqual(['authorize: redirecting to Bitbucket', 'callback: Bitbucket answered without a single code']);
   });
 
   it.each([
@@ -397,7 +426,8 @@ describe('GET /callback with a state it cannot trust: an HTML 400 page, never a 
     const start = await startSignIn(relay);
     await expectRefused(await callback(relay, { code: CODE, state: start.relayState }), 'NONCE_MISSING');
     await expectRefused(await callback(relay, { code: CODE, state: start.relayState }, 'other=1'), 'NONCE_MISSING');
-    expect(spentCodes(calls)).toEqual([CODE, CODE]);
+    await expectRefused(await callback(relay, { code: CODE, state: start.relayState }, 'relay-nonce='), 'NONCE_MISSING');
+    expect(spentCodes(calls)).toEqual([CODE, CODE, CODE]);
   });
 
   it("refuses a state with another sign-in's cookie (replayed from another browser)", async () => {
@@ -513,10 +543,21 @@ describe('other requests', () => {
     expect((await relay(new Request('http://localhost:3001/healthcheck', { headers: { 'content-length': '0' } }))).status).toBe(200);
   });
 
-  it('refuses URLs over 4 kB', async () => {
+  it('refuses URLs over 4 kB, and takes one of exactly 4096 characters', async () => {
     const { relay } = testRelay();
     const response = await relay(new Request(`http://localhost:3001/authorize?state=${'a'.repeat(4096)}`));
     expect(response.status).toBe(414);
+    const base = 'http://localhost:3001/healthcheck?x=';
+    const longest = await relay(new Request(`${base}${'a'.repeat(4096 - base.length)}`));
+    expect(longest.status).toBe(200);
+  });
+
+  it('refuses a GET whose body the runtime passes on (HTTP allows one; Node never builds such a Request)', async () => {
+    const request = new Request('http://localhost:3001/healthcheck');
+    Object.defineProperty(request, 'body', { value: new ReadableStream() });
+    const response = await testRelay().relay(request);
+    expect(response.status).toBe(413);
+    expect(await pageCode(response)).toBe('BODY_NOT_ALLOWED');
   });
 
   it('answers an unexpected failure with a generic 500 page and logs no details', async () => {
@@ -600,6 +641,53 @@ describe('logging', () => {
   it('logs one line per outcome', async () => {
     const { logs } = await signIn();
     expect(logs).toEqual(['authorize: redirecting to Bitbucket', 'callback: token issued, redirecting to the app']);
+  });
+});
+
+describe('error pages', () => {
+  const CODES: readonly RelayErrorCode[] = [
+    'NOT_FOUND',
+    'METHOD_NOT_ALLOWED',
+    'BODY_NOT_ALLOWED',
+    'URL_TOO_LONG',
+    'REPEATED_PARAMETER',
+    'MISSING_REDIRECT_URI',
+    'REDIRECT_URI_NOT_ALLOWED',
+    'MISSING_STATE',
+    'STATE_TOO_LONG',
+    'STATE_MALFORMED',
+    'STATE_TAMPERED',
+    'STATE_EXPIRED',
+    'NONCE_MISSING',
+    'NONCE_MISMATCH',
+    'INTERNAL_ERROR',
+  ];
+
+  /** The title and the message a page shows. */
+  async function shown(code: RelayErrorCode): Promise<{ title: string; message: string }> {
+    const html = await errorPage(code).text();
+    return { title: /<h1>(.*)<\/h1>/.exec(html)?.[1] ?? '', message: /<p>(.*)<\/p>/.exec(html)?.[1] ?? '' };
+  }
+
+  it('each has a title and a sentence of its own, which says what happened', async () => {
+    const messages = new Set<string>();
+    for (const code of CODES) {
+      const { title, message } = await shown(code);
+      expect.soft(title, code).toBe('Sign-in could not continue');
+      expect.soft(message, code).toMatch(/^[A-Z].{15,}\.$/);
+      messages.add(message);
+    }
+    expect(messages.size).toBe(CODES.length);
+  });
+});
+
+describe('defaults', () => {
+  it('logs to the console when given no log', async () => {
+    const lines: unknown[] = [];
+    vi.spyOn(console, 'log').mockImplementation((line: unknown) => void lines.push(line));
+    const relay = createRelay(testConfig());
+    await relay(new Request('http://localhost:3001/authorize'));
+    expect(lines).toEqual(['authorize: refused (MISSING_REDIRECT_URI)']);
   });
 });
 
