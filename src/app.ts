@@ -210,7 +210,7 @@ export function startApp(deps: AppDeps): void {
     function fail(error: unknown, signal: AbortSignal): void {
       if (signal.aborted) return;
       if (error instanceof ApiError && error.code === 'UNAUTHORIZED') {
-        const message = credentials.kind === 'basic' ? { id: 'API_TOKEN_REJECTED' } : apiMessage(error);
+        const message: Message = credentials.kind === 'basic' ? { id: 'API_TOKEN_REJECTED' } : apiMessage(error);
         return endSession({ kind: 'alert', message }, false);
       }
       state.error = error instanceof ApiError ? apiMessage(error) : { id: 'UNEXPECTED' };

@@ -3,29 +3,57 @@
  * (`<template id="msg-CODE">`), so they cost no JavaScript and read as plain markup; here the
  * code only picks the template and the values for its `data-slot` placeholders.
  */
-import type { ApiError } from './bitbucket.ts';
+import type { SignInResult } from './authorize.ts';
+import type { ApiError, ApiErrorCode, RetryNotice } from './bitbucket.ts';
 import type { CallbackErrorCode } from './callback.ts';
 import { fromTemplate } from './dom.ts';
 
+/**
+ * Every message of the app's page (index.html has a `<template id="msg-ID">` for each; a unit
+ * test checks both ways).
+ */
+export type AppMessageId =
+  | ApiErrorCode
+  | 'FORBIDDEN_REPOSITORIES'
+  | `RETRY_${RetryNotice['reason']}`
+  | Extract<SignInResult, { ok: false }>['code']
+  | 'BAD_URL'
+  | 'SIGNED_OUT'
+  | 'SIGNED_OUT_ELSEWHERE'
+  | 'SESSION_EXPIRED'
+  | 'API_TOKEN_REJECTED'
+  | 'REFRESHING'
+  | 'UNEXPECTED';
+
+/** Every message of the callback page (oauth-callback.html), one per explanation. */
+export type CallbackMessageId =
+  | Exclude<CallbackErrorCode, keyof typeof CALLBACK_MESSAGES>
+  | (typeof CALLBACK_MESSAGES)[keyof typeof CALLBACK_MESSAGES]
+  | 'OAUTH_UNAVAILABLE';
+
 /** A message: which template, and the text for each of its slots. */
-export interface Message {
-  id: string;
+export interface Message<Id extends AppMessageId | CallbackMessageId = AppMessageId> {
+  id: Id;
   slots?: Record<string, string>;
 }
 
 /** Callback errors that share an explanation: the user needs the same words for each. */
-const CALLBACK_MESSAGES: Partial<Record<CallbackErrorCode, string>> = {
+const CALLBACK_MESSAGES = {
   STATE_MISSING: 'STATE_INVALID',
   STATE_MISMATCH: 'STATE_INVALID',
   TOKEN_MISSING: 'TOKEN_INVALID',
   TOKEN_TYPE_UNSUPPORTED: 'TOKEN_INVALID',
   EXPIRES_IN_INVALID: 'TOKEN_INVALID',
-};
+} as const satisfies Partial<Record<CallbackErrorCode, string>>;
 
 /** The callback page's explanation of a refused sign-in. */
-export function callbackMessage(code: CallbackErrorCode, oauthError = ''): Message {
+export function callbackMessage(code: CallbackErrorCode, oauthError = ''): Message<CallbackMessageId> {
   // Bitbucket (or the relay) being down is worth its own words: trying again later will work.
-  const id = /^(temporarily_unavailable|server_error)$/.test(oauthError) ? 'OAUTH_UNAVAILABLE' : (CALLBACK_MESSAGES[code] ?? code);
+  const shared: Partial<Record<CallbackErrorCode, CallbackMessageId>> = CALLBACK_MESSAGES;
+  // A code the map leaves out is its own message: CallbackMessageId is built that way.
+  const id = /^(temporarily_unavailable|server_error)$/.test(oauthError)
+    ? 'OAUTH_UNAVAILABLE'
+    : (shared[code] ?? (code as CallbackMessageId));
   return { id, slots: { error: oauthError || 'unknown' } };
 }
 
@@ -33,12 +61,12 @@ export function callbackMessage(code: CallbackErrorCode, oauthError = ''): Messa
 export function apiMessage(error: ApiError): Message {
   const path = error.path.split('?')[0] ?? error.path;
   // Listing repositories needs Repositories: Read; everything else here needs Account: Read.
-  const id = error.code === 'FORBIDDEN' && path.includes('/repositories/') ? 'FORBIDDEN_REPOSITORIES' : error.code;
+  const id: AppMessageId = error.code === 'FORBIDDEN' && path.includes('/repositories/') ? 'FORBIDDEN_REPOSITORIES' : error.code;
   return { id, slots: { path, status: String(error.status ?? ''), detail: error.detail ?? '' } };
 }
 
 /** Fills a message's template from the page; every slot is set as text. */
-export function renderMessage(message: Message): DocumentFragment {
+export function renderMessage(message: Message<AppMessageId | CallbackMessageId>): DocumentFragment {
   const fragment = fromTemplate(`msg-${message.id}`);
   for (const slot of fragment.querySelectorAll<HTMLElement>('[data-slot]')) {
     slot.textContent = message.slots?.[slot.dataset.slot ?? ''] ?? '';

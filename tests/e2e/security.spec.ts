@@ -91,11 +91,3 @@ test('nothing of the simulator is in the production build', async () => {
       expect(text, `${name} has "${trace}"`).not.toContain(trace);
   }
 });
-
-test('both pages together ship at most 10 kB of JavaScript, gzipped', async () => {
-  const { JS_BUDGET_GZIP_BYTES, javascriptBytes } = await import('../../scripts/js-size.ts');
-  const { OUT_DIR } = await import('./global-setup.ts');
-  const size = javascriptBytes(OUT_DIR);
-  expect(size.files).toBeGreaterThanOrEqual(2);
-  expect(size.gzip).toBeLessThanOrEqual(JS_BUDGET_GZIP_BYTES);
-});
