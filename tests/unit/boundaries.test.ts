@@ -35,7 +35,10 @@ async function lintErrors(file: string): Promise<string[]> {
   return (result?.messages ?? []).map((m) => `${m.ruleId}: ${m.message}`);
 }
 
-describe('one TypeScript program per target', () => {
+// Each check builds a TypeScript program or an ESLint run: seconds each on a busy machine.
+const SLOW = { timeout: 60_000 };
+
+describe('one TypeScript program per target', SLOW, () => {
   it.each([
     ['the browser app', 'tsconfig.app.json', 'src/probe.ts'],
     ['the relay', 'tsconfig.relay.json', 'relay/probe.ts'],
@@ -56,7 +59,7 @@ describe('one TypeScript program per target', () => {
   });
 });
 
-describe('one ESLint environment per target', () => {
+describe('one ESLint environment per target', SLOW, () => {
   it.each(['src/probe.ts', 'src/views/probe.ts', 'relay/probe.ts'])('%s may not use Node globals', async (file) => {
     const errors = await lintErrors(file);
     expect(errors.filter((e) => e.startsWith('no-restricted-globals'))).toHaveLength(2);
