@@ -6,5 +6,7 @@ export default defineConfig({
     include: ['tests/**/*.test.ts'],
     environment: 'node',
     restoreMocks: true,
+    // jsdom tests take seconds each when the machine is shared; the default 5 s makes them flaky.
+    testTimeout: 30_000,
   },
 });

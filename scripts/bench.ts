@@ -15,7 +15,8 @@ import { existsSync } from 'node:fs';
 import { once } from 'node:events';
 import { repositoryParser } from '../src/api-shapes.ts';
 import { createClient } from '../src/bitbucket.ts';
-import { createLimiter, loadEverything } from '../src/repositories.ts';
+import { createLimiter } from '../src/paginate.ts';
+import { loadEverything } from '../src/repositories.ts';
 
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 50);
 const WORKSPACES = [

@@ -16,6 +16,24 @@ export type ApiErrorCode =
   | 'BAD_RESPONSE'
   | 'ABORTED';
 
+/**
+ * What an endpoint needs the app to be allowed: the OAuth consumer's permission (as Bitbucket's
+ * settings name it) and the Atlassian API token's scope. Each named call declares its own, so a
+ * refusal can name the right one.
+ * @see https://developer.atlassian.com/cloud/bitbucket/rest/intro/#authentication
+ */
+export interface Permission {
+  oauth: 'Account: Read' | 'Repositories: Read';
+  apiToken: 'read:user:bitbucket' | 'read:workspace:bitbucket' | 'read:repository:bitbucket';
+}
+
+/** Bitbucket's error body, `{"type":"error","error":{"message","detail"}}`, as far as it was sent. */
+export interface BitbucketErrorBody {
+  message?: string;
+  /** A string, or an object such as `{"required":[…],"granted":[…]}` on a 403. Not checked here. */
+  detail?: unknown;
+}
+
 /** A failed API call. The message names the method and path; it never holds the token. */
 export class ApiError extends Error {
   override name = 'ApiError';
@@ -25,6 +43,10 @@ export class ApiError extends Error {
     readonly status?: number,
     /** Bitbucket's own `error.message`, when it sent one. */
     readonly detail?: string,
+    /** What the call needed (from its declaration), so a 403 can name the missing permission. */
+    readonly needs?: Permission,
+    /** Bitbucket's error body, when it sent one. */
+    readonly body?: BitbucketErrorBody,
   ) {
     super(`${code}: GET ${path}`);
   }
@@ -51,9 +73,15 @@ export interface ClientOptions {
   onRetry?: (notice: RetryNotice) => void;
 }
 
+/** How one request is made: cancelled by `signal`; `needs` is what the endpoint requires. */
+export interface RequestOptions {
+  signal?: AbortSignal;
+  needs?: Permission;
+}
+
 export interface BitbucketClient {
   /** GETs a path below the API base (`/user`) or an absolute `next` link on the API origin. */
-  get(pathOrUrl: string, signal?: AbortSignal): Promise<unknown>;
+  get(pathOrUrl: string, options?: RequestOptions): Promise<unknown>;
 }
 
 /** Retries after a 429; each waits about twice as long as the one before (1, 2, 4, 8 s). */
@@ -70,14 +98,14 @@ export function createClient(options: ClientOptions): BitbucketClient {
   const random = options.random ?? Math.random;
   const base = new URL(`${options.apiUrl}/`);
 
-  async function get(pathOrUrl: string, signal?: AbortSignal): Promise<unknown> {
+  async function get(pathOrUrl: string, { signal, needs }: RequestOptions = {}): Promise<unknown> {
     const url = resolve(pathOrUrl);
     const path = `${url.pathname}${url.search}`;
     let rateLimited = 0;
     let failed = 0;
     for (;;) {
       if (signal?.aborted) throw new ApiError('ABORTED', path);
-      const outcome = await attempt(url, path, signal);
+      const outcome = await attempt(url, path, signal, needs);
       if (!(outcome instanceof ApiError)) return outcome;
 
       const error = outcome;
@@ -104,7 +132,7 @@ export function createClient(options: ClientOptions): BitbucketClient {
   }
 
   /** One request. Returns the parsed JSON, or the error (retryable or not) as a value. */
-  async function attempt(url: URL, path: string, signal?: AbortSignal): Promise<unknown> {
+  async function attempt(url: URL, path: string, signal?: AbortSignal, needs?: Permission): Promise<unknown> {
     let response: Response;
     try {
       response = await options.fetch(url, {
@@ -121,7 +149,10 @@ export function createClient(options: ClientOptions): BitbucketClient {
     } catch {
       return new ApiError(signal?.aborted ? 'ABORTED' : 'NETWORK', path);
     }
-    if (!response.ok) return new ApiError(codeForStatus(response.status), path, response.status, await errorMessage(response));
+    if (!response.ok) {
+      const body = await errorBody(response);
+      return new ApiError(codeForStatus(response.status), path, response.status, body?.message, needs, body);
+    }
     if (!/^application\/(.+\+)?json\b/i.test(response.headers.get('content-type') ?? '')) {
       return new ApiError('BAD_RESPONSE', path, response.status);
     }
@@ -162,9 +193,12 @@ export function backoff(baseMs: number, attempt: number, random: () => number): 
   return Math.round(Math.min(MAX_DELAY_MS, baseMs * 2 ** attempt) * (0.5 + random()));
 }
 
-/** Bitbucket's `error.message` from an error body, when the body is Bitbucket's JSON error. */
-async function errorMessage(response: Response): Promise<string | undefined> {
+/** Bitbucket's error body, when the answer is Bitbucket's JSON error; its message at most 300 characters. */
+async function errorBody(response: Response): Promise<BitbucketErrorBody | undefined> {
   // Not JSON (a 429 is text/plain) or not Bitbucket's shape: the status says enough.
-  const body = (await response.json().catch(() => null)) as { error?: { message?: unknown } } | null;
-  return typeof body?.error?.message === 'string' ? body.error.message.slice(0, 300) : undefined;
+  const body = (await response.json().catch(() => null)) as { error?: { message?: unknown; detail?: unknown } } | null;
+  const error = body?.error;
+  if (typeof error !== 'object' || error === null) return undefined;
+  const message = typeof error.message === 'string' ? error.message.slice(0, 300) : undefined;
+  return { ...(message === undefined ? {} : { message }), ...(error.detail === undefined ? {} : { detail: error.detail }) };
 }

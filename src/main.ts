@@ -7,6 +7,12 @@ import { problemMessage, renderNotice } from './views/landing.ts';
 const root = document.getElementById('app-body') as HTMLElement;
 const heading = document.getElementById('app-heading') as HTMLElement;
 
+// `defer` runs a task after those already waiting (answers that arrived meanwhile among them).
+// A message, not a timer: timers in a background tab may wait a second.
+const deferred: Array<() => void> = [];
+const port = new MessageChannel();
+port.port1.onmessage = () => deferred.shift()?.();
+
 const result = browserConfig();
 if (!result.ok) {
   root.replaceChildren(...result.problems.map((problem) => renderNotice({ kind: 'alert', message: problemMessage(problem) })));
@@ -28,6 +34,11 @@ if (!result.ok) {
     base: import.meta.env.BASE_URL,
     offline,
     schedule: (task) => requestAnimationFrame(task),
+    afterPaint: (task) => requestAnimationFrame(() => setTimeout(task)),
+    defer: (task) => {
+      deferred.push(task);
+      port.port2.postMessage(null);
+    },
     setTimer: (task, ms) => {
       const timer = setTimeout(task, ms);
       return () => clearTimeout(timer);

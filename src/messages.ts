@@ -7,6 +7,7 @@ import type { SignInResult } from './authorize.ts';
 import type { ApiError, ApiErrorCode, RetryNotice } from './bitbucket.ts';
 import type { CallbackErrorCode } from './callback.ts';
 import { fromTemplate } from './dom.ts';
+import type { Bounds, LimitCode } from './paginate.ts';
 
 /**
  * Every message of the app's page (index.html has a `<template id="msg-ID">` for each; a unit
@@ -14,7 +15,7 @@ import { fromTemplate } from './dom.ts';
  */
 export type AppMessageId =
   | ApiErrorCode
-  | 'FORBIDDEN_REPOSITORIES'
+  | LimitCode
   | `RETRY_${RetryNotice['reason']}`
   | Extract<SignInResult, { ok: false }>['code']
   | 'BAD_URL'
@@ -35,6 +36,12 @@ export type CallbackMessageId =
 export interface Message<Id extends AppMessageId | CallbackMessageId = AppMessageId> {
   id: Id;
   slots?: Record<string, string>;
+}
+
+/** Something to tell the user: an alert (a problem) or plain information. */
+export interface Notice {
+  kind: 'alert' | 'info';
+  message: Message;
 }
 
 /** Callback errors that share an explanation: the user needs the same words for each. */
@@ -60,9 +67,15 @@ export function callbackMessage(code: CallbackErrorCode, oauthError = ''): Messa
 /** The explanation of a failed API call; each template uses the slots it needs. */
 export function apiMessage(error: ApiError): Message {
   const path = error.path.split('?')[0] ?? error.path;
-  // Listing repositories needs Repositories: Read; everything else here needs Account: Read.
-  const id: AppMessageId = error.code === 'FORBIDDEN' && path.includes('/repositories/') ? 'FORBIDDEN_REPOSITORIES' : error.code;
-  return { id, slots: { path, status: String(error.status ?? ''), detail: error.detail ?? '' } };
+  // A refusal names what the call declared it needs (see src/api.ts).
+  const slots = { path, status: String(error.status ?? ''), detail: error.detail ?? '' };
+  return { id: error.code, slots: error.needs ? { ...slots, permission: error.needs.oauth, scope: error.needs.apiToken } : slots };
+}
+
+/** Where and why loading stopped at a bound: in one workspace, or (null) across the whole load. */
+export function limitMessage(code: LimitCode, workspace: string | null, bounds: Bounds): Message {
+  const limit = code === 'LOAD_LIMIT' ? bounds.pagesPerLoad : code === 'PAGE_LIMIT' ? bounds.pagesPerList : bounds.valuesPerList;
+  return { id: code, slots: { limit: limit.toLocaleString('en-US'), workspace: workspace ?? '' } };
 }
 
 /** Fills a message's template from the page; every slot is set as text. */

@@ -3,10 +3,11 @@
  * Its structure is the `tpl-signed-in` template in index.html; this module fills it in, and
  * then keeps it up to date, so typing in the filter never loses focus.
  */
-import type { Repository, User } from '../api-shapes.ts';
+import type { Repository } from '../api-shapes.ts';
 import { button, fromTemplate, part } from '../dom.ts';
-import { renderMessage, type Message } from '../messages.ts';
+import { renderMessage } from '../messages.ts';
 import { isFiltering, readListQuery, type ListQuery } from '../repo-filter.ts';
+import type { RepositoryListState } from '../repository-store.ts';
 import { renderNotice } from './landing.ts';
 
 export interface RepositoryViewHandlers {
@@ -17,23 +18,17 @@ export interface RepositoryViewHandlers {
   onReconnect: () => void;
 }
 
-export interface RepositoryViewState {
-  user: User | null;
-  loading: boolean;
-  /** Repositories loaded so far (all, not only those matching). */
-  total: number;
-  /** The repositories matching the query, in order. */
-  matches: Repository[];
-  query: ListQuery;
-  workspaces: Array<{ slug: string; name: string }>;
-  languages: string[];
-  /** A failure that stopped loading. */
-  error: Message | null;
-  workspaceErrors: Array<{ slug: string; message: Message }>;
-  /** What the app is waiting for (a retry after a 429, the network…), if anything. */
-  notice: Message | null;
+/** The list's state, and how long the session has left. */
+export interface RepositoryViewState extends RepositoryListState {
   /** Minutes until the session ends, when it ends soon. */
   endsInMinutes: number | null;
+}
+
+/** What the view needs from outside: the clock, and when to add more to the page. */
+export interface RepositoryViewDeps {
+  now: () => number;
+  /** Runs a task after the next frame is painted (the rest of a long list goes in there). */
+  afterPaint: (task: () => void) => void;
 }
 
 /** How many repositories are put in the page at first, and at each "Show more". */
@@ -42,7 +37,7 @@ export const RENDER_STEP = 500;
 const FIRST_CHUNK = 40;
 
 /** Builds the signed-in view in `root`; returns the function that brings it up to date. */
-export function mountRepositoryView(root: HTMLElement, handlers: RepositoryViewHandlers, now: () => number) {
+export function mountRepositoryView(root: HTMLElement, handlers: RepositoryViewHandlers, { now, afterPaint }: RepositoryViewDeps) {
   const view = fromTemplate('tpl-signed-in');
   const user = part(view, 'user');
   const warning = part(view, 'warning');
@@ -112,9 +107,10 @@ export function mountRepositoryView(root: HTMLElement, handlers: RepositoryViewH
 
     warning.hidden = next.endsInMinutes === null;
     minutes.textContent = `${next.endsInMinutes} minute${next.endsInMinutes === 1 ? '' : 's'}`;
-    if (previous?.error !== next.error || previous?.workspaceErrors !== next.workspaceErrors) {
+    if (previous?.error !== next.error || previous?.workspaceErrors !== next.workspaceErrors || previous?.stops !== next.stops) {
       errors.replaceChildren(
         next.error ? renderNotice({ kind: 'alert', message: next.error }, button('Retry', retry(handlers.onRetry))) : '',
+        ...next.stops.map((message) => renderNotice({ kind: 'alert', message })),
         ...next.workspaceErrors.map(({ slug, message }) =>
           renderNotice(
             { kind: 'alert', message },
@@ -146,11 +142,9 @@ export function mountRepositoryView(root: HTMLElement, handlers: RepositoryViewH
     list.replaceWith(fresh);
     list = fresh;
     if (shown.length > FIRST_CHUNK) {
-      requestAnimationFrame(() =>
-        setTimeout(() => {
-          if (current === generation) fresh.append(...shown.slice(FIRST_CHUNK).map(item));
-        }),
-      );
+      afterPaint(() => {
+        if (current === generation) fresh.append(...shown.slice(FIRST_CHUNK).map(item));
+      });
     }
     showMoreButton(matches);
   }

@@ -322,3 +322,18 @@ describe('signed in', () => {
     expect(storage.keys()).not.toContain('bitbucket-starter:repositories:v1');
   });
 });
+
+describe('permissions', () => {
+  it.each([
+    ['/user', 'Account: Read', 'read:user:bitbucket'],
+    ['/user/workspaces', 'Account: Read', 'read:workspace:bitbucket'],
+    ['/repositories/w', 'Repositories: Read', 'read:repository:bitbucket'],
+  ])('a 403 on %s names the permission that call needs: %s (%s)', async (path, permission, scope) => {
+    startHarness({
+      workspaces: { w: many('w', 1) },
+      api: { intercept: (url) => (url.pathname.endsWith(path) ? apiError(403, 'Forbidden') : undefined) },
+    });
+    const alert = await screen.findByRole('alert');
+    expect(alert.textContent).toContain(`needs ${permission} (an API token: ${scope})`);
+  });
+});

@@ -76,6 +76,8 @@ export function startHarness(options: HarnessOptions = {}) {
     base: '/',
     offline: () => null,
     schedule: (task) => void queueMicrotask(task),
+    afterPaint: (task) => void setTimeout(task),
+    defer: (task) => void setTimeout(task),
     setTimer: (task, ms) => {
       const timer = { at: now + ms, task, cleared: false };
       timers.push(timer);

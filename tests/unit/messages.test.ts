@@ -11,7 +11,9 @@ import type { AppMessageId, CallbackMessageId } from '../../src/messages.ts';
 const APP_IDS: Record<AppMessageId, true> = {
   UNAUTHORIZED: true,
   FORBIDDEN: true,
-  FORBIDDEN_REPOSITORIES: true,
+  PAGE_LIMIT: true,
+  VALUE_LIMIT: true,
+  LOAD_LIMIT: true,
   NOT_FOUND: true,
   ENDPOINT_REMOVED: true,
   RATE_LIMITED: true,
