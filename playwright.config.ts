@@ -1,11 +1,12 @@
 import { defineConfig } from '@playwright/test';
 import chromium from './scripts/chromium.json' with { type: 'json' };
 import { E2E } from './tests/e2e/ports.ts';
+import type { RelayRuntime } from './tests/e2e/relay.spec.ts';
 
 // Debian's Chromium; nothing here downloads a browser.
 const executablePath = process.env.CHROME_PATH ?? chromium.path;
 
-export default defineConfig({
+export default defineConfig<object, { relayRuntime: RelayRuntime }>({
   testDir: 'tests/e2e',
   // The simulator is shared (faults, clock): one test at a time keeps tests from seeing each other's faults.
   workers: 1,
@@ -15,6 +16,11 @@ export default defineConfig({
   expect: { timeout: 10_000 },
   globalSetup: './tests/e2e/global-setup.ts',
   reporter: 'list',
+  projects: [
+    { name: 'chromium' },
+    // The relay's tests once more, with its Worker entry on workerd (relay/'s own dependency).
+    { name: 'relay on workerd', testMatch: 'relay.spec.ts', use: { relayRuntime: 'workerd' } },
+  ],
   use: {
     baseURL: E2E.appOrigin,
     trace: 'off',

@@ -50,8 +50,8 @@ const DEFAULT_TOKEN_URL = 'https://bitbucket.org/site/oauth2/access_token';
 const DEFAULT_PORT = 3001;
 const DEFAULT_HOST = '127.0.0.1';
 
-// Plain http is only acceptable when the traffic never leaves the machine.
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+/** Host names whose traffic never leaves the machine: the only ones plain http is accepted for. */
+export const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 /** Reads and checks the relay's environment variables without side effects. */
 export function readRelayConfig(env: RelayEnv): ReadRelayConfigResult {

@@ -131,13 +131,18 @@ async function serve(
   log(`${method} ${path} ${outgoing.statusCode}`);
 }
 
-function urlHost(host: string): string {
+/** The host part of a URL for a listening address (IPv6 in brackets; "any address" as localhost). */
+export function urlHost(host: string): string {
   if (host === '0.0.0.0' || host === '::' || host === '') return 'localhost';
   return host.includes(':') ? `[${host}]` : host;
 }
 
-async function main(): Promise<void> {
-  // Secrets may live in relay/.env (git-ignored like every .env); real variables win over it.
+/**
+ * What `npm run relay` and `npm run relay:worker` do: read relay/.env (git-ignored like every
+ * .env) under the process's own variables, which win; check them; start; print the URLs to
+ * configure; stop on a signal. Problems are printed and set exit code 1.
+ */
+export async function runRelayCommand(name: string, start: (config: RelayConfig) => Promise<RelayServer>): Promise<void> {
   const envFile = fileURLToPath(new URL('./.env', import.meta.url));
   if (existsSync(envFile)) process.loadEnvFile(envFile);
 
@@ -150,16 +155,16 @@ async function main(): Promise<void> {
   const config = result.config;
   let server: RelayServer;
   try {
-    server = await startRelayServer(config);
+    server = await start(config);
   } catch (error) {
-    console.error(`The relay cannot listen on ${config.host}:${config.port}: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(error instanceof Error ? error.message : String(error));
     process.exitCode = 1;
     return;
   }
   // Browsers and Bitbucket should use one host name for the relay (the nonce cookie is per host);
   // "localhost" matches the app's http://localhost:3000, so suggest it for a loopback relay.
   const base = server.url.replace('//127.0.0.1:', '//localhost:');
-  console.log(`Relay listening on ${server.url}`);
+  console.log(`${name} listening on ${server.url}`);
   console.log(`  app sign-in URL (VITE_BITBUCKET_AUTHORIZE_URL): ${base}/authorize`);
   console.log(`  OAuth consumer callback URL: ${config.callbackUrl ?? `${base}/callback`}`);
   console.log(`  allowed app callbacks: ${config.allowedCallbacks.join(', ')}`);
@@ -170,5 +175,11 @@ async function main(): Promise<void> {
 
 // Run only when executed directly (npm run relay), not when imported by tests.
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  await main();
+  await runRelayCommand('Relay', (config) =>
+    startRelayServer(config).catch((error: unknown) => {
+      throw new Error(
+        `The relay cannot listen on ${config.host}:${config.port}: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }),
+  );
 }

@@ -2,16 +2,9 @@
 import { fireEvent, screen, waitFor, within } from '@testing-library/dom';
 import { describe, expect, it } from 'vitest';
 import { startHarness } from '../support/app-harness.ts';
+import { loaded, many } from '../support/app-queries.ts';
 import { abortedBy, apiError, gate, json, repo } from '../support/fake-fetch.ts';
 import { memoryStorage } from '../support/memory-storage.ts';
-
-const many = (workspace: string, count: number) => Array.from({ length: count }, (_, n) => repo(workspace, n));
-
-async function loaded(text: RegExp | string) {
-  const status = await screen.findByRole('status');
-  await waitFor(() => expect(status.textContent).toMatch(text));
-  return status;
-}
 
 describe('signed out', () => {
   it('offers "Sign in with Bitbucket", which goes to the authorize URL with a stored state', () => {

@@ -1,15 +1,17 @@
 /**
  * The unchanged app signing in through the token relay (relay/, docs/relay.md), in a real browser,
  * against the simulator: the app is the build on `E2E.relayAppOrigin`, whose authorize URL is the
- * relay; the relay runs the authorization-code grant with the simulator as Bitbucket.
+ * relay; the relay runs the authorization-code grant with the simulator as Bitbucket. Every test
+ * runs twice (playwright.config.ts): on the Node adapter, and on workerd, the Workers runtime.
  */
 import type { Page } from '@playwright/test';
 import { readRelayConfig } from '../../relay/config.ts';
 import { startRelayServer } from '../../relay/node.ts';
 import type { RelayServer } from '../../relay/node.ts';
+import { locateWorkerd, MISSING_RUNTIME_MESSAGE, startWorkerdRelay } from '../../relay/workerd.ts';
 import type { SimClient, SimRequestRecord } from '../../sim/index.ts';
 import { E2E } from './ports.ts';
-import { expect, storedToken, test } from './fixtures.ts';
+import { expect, storedToken, test as base } from './fixtures.ts';
 import type { SimulatorControl } from './fixtures.ts';
 
 // `localhost` everywhere: the relay's nonce cookie belongs to the host name used for /authorize.
@@ -32,10 +34,21 @@ const APP_CLIENT: SimClient = {
   secret: 'e2e-secret',
 };
 
+/** Which runtime serves the relay: a Playwright project option (see playwright.config.ts). */
+export type RelayRuntime = 'node' | 'workerd';
+
+const test = base.extend<object, { relayRuntime: RelayRuntime }>({
+  relayRuntime: ['node', { option: true, scope: 'worker' }],
+});
+
 let relay: RelayServer | undefined;
 const relayLog: string[] = [];
 
-test.beforeAll(async () => {
+// Where the relay is worked on, `npm ci --prefix relay` installs workerd; CI always does, so there
+// a missing runtime fails the run instead of skipping it.
+test.skip(({ relayRuntime }) => relayRuntime === 'workerd' && !locateWorkerd().ok && !process.env.CI, MISSING_RUNTIME_MESSAGE);
+
+test.beforeAll(async ({ relayRuntime }) => {
   const result = readRelayConfig({
     BITBUCKET_CLIENT_ID: RELAY_CLIENT.clientId,
     BITBUCKET_CLIENT_SECRET: RELAY_CLIENT.secret,
@@ -45,7 +58,11 @@ test.beforeAll(async () => {
     BITBUCKET_TOKEN_URL: TOKEN_URL,
   });
   if (!result.ok) throw new Error(`relay config: ${result.problems.map((problem) => problem.message).join('; ')}`);
-  relay = await startRelayServer(result.config, E2E.relayPort, { log: (line) => relayLog.push(line) });
+  const log = (line: string) => relayLog.push(line);
+  relay =
+    relayRuntime === 'workerd'
+      ? await startWorkerdRelay(result.config, E2E.relayPort, { log })
+      : await startRelayServer(result.config, E2E.relayPort, { log });
 });
 
 test.afterAll(async () => {
@@ -105,7 +122,11 @@ async function expectRelayErrorPage(page: Page, code: string): Promise<void> {
   await expect(page.getByText(code, { exact: true })).toBeVisible();
 }
 
-test('through the relay: consent on Bitbucket, back on the app with the repositories, no token left in sight', async ({ page, sim }) => {
+test('through the relay: consent on Bitbucket, back on the app with the repositories, no token left in sight', async ({
+  page,
+  sim,
+  relayRuntime,
+}) => {
   const urls = recordUrls(page);
   const consent = await startSignIn(page);
   // The relay, not the app, speaks to Bitbucket: its own consumer, the code grant, its own state.
@@ -143,6 +164,11 @@ test('through the relay: consent on Bitbucket, back on the app with the reposito
     for (const [name, value] of Object.entries(request.headers)) if (name !== 'authorization') expect(value).not.toContain(token);
   }
   for (const request of log) expect(request.url).not.toContain(token);
+
+  // The relay's own lines came from the runtime this project names: the Node adapter adds one
+  // line per request, workerd does not (its output is the Worker's console).
+  expect(relayLog).toContain('callback: token issued, redirecting to the app');
+  expect(relayLog.includes('GET /callback 302')).toBe(relayRuntime === 'node');
 
   // The relay logged neither the token nor the code.
   const code = new URL(relayCallbacks(urls)[0] ?? '').searchParams.get('code') ?? '';

@@ -1,10 +1,24 @@
 /** A fake `fetch` for unit and DOM tests: routes by path, records every request. */
 
+/**
+ * One request as the client made it: the URL and the whole `RequestInit`. An option the client
+ * left out is `undefined` here (fetch then uses its default), so a test can tell "not set" apart.
+ */
 export interface RecordedRequest {
   url: URL;
+  /** `init.method`, or `GET`, fetch's default. */
+  method: string;
   headers: Headers;
+  redirect: RequestRedirect | undefined;
+  referrerPolicy: ReferrerPolicy | undefined;
+  cache: RequestCache | undefined;
+  credentials: RequestCredentials | undefined;
+  mode: RequestMode | undefined;
+  body: BodyInit | null | undefined;
   /** The request's abort signal, to see whether the client cancelled it. */
   signal: AbortSignal | null;
+  /** The names of every option in the `RequestInit`, to see that nothing else was set. */
+  options: string[];
 }
 
 export type Route = (url: URL, request: RecordedRequest) => Response | Promise<Response>;
@@ -26,8 +40,22 @@ export function apiError(status: number, message: string): Response {
 export function fakeFetch(route: Route) {
   const requests: RecordedRequest[] = [];
   const fetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
-    const url = new URL(input instanceof Request ? input.url : String(input));
-    const recorded = { url, headers: new Headers(init?.headers), signal: init?.signal ?? null };
+    // A Request would carry options this fake does not read: the client passes a URL and an init.
+    if (input instanceof Request) throw new TypeError('fakeFetch records a URL and a RequestInit, not a Request');
+    const url = new URL(String(input));
+    const recorded: RecordedRequest = {
+      url,
+      method: init?.method ?? 'GET',
+      headers: new Headers(init?.headers),
+      redirect: init?.redirect,
+      referrerPolicy: init?.referrerPolicy,
+      cache: init?.cache,
+      credentials: init?.credentials,
+      mode: init?.mode,
+      body: init?.body,
+      signal: init?.signal ?? null,
+      options: Object.keys(init ?? {}).sort(),
+    };
     requests.push(recorded);
     if (init?.signal?.aborted) throw new DOMException('Aborted', 'AbortError');
     return route(url, recorded);
