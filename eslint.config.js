@@ -7,10 +7,16 @@ import tseslint from 'typescript-eslint';
 /** Node's globals, named so that a browser or Worker file that uses one fails the lint. */
 const NODE_ONLY_GLOBALS = ['process', 'Buffer', 'global', 'require', 'module', '__dirname', '__filename', 'setImmediate'].map((name) => ({
   name,
-  message: 'A Node global: this code runs in the browser or a Worker (Node only in relay/node.ts, sim/, scripts/, tests/).',
+  message:
+    'A Node global: this code runs in the browser or a Worker (Node only in relay/node.ts and relay/workerd.ts, sim/, scripts/, tests/).',
 }));
 const NO_NODE_IMPORTS = {
-  patterns: [{ group: ['node:*'], message: 'Node modules are for the Node targets only (relay/node.ts, sim/, scripts/, tests/).' }],
+  patterns: [
+    {
+      group: ['node:*'],
+      message: 'Node modules are for the Node targets only (relay/node.ts and relay/workerd.ts, sim/, scripts/, tests/).',
+    },
+  ],
 };
 
 export default tseslint.config(
@@ -25,7 +31,10 @@ export default tseslint.config(
   },
   // Node: the simulator, scripts, tests, configuration files and the relay's Node adapter. The DOM
   // tests and the end-to-end tests also see the browser's globals.
-  { files: ['sim/**', 'scripts/**', 'tests/**', 'relay/node.ts', '*.config.{js,ts}'], languageOptions: { globals: globals.node } },
+  {
+    files: ['sim/**', 'scripts/**', 'tests/**', 'relay/node.ts', 'relay/workerd.ts', '*.config.{js,ts}'],
+    languageOptions: { globals: globals.node },
+  },
   { files: ['tests/**'], languageOptions: { globals: globals.browser } },
   {
     // The browser app. Views and the app must never put text into the page as HTML.
@@ -49,7 +58,7 @@ export default tseslint.config(
   {
     // The relay: Web-standard Request/Response, as a Worker runs it; Node only in its adapter.
     files: ['relay/**/*.ts'],
-    ignores: ['relay/node.ts'],
+    ignores: ['relay/node.ts', 'relay/workerd.ts'],
     languageOptions: { globals: globals.worker },
     rules: {
       'no-restricted-globals': ['error', ...NODE_ONLY_GLOBALS],
