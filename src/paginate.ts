@@ -194,6 +194,13 @@ export async function paginate<T>(options: PaginateOptions<T>): Promise<LimitCod
   }
 }
 
+/** Every value of a list, for a list shown whole (a repository's branches); and the bound that stopped it, if any. */
+export async function collect<T>(options: Omit<PaginateOptions<T>, 'onValues'>): Promise<{ values: T[]; stopped: LimitCode | null }> {
+  const values: T[] = [];
+  const stopped = await paginate({ ...options, onValues: (page) => void values.push(...page) });
+  return { values, stopped };
+}
+
 /** Errors after which following `next` may still get the page: a wrong answer, or none. */
 function isRecoverable(error: unknown): boolean {
   return error instanceof ApiError && (error.code === 'BAD_RESPONSE' || error.code === 'NOT_FOUND');
