@@ -1,9 +1,8 @@
 /** The callback page's work once the URL is cleared: check the answer, keep the token, go back. */
-import { sameOriginPath } from './authorize.ts';
+import { sameOriginPath } from './return-path.ts';
 import { readCallback } from './callback.ts';
-import { callbackMessage } from './messages.ts';
 import type { SessionStore } from './session.ts';
-import { renderCallbackFailure } from './views/callback.ts';
+import { callbackMessage, renderCallbackFailure } from './views/callback.ts';
 
 export interface CallbackPageDeps {
   /** The callback URL as it arrived (already removed from the address bar). */

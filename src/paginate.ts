@@ -29,15 +29,11 @@ export const BOUNDS: Bounds = { pagesPerList: 1000, valuesPerList: 100_000, page
 
 /** The pages a whole load may still ask for, shared by its lists. */
 export interface PageBudget {
-  /** Takes one page from the budget; false when none is left. */
-  take(): boolean;
+  left: number;
 }
 
 /** A budget of `pages` pages. */
-export function createPageBudget(pages: number): PageBudget {
-  let left = pages;
-  return { take: () => left > 0 && left-- > 0 };
-}
+export const createPageBudget = (pages: number): PageBudget => ({ left: pages });
 
 export type Limiter = <T>(task: () => Promise<T>) => Promise<T>;
 
@@ -86,9 +82,10 @@ export async function paginate<T>(options: PaginateOptions<T>): Promise<LimitCod
   /** Sends the request for a page, when the bounds allow one more; null (and why) when not. */
   const request = (url: string): Promise<Page<unknown>> | null => {
     if (pages >= bounds.pagesPerList) stopped ??= 'PAGE_LIMIT';
-    else if (!budget.take()) stopped ??= 'LOAD_LIMIT';
+    else if (budget.left <= 0) stopped ??= 'LOAD_LIMIT';
     else {
       pages++;
+      budget.left--;
       const page = limit(() => client.get(url, { signal, needs: call.needs })).then((json) => readEnvelope(json, path));
       // Whoever awaits the page sees its failure; a page nobody awaits any more (the list failed
       // or stopped) is not an unhandled rejection.

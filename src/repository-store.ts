@@ -5,8 +5,8 @@
  */
 import { safeLink, type Repository, type User } from './api-shapes.ts';
 import { ApiError, type BitbucketClient, type RetryNotice } from './bitbucket.ts';
-import { apiMessage, limitMessage, type Message } from './messages.ts';
-import { BOUNDS, type Bounds, type LimitCode } from './paginate.ts';
+import { apiMessage, type Message } from './messages.ts';
+import type { Bounds, LimitCode } from './paginate.ts';
 import type { RepositoryCache } from './repo-cache.ts';
 import { createRepositoryIndex, type ListQuery, type RepositoryIndex } from './repo-filter.ts';
 import { loadEverything, reloadWorkspace, type LoadHandlers } from './repositories.ts';
@@ -56,7 +56,7 @@ export function createRepositoryStore(deps: RepositoryStoreDeps) {
   const stopped = new AbortController();
   const listeners = new Set<(state: RepositoryListState) => void>();
   const timers: Array<() => void> = [];
-  const bounds = { ...BOUNDS, ...deps.bounds };
+  const bounds = deps.bounds ?? {};
   let index = createRepositoryIndex();
   let state: RepositoryListState = {
     user: null,
@@ -127,7 +127,10 @@ export function createRepositoryStore(deps: RepositoryStoreDeps) {
       onWorkspaceError: live((slug: string, error: ApiError) =>
         set({ workspaceErrors: [...state.workspaceErrors.filter((e) => e.slug !== slug), { slug, message: apiMessage(error) }] }),
       ),
-      onLimit: live((slug: string | null, code: LimitCode) => set({ stops: [...state.stops, limitMessage(code, slug, bounds)] })),
+      // The templates say the bounds (BOUNDS); the workspace, when it is one workspace's bound.
+      onLimit: live((slug: string | null, code: LimitCode) =>
+        set({ stops: [...state.stops, { id: code, slots: { workspace: slug ?? '' } }] }),
+      ),
     };
   }
 

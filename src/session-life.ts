@@ -3,7 +3,6 @@
  * before the token expires and ends the session at expiry, on a refused token, on sign-out, or
  * when another tab signs out. It tells its listener; the app shows the matching view.
  */
-import { prepareSignIn } from './authorize.ts';
 import type { AppConfig } from './config.ts';
 import type { Message, Notice } from './messages.ts';
 import type { RandomFill } from './random.ts';
@@ -85,10 +84,14 @@ export function createSessionLife(deps: SessionLifeDeps, listener: SessionListen
       deps.cache.clear();
       listener.signedOut(undefined, arrived);
     },
-    /** Sends the browser to Bitbucket to sign in, or says why it cannot. */
-    signIn(): void {
+    /**
+     * Sends the browser to Bitbucket to sign in, or says why it cannot. The authorization request
+     * is loaded on demand: nothing of it is needed until now.
+     */
+    async signIn(): Promise<void> {
       // Whoever signs in next sees only their own list.
       deps.cache.clear();
+      const { prepareSignIn } = await import('./authorize.ts');
       const result = prepareSignIn({ ...deps, ...deps.config, session });
       if (result.ok) return deps.navigate(result.url.href);
       listener.signedOut({ kind: 'alert', message: { id: result.code, slots: { host: deps.location.hostname } } }, false);

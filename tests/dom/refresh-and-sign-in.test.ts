@@ -56,7 +56,7 @@ describe('a new sign-in', () => {
     // Near expiry the app offers to reconnect; whoever signs in at Bitbucket may be someone else.
     first.advance(3600e3 - 4 * 60e3);
     fireEvent.click(screen.getByRole('button', { name: 'Reconnect' }));
-    expect(first.navigations).toHaveLength(1);
+    await waitFor(() => expect(first.navigations).toHaveLength(1));
     expect(storage.keys()).not.toContain(CACHE_KEY);
 
     // Back from Bitbucket as another user: nothing of Ada's list shows, not even for a moment.

@@ -3,8 +3,6 @@
 import { fireEvent, screen, within } from '@testing-library/dom';
 import { describe, expect, it } from 'vitest';
 import { repositoryParser } from '../../src/api-shapes.ts';
-import { limitMessage } from '../../src/messages.ts';
-import { BOUNDS } from '../../src/paginate.ts';
 import { DEFAULT_QUERY } from '../../src/repo-filter.ts';
 import { mountRepositoryView, type RepositoryViewState } from '../../src/views/repositories.ts';
 import { repo } from '../support/fake-fetch.ts';
@@ -27,6 +25,7 @@ function mount() {
       onRetry: () => void events.push('retry'),
       onRetryWorkspace: (slug) => void events.push(`retry ${slug}`),
       onReconnect: () => void events.push('reconnect'),
+      onBranches: async () => [],
     },
     { now: () => Date.parse('2026-11-28T12:00:00Z'), afterPaint: (task) => void painted.push(task) },
   );
@@ -54,7 +53,16 @@ describe('repository view', { timeout: 30_000 }, () => {
   it('says in an alert where a bound stopped loading, with the repositories still listed', () => {
     const { update } = mount();
     const matches = [parse(repo('acme', 1), '/x')];
-    update(state({ total: 1, matches, stops: [limitMessage('PAGE_LIMIT', 'acme', BOUNDS), limitMessage('LOAD_LIMIT', null, BOUNDS)] }));
+    update(
+      state({
+        total: 1,
+        matches,
+        stops: [
+          { id: 'PAGE_LIMIT', slots: { workspace: 'acme' } },
+          { id: 'LOAD_LIMIT', slots: { workspace: '' } },
+        ],
+      }),
+    );
     const alerts = screen.getAllByRole('alert').map((a) => a.textContent);
     expect(alerts).toEqual([
       expect.stringMatching(/^Loading stopped at a limitThe repositories of workspace acme run to more than 1,000 pages/),

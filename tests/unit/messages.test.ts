@@ -6,7 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { AppMessageId, CallbackMessageId } from '../../src/messages.ts';
+import type { AppMessageId } from '../../src/messages.ts';
+import type { CallbackMessageId } from '../../src/views/callback.ts';
+import { BOUNDS } from '../../src/paginate.ts';
 
 const APP_IDS: Record<AppMessageId, true> = {
   UNAUTHORIZED: true,
@@ -63,5 +65,17 @@ describe('message templates', () => {
     const templates = templateIds(page);
     expect(new Set(templates).size, 'a template id is repeated').toBe(templates.length);
     expect(templates.sort()).toEqual(Object.keys(ids).sort());
+  });
+});
+
+describe('the bounds, as the messages say them', () => {
+  const html = readFileSync(resolve(import.meta.dirname, '../..', 'index.html'), 'utf8');
+  const words = (id: string) => [...html.matchAll(/<template id="msg-([^"]+)">(.*?)<\/template>/g)].find((m) => m[1] === id)?.[2];
+  it.each([
+    ['PAGE_LIMIT', BOUNDS.pagesPerList, 'pages'],
+    ['VALUE_LIMIT', BOUNDS.valuesPerList, 'repositories'],
+    ['LOAD_LIMIT', BOUNDS.pagesPerLoad, 'pages'],
+  ])('%s says %d %s, the bound in src/paginate.ts', (id, bound, unit) => {
+    expect(words(id)).toContain(`${bound.toLocaleString('en-US')} ${unit}`);
   });
 });

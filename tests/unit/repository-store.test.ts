@@ -115,7 +115,7 @@ describe('repository store', () => {
     store.load();
     const done = await settled((s) => !s.loading);
     expect(done.total).toBe(5);
-    expect(done.stops).toEqual([{ id: 'PAGE_LIMIT', slots: { limit: '5', workspace: 'w' } }]);
+    expect(done.stops).toEqual([{ id: 'PAGE_LIMIT', slots: { workspace: 'w' } }]);
   });
 
   it('starts with the cached list, refreshes in the background, and saves the new list after showing it', async () => {

@@ -75,19 +75,19 @@ describe('session life', () => {
     expect(storage.size).toBe(0);
   });
 
-  it('signIn stores a one-time state and goes to the authorize URL with the way back', () => {
+  it('signIn stores a one-time state and goes to the authorize URL with the way back', async () => {
     const { life, navigations, storage } = setup(null);
     life.start();
-    life.signIn();
+    await life.signIn();
     const url = new URL(navigations[0] ?? '');
     expect(url.searchParams.get('response_type')).toBe('token');
     expect(storage.getItem('bitbucket-starter:pending-sign-in')).toContain('"returnTo":"/?q=x"');
   });
 
-  it('signIn refused over plain http elsewhere: signed out with the reason', () => {
+  it('signIn refused over plain http elsewhere: signed out with the reason', async () => {
     const { life, events, navigations } = setup(null, { hostname: 'app.example' });
     life.start();
-    life.signIn();
+    await life.signIn();
     expect(navigations).toEqual([]);
     expect(events.at(-1)).toEqual(['out', 'INSECURE_ORIGIN', false]);
   });
