@@ -5,9 +5,12 @@
  * @see https://developer.atlassian.com/cloud/bitbucket/rest/
  */
 import {
+  bad,
   parseUser,
   parseWorkspaceAccess,
+  record,
   REPOSITORY_FIELDS,
+  text,
   WORKSPACE_FIELDS,
   type Repository,
   type User,
@@ -63,4 +66,26 @@ export function listWorkspaces(): ListCall<Workspace> {
  */
 export function listRepositories(workspace: string, check: (json: unknown, path: string) => Repository): ListCall<Repository> {
   return { path: firstPage(`/repositories/${encodeURIComponent(workspace)}`, REPOSITORY_FIELDS), needs: REPOSITORIES, check };
+}
+
+/** A branch of a repository, as far as the app shows it. */
+export interface Branch {
+  name: string;
+}
+
+/**
+ * `GET /repositories/{workspace}/{repo_slug}/refs/branches`: a repository's branches.
+ * `fullName` is the repository's `workspace/repo_slug`.
+ * @see https://developer.atlassian.com/cloud/bitbucket/rest/api-group-refs/#api-repositories-workspace-repo-slug-refs-branches-get
+ */
+export function listBranches(fullName: string): ListCall<Branch> {
+  // Two path segments, neither `.` nor `..` (a URL would resolve those to another endpoint).
+  if (!/^(?!\.\.?\/)[\w.-]+\/(?!\.\.?$)[\w.-]+$/.test(fullName)) bad(fullName);
+  const path = `/repositories/${fullName}/refs/branches`;
+  return { path: firstPage(path, 'next,size,page,pagelen,values.name'), needs: REPOSITORIES, check: checkBranch };
+}
+
+/** Checks one branch of `listBranches`. */
+export function checkBranch(json: unknown, path: string): Branch {
+  return { name: text(record(json, path).name, path) };
 }

@@ -3,12 +3,14 @@
  * session's life, the repository store, the address sync, the views). It decides nothing else.
  */
 import { repositoryParser } from './api-shapes.ts';
-import { createClient } from './bitbucket.ts';
+import { listBranches } from './api.ts';
+import { ApiError, createClient } from './bitbucket.ts';
 import type { AppConfig } from './config.ts';
 import { apiMessage } from './messages.ts';
 import type { RandomFill } from './random.ts';
 import type { RepositoryCache } from './repo-cache.ts';
 import { createAddressSync } from './address-sync.ts';
+import { collect } from './paginate.ts';
 import { createRepositoryStore, type RepositoryListState } from './repository-store.ts';
 import { authorizationHeader, type Credentials, type SessionStore } from './session.ts';
 import { createSessionLife } from './session-life.ts';
@@ -76,6 +78,8 @@ export function startApp(deps: AppDeps): void {
 
   function showSignedIn(credentials: Credentials): void {
     deps.heading.textContent = 'Your Bitbucket repositories';
+    // Ends what the signed-in view started that no part below owns (a branch list loading).
+    const signedIn = new AbortController();
     const address = createAddressSync(deps);
     const client = createClient({
       apiUrl: config.apiUrl,
@@ -103,6 +107,14 @@ export function startApp(deps: AppDeps): void {
         onRetry: store.load,
         onRetryWorkspace: store.retryWorkspace,
         onReconnect: life.signIn,
+        onBranches: async (repo) => {
+          try {
+            return (await collect({ client, call: listBranches(repo.full_name), signal: signedIn.signal })).values;
+          } catch (error) {
+            if (error instanceof ApiError && error.code === 'UNAUTHORIZED') life.refused(apiMessage(error));
+            throw error;
+          }
+        },
       },
       deps,
     );
@@ -111,6 +123,7 @@ export function startApp(deps: AppDeps): void {
     const unsubscribe = store.subscribe((state) => update({ ...(list = state), endsInMinutes }));
     endsIn = (minutes) => update({ ...list, endsInMinutes: (endsInMinutes = minutes) });
     stop = () => {
+      signedIn.abort();
       unsubscribe();
       store.stop();
       address.stop();

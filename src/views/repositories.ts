@@ -8,6 +8,7 @@ import { button, fromTemplate, part } from '../dom.ts';
 import { renderMessage } from '../messages.ts';
 import { isFiltering, readListQuery, type ListQuery } from '../repo-filter.ts';
 import type { RepositoryListState } from '../repository-store.ts';
+import type { Branch } from '../api.ts';
 import { renderNotice } from './landing.ts';
 
 export interface RepositoryViewHandlers {
@@ -16,6 +17,8 @@ export interface RepositoryViewHandlers {
   onRetry: () => void;
   onRetryWorkspace: (slug: string) => void;
   onReconnect: () => void;
+  /** Loads a repository's branches (the "Branches" button of its entry). */
+  onBranches: (repo: Repository) => Promise<Branch[]>;
 }
 
 /** The list's state, and how long the session has left. */
@@ -163,7 +166,7 @@ export function mountRepositoryView(root: HTMLElement, handlers: RepositoryViewH
 
   function item(repo: Repository): HTMLLIElement {
     let element = items.get(repo);
-    if (!element) items.set(repo, (element = renderRepository(repo, now())));
+    if (!element) items.set(repo, (element = renderRepository(repo, now(), () => handlers.onBranches(repo))));
     return element;
   }
 }
@@ -182,9 +185,29 @@ function setOptions(select: HTMLSelectElement, all: string, options: Array<[stri
 const DESCRIPTION_LIMIT = 400;
 const relativeFormat = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
 
-/** One repository as a list item: every piece of Bitbucket's text goes in as text. */
-export function renderRepository(repo: Repository, now: number): HTMLLIElement {
+/**
+ * One repository as a list item: every piece of Bitbucket's text goes in as text. Its "Branches"
+ * button shows and hides the branches, loading their view (and them) when first pressed.
+ */
+export function renderRepository(repo: Repository, now: number, loadBranches: () => Promise<Branch[]>): HTMLLIElement {
   const item = fromTemplate('tpl-repository').firstElementChild as HTMLLIElement;
+  const toggle = part(item, 'branches-toggle');
+  const branches = part(item, 'branches');
+  let open = false;
+  let shown: Promise<void> | null = null;
+  toggle.addEventListener('click', () => {
+    toggle.setAttribute('aria-expanded', String((open = !open)));
+    branches.hidden = !open;
+    shown ??= import('./branches.ts').then((view) =>
+      view.showBranches(branches, repo.full_name, () =>
+        // Branches that could not be had are asked for again at the next press.
+        loadBranches().catch((error: unknown) => {
+          shown = null;
+          throw error;
+        }),
+      ),
+    );
+  });
   const name = part(item, 'name');
   name.textContent = repo.name;
   // Without an href an <a> is no link: an unsafe URL is simply not offered.

@@ -7,10 +7,11 @@ import { abortedBy, apiError, gate, json, repo } from '../support/fake-fetch.ts'
 import { memoryStorage } from '../support/memory-storage.ts';
 
 describe('signed out', () => {
-  it('offers "Sign in with Bitbucket", which goes to the authorize URL with a stored state', () => {
+  it('offers "Sign in with Bitbucket", which goes to the authorize URL with a stored state', async () => {
     const app = startHarness({ credentials: null });
     fireEvent.click(screen.getByRole('button', { name: /sign in with bitbucket/i }));
-    expect(app.navigations).toHaveLength(1);
+    // The authorization request is loaded on demand, at the press.
+    await waitFor(() => expect(app.navigations).toHaveLength(1));
     const url = new URL(app.navigations[0] ?? '');
     expect(url.searchParams.get('response_type')).toBe('token');
     expect(url.searchParams.get('client_id')).toBe('KEY');
@@ -23,11 +24,11 @@ describe('signed out', () => {
     expect(screen.queryByRole('button', { name: /sign in with bitbucket/i })).toBeNull();
   });
 
-  it('refuses to sign in over plain http away from localhost', () => {
+  it('refuses to sign in over plain http away from localhost', async () => {
     const app = startHarness({ credentials: null, hostname: 'app.example' });
     fireEvent.click(screen.getByRole('button', { name: /sign in with bitbucket/i }));
+    expect((await screen.findByRole('alert')).textContent).toMatch(/needs HTTPS/);
     expect(app.navigations).toEqual([]);
-    expect(screen.getByRole('alert').textContent).toMatch(/needs HTTPS/);
   });
 
   it('offers API-token sign-in on localhost only', () => {
@@ -210,7 +211,7 @@ describe('signed in', () => {
     const reconnect = screen.getByRole('button', { name: 'Reconnect' });
     expect(reconnect.parentElement?.textContent).toBe('Your Bitbucket session ends in 4 minutes — Reconnect');
     fireEvent.click(reconnect);
-    expect(app.navigations).toHaveLength(1);
+    await waitFor(() => expect(app.navigations).toHaveLength(1));
     expect(app.storage.getItem('bitbucket-starter:pending-sign-in')).toContain('"returnTo":"/?q=repo"');
     app.advance(4 * 60e3);
     expect(screen.getByRole('alert').textContent).toMatch(/session has ended/);

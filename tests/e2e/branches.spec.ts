@@ -1,0 +1,28 @@
+/**
+ * The branches worked example in a real browser, against the simulator: the contract in issue
+ * 11 (a "Branches" button in each entry; a list named "Branches of {full_name}" with one item per
+ * branch; pressing again hides it), from the keyboard, with no accessibility violations.
+ */
+import AxeBuilder from '@axe-core/playwright';
+import { expect, loadedStatus, signIn, test } from './fixtures.ts';
+
+test('a repository’s branches open and close from its "Branches" button, with the keyboard', async ({ page }) => {
+  await signIn(page);
+  await loadedStatus(page);
+  const item = page.getByRole('list', { name: 'Repositories' }).getByRole('listitem').first();
+  const link = item.getByRole('link').first();
+  const fullName = new URL((await link.getAttribute('href')) ?? '').pathname.replace(/^\/|\/$/g, '');
+  const toggle = item.getByRole('button', { name: /branches/i });
+  await toggle.focus();
+  await page.keyboard.press('Enter');
+  await expect(toggle).toHaveAttribute('aria-expanded', 'true');
+  const branches = page.getByRole('list', { name: `Branches of ${fullName}` });
+  await expect(item.getByRole('status')).toHaveText(/^\d+ branch(es)?$|has no branches/);
+  if ((await branches.count()) > 0) {
+    await expect(branches.getByRole('listitem').first()).toHaveText(/\S/);
+    expect((await new AxeBuilder({ page }).analyze()).violations).toEqual([]);
+  }
+  await page.keyboard.press('Space');
+  await expect(toggle).toHaveAttribute('aria-expanded', 'false');
+  await expect(page.getByRole('list', { name: `Branches of ${fullName}` })).toHaveCount(0);
+});
