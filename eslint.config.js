@@ -8,13 +8,13 @@ import tseslint from 'typescript-eslint';
 const NODE_ONLY_GLOBALS = ['process', 'Buffer', 'global', 'require', 'module', '__dirname', '__filename', 'setImmediate'].map((name) => ({
   name,
   message:
-    'A Node global: this code runs in the browser or a Worker (Node only in relay/node.ts and relay/workerd.ts, sim/, scripts/, tests/).',
+    'A Node global: this code runs in the browser or a Worker (Node only in relay/node.ts, relay/workerd.ts, relay/dev-server.ts, sim/, scripts/, tests/).',
 }));
 const NO_NODE_IMPORTS = {
   patterns: [
     {
       group: ['node:*'],
-      message: 'Node modules are for the Node targets only (relay/node.ts and relay/workerd.ts, sim/, scripts/, tests/).',
+      message: 'Node modules are for the Node targets only (relay/node.ts, relay/workerd.ts, relay/dev-server.ts, sim/, scripts/, tests/).',
     },
   ],
 };
@@ -32,7 +32,7 @@ export default tseslint.config(
   // Node: the simulator, scripts, tests, configuration files and the relay's Node adapter. The DOM
   // tests and the end-to-end tests also see the browser's globals.
   {
-    files: ['sim/**', 'scripts/**', 'tests/**', 'relay/node.ts', 'relay/workerd.ts', '*.config.{js,ts}'],
+    files: ['sim/**', 'scripts/**', 'tests/**', 'relay/node.ts', 'relay/workerd.ts', 'relay/dev-server.ts', '*.config.{js,ts}'],
     languageOptions: { globals: globals.node },
   },
   { files: ['tests/**'], languageOptions: { globals: globals.browser } },
@@ -58,7 +58,7 @@ export default tseslint.config(
   {
     // The relay: Web-standard Request/Response, as a Worker runs it; Node only in its adapter.
     files: ['relay/**/*.ts'],
-    ignores: ['relay/node.ts', 'relay/workerd.ts'],
+    ignores: ['relay/node.ts', 'relay/workerd.ts', 'relay/dev-server.ts'],
     languageOptions: { globals: globals.worker },
     rules: {
       'no-restricted-globals': ['error', ...NODE_ONLY_GLOBALS],

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { resolve } from 'node:path';
 import { defineConfig, loadEnv, type Plugin } from 'vite';
 import { contentSecurityPolicy, netlifyHeaders, vercelJson, type PageKind } from './scripts/security-headers.ts';
+import { devRelay } from './relay/dev-server.ts';
 import { DEFAULT_API_URL } from './src/config.ts';
 
 const PORT = 3000;
@@ -62,11 +63,11 @@ function demoSimulator(): Plugin {
       }).catch((error: unknown) => {
         throw new Error(
           `The demo's Bitbucket simulator could not start on ports ${DEMO_AUTH_PORT} and ${DEMO_API_PORT} (${String(error)}). ` +
-            'Stop what uses them, choose others with SIMULATOR_AUTH_PORT and SIMULATOR_API_PORT, or set VITE_BITBUCKET_CLIENT_ID to use a real Bitbucket.',
+            'Stop what uses them, choose others with SIMULATOR_AUTH_PORT and SIMULATOR_API_PORT, or set BITBUCKET_CLIENT_ID and BITBUCKET_CLIENT_SECRET to use a real Bitbucket.',
         );
       });
       server.config.logger.info(
-        `  Demo mode: Bitbucket simulator at ${simulator.authOrigin} and ${simulator.apiBase} (set VITE_BITBUCKET_CLIENT_ID to use real Bitbucket)`,
+        `  Demo mode: Bitbucket simulator at ${simulator.authOrigin} and ${simulator.apiBase} (set BITBUCKET_CLIENT_ID and BITBUCKET_CLIENT_SECRET in .env to use real Bitbucket)`,
       );
       server.httpServer?.once('close', () => void simulator.close());
     },
@@ -131,6 +132,13 @@ export default defineConfig(({ mode }) => {
         input: { main: resolve(import.meta.dirname, 'index.html'), callback: resolve(import.meta.dirname, 'oauth-callback.html') },
       },
     },
-    plugins: [healthcheck(), demoSimulator(), plainDynamicImports(), securityHeaders(env.VITE_BITBUCKET_API_URL || DEFAULT_API_URL)],
+    // devRelay before demoSimulator: the client id it sets keeps the demo off.
+    plugins: [
+      healthcheck(),
+      devRelay(PORT),
+      demoSimulator(),
+      plainDynamicImports(),
+      securityHeaders(env.VITE_BITBUCKET_API_URL || DEFAULT_API_URL),
+    ],
   };
 });

@@ -4,13 +4,10 @@
  * the status saying it is done), and how long each keystroke in the filter takes to reach the
  * screen (input event to the next frame). Also prints the gzipped JavaScript of both pages.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { chromium as playwright } from 'playwright-core';
 import chromium from './chromium.json' with { type: 'json' };
-import { build, preview } from 'vite';
 import { startSimulator } from '../sim/index.ts';
+import { benchClient, serveApp } from './bench-load.ts';
 import { JS_BUDGET_GZIP_BYTES, javascriptBytes } from './js-size.ts';
 
 const APP_PORT = 4190;
@@ -29,17 +26,10 @@ export async function browserBench(executablePath: string): Promise<void> {
       { slug: 'gamma', name: 'Gamma', repositories: 2000 },
       { slug: 'delta', name: 'Delta', repositories: REPOSITORIES - 9000 },
     ],
-    clients: [{ clientId: 'bench', name: 'Benchmark', callbackUrl: `http://localhost:${APP_PORT}/` }],
+    clients: [benchClient(APP_PORT)],
   });
-  const outDir = mkdtempSync(join(tmpdir(), 'bitbucket-starter-bench-'));
-  Object.assign(process.env, {
-    VITE_BITBUCKET_CLIENT_ID: 'bench',
-    VITE_BITBUCKET_AUTHORIZE_URL: sim.authorizeUrl,
-    VITE_BITBUCKET_API_URL: sim.apiBase,
-  });
-  await build({ logLevel: 'warn', build: { outDir, emptyOutDir: true } });
-  const size = javascriptBytes(outDir);
-  const server = await preview({ logLevel: 'warn', build: { outDir }, preview: { port: APP_PORT, strictPort: true } });
+  const app = await serveApp(sim, APP_PORT);
+  const size = javascriptBytes(app.outDir);
   const browser = await playwright.launch({
     executablePath,
     args: ['--headless', ...chromium.args],
@@ -65,7 +55,7 @@ export async function browserBench(executablePath: string): Promise<void> {
       }).observe(document, { subtree: true, childList: true, characterData: true });
     }, REPOSITORIES);
 
-    await page.goto(`http://localhost:${APP_PORT}/`);
+    await page.goto(`${app.origin}/`);
     await page.getByRole('button', { name: /sign in with bitbucket/i }).click();
     await page.getByRole('button', { name: 'Grant access' }).click();
     await page
@@ -124,8 +114,7 @@ export async function browserBench(executablePath: string): Promise<void> {
     );
   } finally {
     await browser.close();
-    await new Promise<void>((resolve) => server.httpServer.close(() => resolve()));
+    await app.close();
     await sim.close();
-    rmSync(outDir, { recursive: true, force: true });
   }
 }

@@ -122,16 +122,31 @@ function answer(state: SimState, request: SimRequest, result: RouteResult): SimR
   const query = request.url.searchParams;
   let body = result.kind === 'object' ? result.body : undefined;
   if (result.kind === 'list') {
-    const page = listPage(result.items, query, {
+    const shaping = request.shaping ?? [];
+    const items = result.items;
+    const page = listPage(items, query, {
       pagination: state.options.pagination,
       omitSize: state.options.omitSize,
       baseUrl: `${state.apiOrigin}${request.url.pathname}`,
+      ...(shaping.some((rule) => rule.kind === 'endless-next') ? { endless: (offset: number) => endlessItem(items, offset) } : {}),
     });
     if (!page.ok) return apiError(400, page.message, page.detail);
     body = page.body;
+    const claimed = shaping.find((rule) => rule.kind === 'size')?.size;
+    if (claimed !== undefined) page.body.size = claimed;
   }
   // `fields` shapes the whole answer, the page envelope included.
   return json(200, applyFields(body, query.get('fields')));
+}
+
+// Past the data, the 'endless-next' fault hands out copies of the list's first repository under
+// names never used, so each page brings something new (other lists get nothing).
+function endlessItem(items: readonly unknown[], offset: number): unknown {
+  const model = items[0] as BitbucketRepository | undefined;
+  if (model?.type !== 'repository') return undefined;
+  const slug = `endless-${offset}`;
+  const uuid = `{00000000-0000-4000-8000-${String(offset).padStart(12, '0')}}`;
+  return { ...model, name: slug, slug, uuid, full_name: `${model.workspace.slug}/${slug}` };
 }
 
 // Bitbucket accepts a workspace's slug or its UUID in braces. Workspaces the user is not a member

@@ -17,6 +17,8 @@ Options:
   --api-port N                  API server port (default 3101; 0 = any free port)
   --seed N                      data seed (default 1): the same seed gives the same data
   --latency MS                  delay added to every request, preflights included (default 0)
+  --http2                       serve the API over TLS with HTTP/2 (and HTTP/1.1), with a
+                                self-signed certificate made at start (default: plain HTTP/1.1)
   --omit-size                   pages leave out size, page and previous
   --pagination page|cursor      how next links are built (default page)
   --client-id ID                OAuth consumer key (default ${DEFAULT_CLIENT.clientId})
@@ -28,7 +30,7 @@ Options:
   --help                        show this text
 `;
 
-const BOOLEAN_FLAGS = new Set(['--omit-size', '--hostile', '--no-implicit-grant', '--help', '-h']);
+const BOOLEAN_FLAGS = new Set(['--omit-size', '--hostile', '--no-implicit-grant', '--http2', '--help', '-h']);
 const VALUE_FLAGS = new Set([
   '--auth-port',
   '--api-port',
@@ -57,6 +59,7 @@ export function parseCliArgs(argv: readonly string[]): CliRequest {
       if (flag === '--omit-size') options.omitSize = true;
       if (flag === '--hostile') options.hostile = true;
       if (flag === '--no-implicit-grant') options.implicitGrant = false;
+      if (flag === '--http2') options.http2 = true;
       continue;
     }
     if (!VALUE_FLAGS.has(flag)) return { kind: 'error', message: `Unknown option: ${arg}` };

@@ -7,13 +7,18 @@ import type { Simulator } from './index.ts';
 
 function banner(sim: Simulator, clientId: string, apiToken: { email: string; token: string }): string {
   const workspaces = sim.data.workspaces.map(({ workspace, repositories }) => `${workspace.slug} (${repositories.length})`).join(', ');
+  const tls = sim.certificate
+    ? `  TLS          HTTP/2 and HTTP/1.1, self-signed certificate made at start, SHA-256 ${sim.certificate.fingerprint}
+               (a browser must be told to accept it; curl needs -k)
+`
+    : '';
   return `Bitbucket Cloud simulator running
   authorize    ${sim.authorizeUrl}
   token        ${sim.tokenUrl}
   API          ${sim.apiBase}
-  control      ${sim.apiBase.replace(/\/2\.0$/, '')}/__sim/  (simulator only)
+${tls}  control      ${sim.apiBase.replace(/\/2\.0$/, '')}/__sim/  (simulator only)
   signed in as ${sim.data.user.display_name} (${sim.data.user.nickname})
-  API token    curl -u ${apiToken.email}:${apiToken.token} ${sim.apiBase}/user
+  API token    curl${sim.certificate ? ' -k' : ''} -u ${apiToken.email}:${apiToken.token} ${sim.apiBase}/user
   workspaces   ${workspaces}
 
 Point the app at it:

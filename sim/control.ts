@@ -6,6 +6,7 @@
 import { answerPreflight } from './cors.ts';
 import { apiError, empty, json } from './http.ts';
 import type { Handler } from './http.ts';
+import { FIXED_AT_START } from './options.ts';
 import type { SimPatch } from './options.ts';
 import { configureState, issueTestToken, resetState } from './state.ts';
 import type { SimState } from './state.ts';
@@ -138,7 +139,7 @@ export function parsePatch(value: unknown): { ok: true; patch: SimPatch } | { ok
   for (const [key, member] of Object.entries(value)) {
     const check = PATCH_SHAPE[key];
     if (check === undefined) {
-      const fixed = ['host', 'authPort', 'apiPort', 'publicHost', 'now'].includes(key);
+      const fixed = [...FIXED_AT_START, 'now'].includes(key);
       return { ok: false, message: fixed ? `${key} cannot be changed at run time.` : `Unknown option: ${key}.` };
     }
     if (!check(member)) return { ok: false, message: `Invalid value for ${key}.` };

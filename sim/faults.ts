@@ -9,9 +9,11 @@ import type { Outcome } from './http.ts';
 export interface FaultRule {
   /** Matched against the request path and query: a substring, or a regex source if it starts with '^'. */
   path: string;
-  kind: 'status' | 'not-json' | 'wrong-shape' | 'drop' | 'delay';
+  kind: 'status' | 'not-json' | 'wrong-shape' | 'drop' | 'delay' | 'endless-next' | 'size';
   /** For 'status': 401, 403, 410, 429, 500, 502, 503… */
   status?: number;
+  /** For 'size': the total a list page claims, whatever the data. */
+  size?: number;
   /** How many matching requests it hits; default unlimited. */
   times?: number;
   /** For 'delay'. */
@@ -25,11 +27,20 @@ export interface ActiveFault {
   remaining: number;
 }
 
-/** What the faults decide for one request: wait this long, then maybe answer instead of the handler. */
+/**
+ * What the faults decide for one request: wait this long, then maybe answer instead of the
+ * handler, or let the handler answer a list page changed by the shaping rules.
+ */
 export interface FaultDecision {
   delayMs: number;
   answer: Outcome | undefined;
+  /** The 'endless-next' and 'size' rules that matched: the list page lies as they say. */
+  shaping: FaultRule[];
 }
+
+/** Rules that change a list page the handler makes instead of answering in its place. */
+const SHAPING_KINDS: ReadonlySet<FaultRule['kind']> = new Set(['endless-next', 'size']);
+const KINDS = ['status', 'not-json', 'wrong-shape', 'drop', 'delay', 'endless-next', 'size'];
 
 /** The CHANGE-2770 body that Bitbucket's removed endpoints answer with 410. */
 export const CHANGE_2770_BODY = errorBody(
@@ -43,14 +54,15 @@ export function compileFaults(rules: readonly FaultRule[]): ActiveFault[] {
   return rules.map((rule, index) => {
     const where = `faults[${index}]`;
     if (typeof rule.path !== 'string') throw new TypeError(`${where}.path must be a string`);
-    if (!['status', 'not-json', 'wrong-shape', 'drop', 'delay'].includes(rule.kind)) {
-      throw new TypeError(`${where}.kind must be status, not-json, wrong-shape, drop or delay`);
-    }
+    if (!KINDS.includes(rule.kind)) throw new TypeError(`${where}.kind must be one of ${KINDS.join(', ')}`);
     if (rule.kind === 'status' && !(Number.isInteger(rule.status) && (rule.status ?? 0) >= 400 && (rule.status ?? 0) <= 599)) {
       throw new TypeError(`${where}.status must be an HTTP error status (400–599)`);
     }
     if (rule.kind === 'delay' && !(typeof rule.delayMs === 'number' && rule.delayMs >= 0)) {
       throw new TypeError(`${where}.delayMs must be a number of milliseconds`);
+    }
+    if (rule.kind === 'size' && !(Number.isSafeInteger(rule.size) && (rule.size ?? -1) >= 0)) {
+      throw new TypeError(`${where}.size must be a non-negative integer`);
     }
     if (rule.times !== undefined && !(Number.isInteger(rule.times) && rule.times >= 0)) {
       throw new TypeError(`${where}.times must be a non-negative integer`);
@@ -72,16 +84,20 @@ export function compileFaults(rules: readonly FaultRule[]): ActiveFault[] {
 }
 
 /**
- * Consumes the rules that match `target` (path + query). Every matching 'delay' adds its wait;
- * the first matching rule of another kind answers instead of the handler.
+ * Consumes the rules that match `target` (path + query). Every matching 'delay' adds its wait and
+ * every matching shaping rule applies; the first matching rule of another kind answers instead of
+ * the handler.
  */
 export function decideFaults(faults: readonly ActiveFault[], target: string): FaultDecision {
-  const decision: FaultDecision = { delayMs: 0, answer: undefined };
+  const decision: FaultDecision = { delayMs: 0, answer: undefined, shaping: [] };
   for (const fault of faults) {
     if (fault.remaining <= 0 || !fault.matches(target)) continue;
     if (fault.rule.kind === 'delay') {
       fault.remaining -= 1;
       decision.delayMs += fault.rule.delayMs ?? 0;
+    } else if (SHAPING_KINDS.has(fault.rule.kind)) {
+      fault.remaining -= 1;
+      decision.shaping.push(fault.rule);
     } else if (decision.answer === undefined) {
       fault.remaining -= 1;
       decision.answer = faultAnswer(fault.rule);
@@ -121,6 +137,8 @@ function faultAnswer(rule: FaultRule): Outcome {
       return apiError(status, STATUS_MESSAGES[status] ?? `Simulated error ${status}`, 'Injected by a simulator fault rule.');
     }
     case 'delay':
-      throw new Error('delay rules wait; they never answer');
+    case 'endless-next':
+    case 'size':
+      throw new Error(`${rule.kind} rules change an answer; they never answer`);
   }
 }

@@ -3,6 +3,7 @@
  * `SimResponse`, so they can be read (and tested) without a socket; `server.ts` does the I/O.
  */
 import type { IncomingHttpHeaders } from 'node:http';
+import type { FaultRule } from './faults.ts';
 import type { BitbucketError } from './wire-types.ts';
 
 /** An incoming request, its body already read. */
@@ -12,6 +13,8 @@ export interface SimRequest {
   url: URL;
   headers: IncomingHttpHeaders;
   body: string;
+  /** Fault rules that change the list page this request gets ('endless-next', 'size'). */
+  shaping?: readonly FaultRule[];
 }
 
 /** A complete answer. `Content-Length` is added when it is written. */

@@ -3,9 +3,10 @@
  * server (the api.bitbucket.org role) on two ports, so a browser applies CORS as in production.
  * Importing this module starts nothing; call `startSimulator`.
  */
-import type { Server } from 'node:http';
+import type { Server } from 'node:net';
 import { createApiHandler } from './api-server.ts';
 import { AUTHORIZE_PATH, TOKEN_PATH, createAuthHandler } from './auth-server.ts';
+import { createCertificate } from './certificate.ts';
 import { createControlHandler, isControlPath } from './control.ts';
 import { withCors } from './cors.ts';
 import type { SimDataset } from './data.ts';
@@ -18,6 +19,7 @@ import type { SimRequestRecord } from './state.ts';
 
 export type { SimClient, SimDataOptions, SimOptions, SimPatch, SimWorkspaceSpec } from './options.ts';
 export { DEFAULT_API_TOKEN, DEFAULT_CLIENT } from './options.ts';
+export { CERTIFICATE_NAMES } from './certificate.ts';
 export type { SimDataset, SimWorkspaceData } from './data.ts';
 export { DEFAULT_USER, DEFAULT_WORKSPACES, OUTSIDER_WORKSPACE_SLUG, generateDataset } from './data.ts';
 export type { FaultRule } from './faults.ts';
@@ -32,8 +34,13 @@ export interface Simulator {
   authorizeUrl: string;
   /** authOrigin + '/site/oauth2/access_token' */
   tokenUrl: string;
-  /** e.g. 'http://localhost:3101/2.0' */
+  /** e.g. 'http://localhost:3101/2.0', or 'https://localhost:3101/2.0' with `http2` */
   apiBase: string;
+  /**
+   * With `http2`: the API server's self-signed certificate (PEM), made at start, for clients to
+   * trust, and its SHA-256 fingerprint. Null over plain HTTP.
+   */
+  certificate: { cert: string; fingerprint: string } | null;
   /** The data currently served (regenerated when data options change). Treat as read-only. */
   data: SimDataset;
   /** Mints a valid bearer token directly (for tests). */
@@ -52,38 +59,44 @@ export async function startSimulator(options: SimOptions = {}): Promise<Simulato
   const resolved = resolveOptions(options);
   const state = createState(resolved);
 
+  // Browsers speak HTTP/2 only over TLS: a certificate for this run, trusted by no one by default.
+  const tls = resolved.http2 ? createCertificate() : undefined;
   const authServer = createSimServer({
     name: 'auth',
     state,
     origin: () => state.authOrigin,
     handle: createAuthHandler(state),
   });
-  const apiServer = createSimServer({
-    name: 'api',
-    state,
-    origin: () => state.apiOrigin,
-    handle: createApiHandler(state),
-    control: { matches: isControlPath, handle: createControlHandler(state) },
-    // Every API answer is readable cross-origin, errors included; a preflight sets its own.
-    finish: (response, request) => (request.method === 'OPTIONS' ? response : withCors(response)),
-  });
+  const apiServer = createSimServer(
+    {
+      name: 'api',
+      state,
+      origin: () => state.apiOrigin,
+      handle: createApiHandler(state),
+      control: { matches: isControlPath, handle: createControlHandler(state) },
+      // Every API answer is readable cross-origin, errors included; a preflight sets its own.
+      finish: (response, request) => (request.method === 'OPTIONS' ? response : withCors(response)),
+    },
+    tls,
+  );
 
-  const authPort = await listen(authServer, resolved.authPort, resolved.host);
+  const authPort = await listen(authServer.server, resolved.authPort, resolved.host);
   let apiPort: number;
   try {
-    apiPort = await listen(apiServer, resolved.apiPort, resolved.host);
+    apiPort = await listen(apiServer.server, resolved.apiPort, resolved.host);
   } catch (error) {
-    await stop(authServer);
+    await authServer.close();
     throw error;
   }
   state.authOrigin = `http://${resolved.publicHost}:${authPort}`;
-  state.apiOrigin = `http://${resolved.publicHost}:${apiPort}`;
+  state.apiOrigin = `${tls ? 'https' : 'http'}://${resolved.publicHost}:${apiPort}`;
 
   return {
     authOrigin: state.authOrigin,
     authorizeUrl: state.authOrigin + AUTHORIZE_PATH,
     tokenUrl: state.authOrigin + TOKEN_PATH,
     apiBase: `${state.apiOrigin}/2.0`,
+    certificate: tls ? { cert: tls.cert, fingerprint: tls.fingerprint } : null,
     get data() {
       return state.data;
     },
@@ -95,7 +108,7 @@ export async function startSimulator(options: SimOptions = {}): Promise<Simulato
       state.log = [];
     },
     close: async () => {
-      await Promise.all([stop(authServer), stop(apiServer)]);
+      await Promise.all([authServer.close(), apiServer.close()]);
     },
   };
 }
@@ -108,17 +121,5 @@ function listen(server: Server, port: number, host: string): Promise<number> {
       const address = server.address();
       resolve(typeof address === 'object' && address !== null ? address.port : port);
     });
-  });
-}
-
-// Keep-alive connections would hold `close` open; the simulator has nothing worth draining.
-function stop(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    if (!server.listening) {
-      resolve();
-      return;
-    }
-    server.close(() => resolve());
-    server.closeAllConnections();
   });
 }

@@ -13,6 +13,11 @@ export interface PageOptions {
   omitSize: boolean;
   /** This endpoint's absolute URL without the query, the base of `next` and `previous`. */
   baseUrl: string;
+  /**
+   * The 'endless-next' fault: every page has a `next`, never seen before; a page past the data
+   * holds the one item this makes for its offset (none when it returns undefined).
+   */
+  endless?: (offset: number) => unknown;
 }
 
 /** Bitbucket's page envelope. Only `values` and `next` are guaranteed. */
@@ -64,8 +69,10 @@ export function listPage(items: readonly unknown[], query: URLSearchParams, opti
       : { ok: false, message: 'Invalid page', detail: 'page must be a positive integer.' };
   }
 
-  const values = selected.slice(offset, offset + pagelen);
-  const hasNext = offset + pagelen < selected.length;
+  let values = selected.slice(offset, offset + pagelen);
+  const hasNext = options.endless !== undefined || offset + pagelen < selected.length;
+  const extra = values.length === 0 ? options.endless?.(offset) : undefined;
+  if (extra !== undefined) values = [extra];
   const head: Omit<PageBody, 'values'> = { pagelen };
   if (!options.omitSize) head.size = selected.length;
 

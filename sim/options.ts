@@ -43,6 +43,12 @@ export interface SimOptions extends SimDataOptions {
   apiPort?: number;
   /** Host name used in the URLs the simulator hands out. Default 'localhost'. */
   publicHost?: string;
+  /**
+   * Serves the API over TLS with HTTP/2 (HTTP/1.1 over TLS accepted too), as browsers reach
+   * api.bitbucket.org, with a self-signed certificate made at start. Default false: plain HTTP/1.1.
+   * The authorization server stays plain HTTP either way.
+   */
+  http2?: boolean;
   /** Registered OAuth consumers. */
   clients?: SimClient[];
   /** Lifetime of access tokens. Default 7200. */
@@ -77,6 +83,7 @@ export interface ResolvedOptions {
   authPort: number;
   apiPort: number;
   publicHost: string;
+  http2: boolean;
   clients: SimClient[];
   tokenLifetimeSeconds: number;
   codeLifetimeSeconds: number;
@@ -113,6 +120,7 @@ export function resolveOptions(options: SimOptions): ResolvedOptions {
     authPort: options.authPort ?? 0,
     apiPort: options.apiPort ?? 0,
     publicHost: options.publicHost ?? 'localhost',
+    http2: options.http2 ?? false,
     clients: options.clients ?? [DEFAULT_CLIENT],
     tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? 7200,
     codeLifetimeSeconds: options.codeLifetimeSeconds ?? 60,
@@ -127,7 +135,7 @@ export function resolveOptions(options: SimOptions): ResolvedOptions {
 }
 
 /** Options that decide where the servers listen: fixed once they are started. */
-export const FIXED_AT_START = ['host', 'authPort', 'apiPort', 'publicHost'] as const;
+export const FIXED_AT_START = ['host', 'authPort', 'apiPort', 'publicHost', 'http2'] as const;
 
 /** Returns the options with a run-time patch applied (ports and host excluded by the caller). */
 export function applyPatch(current: ResolvedOptions, patch: SimPatch): ResolvedOptions {

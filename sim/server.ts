@@ -3,7 +3,10 @@
  * handler, write the answer and log it.
  */
 import { createServer } from 'node:http';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { constants as http2, createSecureServer } from 'node:http2';
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
+import type { Server, Socket } from 'node:net';
 import { decideFaults } from './faults.ts';
 import { DROP, apiError } from './http.ts';
 import type { Handler, Outcome, SimRequest, SimResponse } from './http.ts';
@@ -25,18 +28,59 @@ export interface ServerSetup {
 // Bodies are small forms and JSON; anything bigger is a mistake or abuse.
 const MAX_BODY_BYTES = 1_000_000;
 
-/** Creates an HTTP server (not yet listening) for one role. */
-export function createSimServer(setup: ServerSetup): Server {
-  return createServer((incoming, outgoing) => {
+/** A key and certificate (PEM) to serve over TLS with. */
+export interface TlsSetup {
+  key: string;
+  cert: string;
+}
+
+/** A server for one role, not yet listening, and how to stop it once it does. */
+export interface SimServer {
+  server: Server;
+  /** Stops listening and cuts every connection (keep-alive ones would hold a plain close open). */
+  close(): Promise<void>;
+}
+
+type Incoming = IncomingMessage | Http2ServerRequest;
+type Outgoing = ServerResponse | Http2ServerResponse;
+
+/**
+ * Creates the server for one role: plain HTTP/1.1, or with `tls` HTTP/2 over TLS (HTTP/1.1 over
+ * TLS still accepted, for clients without HTTP/2).
+ */
+export function createSimServer(setup: ServerSetup, tls?: TlsSetup): SimServer {
+  const onRequest = (incoming: Incoming, outgoing: Outgoing): void => {
     serve(setup, incoming, outgoing).catch((error: unknown) => {
       // Reached only if reading or writing the socket failed: nothing is left to answer on.
       console.error(`[simulator ${setup.name}]`, error);
-      incoming.socket.destroy();
+      drop(incoming);
     });
+  };
+  const server: Server = tls ? createSecureServer({ ...tls, allowHTTP1: true }, onRequest) : createServer(onRequest);
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
   });
+  return {
+    server,
+    close: () =>
+      new Promise((resolve) => {
+        if (!server.listening) return resolve();
+        server.close(() => resolve());
+        for (const socket of sockets) socket.destroy();
+      }),
+  };
 }
 
-async function serve(setup: ServerSetup, incoming: IncomingMessage, outgoing: ServerResponse): Promise<void> {
+// One HTTP/2 stream is reset, not the connection: the other requests on it carry on, as they
+// would over separate HTTP/1.1 connections.
+function drop(incoming: Incoming): void {
+  if ('stream' in incoming) incoming.stream.close(http2.NGHTTP2_INTERNAL_ERROR);
+  else incoming.socket.destroy();
+}
+
+async function serve(setup: ServerSetup, incoming: Incoming, outgoing: Outgoing): Promise<void> {
   const { state } = setup;
   const time = state.options.now();
   const body = await readBody(incoming);
@@ -61,6 +105,7 @@ async function serve(setup: ServerSetup, incoming: IncomingMessage, outgoing: Se
     const decision = decideFaults(state.faults, request.url.pathname + request.url.search);
     await sleep(decision.delayMs);
     outcome = decision.answer;
+    if (decision.shaping.length > 0) request.shaping = decision.shaping;
   }
   outcome ??= await run(setup.handle, request);
 
@@ -73,10 +118,12 @@ async function serve(setup: ServerSetup, incoming: IncomingMessage, outgoing: Se
       status,
       bytes,
       time,
+      answeredTime: state.options.now(),
+      protocol: incoming.httpVersion === '2.0' ? 'h2' : 'http/1.1',
     });
   };
   if (outcome === DROP) {
-    incoming.socket.destroy();
+    drop(incoming);
     log(0, 0);
     return;
   }
@@ -95,8 +142,8 @@ async function run(handle: Handler, request: SimRequest): Promise<Outcome> {
   }
 }
 
-function write(outgoing: ServerResponse, response: SimResponse): void {
-  if (outgoing.destroyed) return;
+function write(outgoing: Outgoing, response: SimResponse): void {
+  if ('stream' in outgoing ? outgoing.stream.destroyed : outgoing.destroyed) return;
   outgoing.writeHead(response.status, {
     ...response.headers,
     'Content-Length': String(Buffer.byteLength(response.body)),
@@ -109,7 +156,7 @@ function tooLarge(): SimResponse {
 }
 
 // Resolves to undefined when the body is over the limit.
-function readBody(incoming: IncomingMessage): Promise<string | undefined> {
+function readBody(incoming: Incoming): Promise<string | undefined> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -122,10 +169,11 @@ function readBody(incoming: IncomingMessage): Promise<string | undefined> {
   });
 }
 
-function flattenHeaders(incoming: IncomingMessage): Record<string, string> {
+// HTTP/2's pseudo-headers (`:path`, `:authority`…) are the request line, already in the record.
+function flattenHeaders(incoming: Incoming): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(incoming.headers)) {
-    if (value !== undefined) out[name] = Array.isArray(value) ? value.join(', ') : value;
+    if (value !== undefined && !name.startsWith(':')) out[name] = Array.isArray(value) ? value.join(', ') : value;
   }
   return out;
 }

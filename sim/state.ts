@@ -25,6 +25,10 @@ export interface SimRequestRecord {
   bytes: number;
   /** Clock time (ms, from the `now` option) when the request arrived. */
   time: number;
+  /** Clock time when the answer was written (or the connection dropped), latency and delays included. */
+  answeredTime: number;
+  /** How the request came: HTTP/2 (only with the `http2` option) or HTTP/1.1. */
+  protocol: 'h2' | 'http/1.1';
 }
 
 /** The mutable state of one running simulator. */

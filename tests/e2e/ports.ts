@@ -17,8 +17,14 @@ export const E2E = {
   demoOrigin: `http://localhost:${port(4174)}`,
   demoAuthPort: port(4110),
   demoApiPort: port(4111),
+  /** The app built for a simulator speaking HTTP/2 (started by the HTTP/2 test). */
+  http2AppPort: port(4176),
   /** The token relay, for the relay tests (started by those tests). */
   relayPort: port(4102),
   /** The same app built to sign in through the relay (VITE_BITBUCKET_AUTHORIZE_URL = the relay). */
   relayAppOrigin: `http://localhost:${port(4175)}`,
+  /** The dev server with BITBUCKET_CLIENT_ID/SECRET in .env: the relay inside it (started by its tests). */
+  devRelayOrigin: `http://localhost:${port(4186)}`,
+  devRelayAuthPort: port(4120),
+  devRelayApiPort: port(4121),
 } as const;

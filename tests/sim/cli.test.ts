@@ -1,5 +1,7 @@
 // @vitest-environment node
 import { spawn } from 'node:child_process';
+import { connect } from 'node:http2';
+import type { TLSSocket } from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseCliArgs } from '../../sim/cli-args.ts';
@@ -67,6 +69,11 @@ describe('parseCliArgs', () => {
     if (request.kind === 'error') expect(request.message).toMatch(message);
   });
 
+  it('--http2 asks for the API over TLS with HTTP/2', () => {
+    expect(parseCliArgs(['--http2'])).toEqual({ kind: 'run', options: { authPort: 3100, apiPort: 3101, http2: true } });
+    expect(parseCliArgs(['--http2=yes']).kind).toBe('error');
+  });
+
   it('recognises --help', () => {
     expect(parseCliArgs(['--seed', '2', '--help'])).toEqual({ kind: 'help' });
   });
@@ -99,6 +106,43 @@ describe('sim/cli.ts', () => {
         headers: { Authorization: `Basic ${Buffer.from('demo@example.com:demo-api-token').toString('base64')}` },
       });
       expect(user.status).toBe(200);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+  }, 15_000);
+
+  it('--http2: prints an https API and the certificate fingerprint, and serves HTTP/2 with that certificate', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'sim/cli.ts', '--auth-port', '0', '--api-port', '0', '--http2'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      const deadline = Date.now() + 8000;
+      while (!output.includes('Ctrl+C') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
+      const apiUrl = /VITE_BITBUCKET_API_URL=(https:\/\/localhost:\d+\/2\.0)/.exec(output)?.[1];
+      const fingerprint = /SHA-256 ((?:[0-9A-F]{2}:){31}[0-9A-F]{2})/.exec(output)?.[1];
+      expect(apiUrl, output).toBeDefined();
+      expect(fingerprint, output).toBeDefined();
+      // Not trusted by anyone: the client checks the certificate by the fingerprint printed.
+      const session = connect(new URL(apiUrl ?? '').origin, { rejectUnauthorized: false });
+      session.on('error', () => {});
+      try {
+        const status = await new Promise<unknown>((resolve, reject) => {
+          const stream = session.request({ ':path': '/2.0/user' });
+          stream.on('response', (headers) => resolve(headers[':status']));
+          stream.on('error', reject);
+          stream.end();
+        });
+        expect(status).toBe(401);
+        expect((session.socket as TLSSocket).getPeerCertificate().fingerprint256).toBe(fingerprint);
+      } finally {
+        session.destroy();
+      }
     } finally {
       child.kill('SIGTERM');
     }

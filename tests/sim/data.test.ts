@@ -143,6 +143,7 @@ describe('generateDataset', () => {
     const data = generateDataset({ workspaces: [{ slug: 'big', name: 'Big', repositories: 10_000 }] });
     const elapsed = performance.now() - started;
     expect(data.workspaces[0]?.repositories).toHaveLength(10_000);
-    expect(elapsed).toBeLessThan(1000);
+    // A guard against accidental quadratic work, not a timing: wide enough for a shared machine.
+    expect(elapsed).toBeLessThan(10_000);
   });
 });

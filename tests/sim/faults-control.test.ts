@@ -113,6 +113,49 @@ describe('fault injection', () => {
     expect(response.headers.get('access-control-allow-origin')).toBeNull();
   });
 
+  it('endless-next: every page has a next never seen before, and pages past the data bring a new repository', async () => {
+    const sim = await start();
+    sim.configure({ faults: [{ path: '/repositories/tiny-studio', kind: 'endless-next' }] });
+    const token = sim.issueToken();
+    const seenNext = new Set<string>();
+    const names: string[] = [];
+    let url: string | undefined = '/repositories/tiny-studio?pagelen=100&fields=next,values.full_name';
+    for (let page = 1; page <= 4 && url; page++) {
+      const { body } = await getJson(sim, url, bearer(token));
+      names.push(...body.values.map((repo: { full_name: string }) => repo.full_name));
+      expect(seenNext.has(body.next)).toBe(false);
+      seenNext.add(body.next);
+      url = body.next;
+    }
+    expect(seenNext.size).toBe(4);
+    expect(names).toHaveLength(5 + 3);
+    expect(names.slice(5)).toEqual(['tiny-studio/endless-100', 'tiny-studio/endless-200', 'tiny-studio/endless-300']);
+    // The made-up repositories are whole repositories, the data's own shape.
+    const { body } = await getJson(sim, '/repositories/tiny-studio?pagelen=100&page=9', bearer(token));
+    expect(body.values[0]).toMatchObject({
+      type: 'repository',
+      name: 'endless-800',
+      slug: 'endless-800',
+      workspace: { slug: 'tiny-studio' },
+    });
+    expect(body.values[0].uuid).not.toBe(sim.data.workspaces.find((w) => w.workspace.slug === 'tiny-studio')?.repositories[0]?.uuid);
+  });
+
+  it('size: a list page claims the total it is told, whatever the data; other answers are untouched', async () => {
+    const sim = await start();
+    sim.configure({ faults: [{ path: '^/2\\.0/repositories/acme-platform\\?(?!.*page=)', kind: 'size', size: 10_000_000 }] });
+    const token = sim.issueToken();
+    expect((await getJson(sim, '/repositories/acme-platform?pagelen=100', bearer(token))).body).toMatchObject({
+      size: 10_000_000,
+      page: 1,
+    });
+    expect((await getJson(sim, '/repositories/acme-platform?pagelen=100&page=2', bearer(token))).body.size).toBe(288);
+    sim.configure({ faults: [{ path: '/user', kind: 'size', size: 5 }] });
+    expect((await getJson(sim, '/user', bearer(token))).body.size).toBeUndefined();
+    expect(() => sim.configure({ faults: [{ path: '/x', kind: 'size' }] })).toThrow(/size must be/);
+    expect(() => sim.configure({ faults: [{ path: '/x', kind: 'size', size: -1 }] })).toThrow(/size must be/);
+  });
+
   it('refuses a bad rule and keeps the current ones', async () => {
     const sim = await start();
     sim.configure({ faults: [{ path: '/user', kind: 'status', status: 500 }] });

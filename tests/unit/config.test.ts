@@ -33,4 +33,9 @@ describe('readConfig', () => {
     const result = readConfig({ VITE_BITBUCKET_CLIENT_ID: 'K', VITE_BITBUCKET_API_URL: 'http://localhost:3101/2.0/' }, 'localhost');
     expect(result.ok && result.config.apiUrl).toBe('http://localhost:3101/2.0');
   });
+
+  it('accepts the simulator over TLS (npm run simulator -- --http2) on this machine', () => {
+    const result = readConfig({ VITE_BITBUCKET_CLIENT_ID: 'K', VITE_BITBUCKET_API_URL: 'https://localhost:3101/2.0' }, 'localhost');
+    expect(result.ok && result.config.apiUrl).toBe('https://localhost:3101/2.0');
+  });
 });

@@ -20,6 +20,10 @@ describe('content security policy', () => {
       "'self'",
       'http://localhost:4101',
     ]);
+    expect(directives(contentSecurityPolicy('https://localhost:4101/2.0', 'app')).get('connect-src')).toEqual([
+      "'self'",
+      'https://localhost:4101',
+    ]);
   });
 
   it('lets the callback page connect nowhere', () => {

@@ -1,0 +1,138 @@
+/**
+ * The relay inside Vite's dev server, on the app's own origin: with `BITBUCKET_CLIENT_ID` and
+ * `BITBUCKET_CLIENT_SECRET` in `.env`, `npm start` answers `/relay/authorize` and
+ * `/relay/callback` and points the app's sign-in at them. Dev server only: a build gets nothing
+ * of it, and the secret never leaves this process.
+ */
+import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
+import { loadEnv } from 'vite';
+import type { Plugin } from 'vite';
+import { readRelayConfig } from './config.ts';
+import type { ConfigProblemCode, RelayConfig, RelayEnv } from './config.ts';
+import { toWebRequest, writeWebResponse } from './node.ts';
+import { createRelay } from './relay.ts';
+
+/** Where the dev server mounts the relay; the OAuth consumer's callback URL is `<origin>/relay/callback`. */
+export const DEV_RELAY_PATH = '/relay';
+
+/** Stable codes for what is wrong with the dev server's relay variables. */
+export type DevRelayProblemCode = ConfigProblemCode | 'CONFLICT' | 'PUBLIC_SECRET';
+
+/** One thing wrong with the dev server's relay variables. The message never contains a value. */
+export interface DevRelayProblem {
+  readonly variable: string;
+  readonly code: DevRelayProblemCode;
+  readonly message: string;
+}
+
+/** What the dev server does: no relay, the relay with the app's variables to set, or why it cannot start. */
+export type DevRelayPlan =
+  | { readonly kind: 'off' }
+  | { readonly kind: 'relay'; readonly config: RelayConfig; readonly appEnv: Readonly<Record<string, string>> }
+  | { readonly kind: 'invalid'; readonly problems: readonly DevRelayProblem[] };
+
+// A VITE_ variable is compiled into the app and readable by every visitor.
+const PUBLIC_SECRETS = ['VITE_BITBUCKET_CLIENT_SECRET', 'VITE_RELAY_SECRET'];
+
+/**
+ * Decides, from the environment (`.env` files and the shell), whether the dev server on `origin`
+ * runs the relay. Pure: the fresh `RELAY_SECRET` used when none is set comes from `newSecret`.
+ */
+export function planDevRelay(env: RelayEnv, origin: string, newSecret: () => string): DevRelayPlan {
+  const problems: DevRelayProblem[] = [];
+  const problem = (variable: string, code: DevRelayProblemCode, message: string) => problems.push({ variable, code, message });
+  const has = (variable: string) => (env[variable]?.trim() ?? '') !== '';
+
+  for (const variable of PUBLIC_SECRETS.filter(has)) {
+    const name = variable.slice('VITE_'.length);
+    problem(variable, 'PUBLIC_SECRET', `${variable} would be built into the app for every visitor to read. Name it ${name} (no VITE_).`);
+  }
+  const id = has('BITBUCKET_CLIENT_ID');
+  const secret = has('BITBUCKET_CLIENT_SECRET');
+  if (!id && !secret) return problems.length > 0 ? { kind: 'invalid', problems } : { kind: 'off' };
+
+  if (id !== secret) {
+    const [missing, present] = id ? ['BITBUCKET_CLIENT_SECRET', 'BITBUCKET_CLIENT_ID'] : ['BITBUCKET_CLIENT_ID', 'BITBUCKET_CLIENT_SECRET'];
+    problem(missing, 'MISSING', `${missing} is not set, but ${present} is: the dev server's relay needs the consumer's Key and Secret.`);
+  }
+  for (const variable of ['VITE_BITBUCKET_CLIENT_ID', 'VITE_BITBUCKET_AUTHORIZE_URL'].filter(has)) {
+    problem(
+      variable,
+      'CONFLICT',
+      `${variable} is set, but so is BITBUCKET_CLIENT_ID: the dev server's relay sets the app's client id and sign-in URL itself. ` +
+        `Remove ${variable}, or remove BITBUCKET_CLIENT_ID and BITBUCKET_CLIENT_SECRET to run without the relay.`,
+    );
+  }
+  if (problems.length > 0) return { kind: 'invalid', problems };
+
+  const callback = `${origin}/oauth-callback`;
+  const result = readRelayConfig({
+    BITBUCKET_CLIENT_ID: env.BITBUCKET_CLIENT_ID,
+    BITBUCKET_CLIENT_SECRET: env.BITBUCKET_CLIENT_SECRET,
+    BITBUCKET_AUTHORIZE_URL: env.BITBUCKET_AUTHORIZE_URL,
+    BITBUCKET_TOKEN_URL: env.BITBUCKET_TOKEN_URL,
+    // Changing it only cancels sign-ins in progress, so a new one per start is fine.
+    RELAY_SECRET: has('RELAY_SECRET') ? env.RELAY_SECRET : newSecret(),
+    RELAY_ALLOWED_CALLBACKS: callback,
+  });
+  if (!result.ok) return { kind: 'invalid', problems: result.problems };
+  return {
+    kind: 'relay',
+    config: result.config,
+    appEnv: { VITE_BITBUCKET_CLIENT_ID: result.config.clientId, VITE_BITBUCKET_AUTHORIZE_URL: `${origin}${DEV_RELAY_PATH}/authorize` },
+  };
+}
+
+/** The message `npm start` (or, for a secret in a VITE_ variable, `npm run build`) stops with. */
+export function formatDevRelayProblems(problems: readonly DevRelayProblem[]): string {
+  return [
+    'Fix these variables in .env (see README, "Use your own Bitbucket OAuth consumer"):',
+    ...problems.map((p) => `  - ${p.message}`),
+  ].join('\n');
+}
+
+/**
+ * The Vite plugin: on `vite` (dev), runs the relay when {@link planDevRelay} says so; on
+ * `vite build`, only refuses a secret in a VITE_ variable. List it before the demo plugin: the
+ * client id it sets keeps the demo off.
+ */
+export function devRelay(port: number): Plugin {
+  let plan: DevRelayPlan = { kind: 'off' };
+  return {
+    name: 'bitbucket-relay-dev',
+    apply: (_config, env) => !env.isPreview,
+    config(config, env) {
+      const envDir = config.envDir === false ? process.cwd() : resolve(config.root ?? process.cwd(), config.envDir ?? '');
+      const origin = `http://localhost:${config.server?.port ?? port}`;
+      const found = planDevRelay(loadEnv(env.mode, envDir, ''), origin, () => randomBytes(32).toString('base64url'));
+      if (env.command === 'build') {
+        // A build never runs the relay; it only must not take a secret into the app.
+        const leaks = found.kind === 'invalid' ? found.problems.filter((p) => p.code === 'PUBLIC_SECRET') : [];
+        if (leaks.length > 0) throw new Error(formatDevRelayProblems(leaks));
+        return;
+      }
+      if (found.kind === 'invalid') throw new Error(formatDevRelayProblems(found.problems));
+      plan = found;
+      // Vite reads VITE_* from process.env after the config hooks, so the app sees these.
+      if (plan.kind === 'relay') Object.assign(process.env, plan.appEnv);
+    },
+    configureServer(server) {
+      if (plan.kind !== 'relay') return;
+      const { config } = plan;
+      const logger = server.config.logger;
+      const relay = createRelay(config, { log: (line) => logger.info(`  relay: ${line}`, { timestamp: true }) });
+      const origin = `http://localhost:${server.config.server.port ?? port}`;
+      // Mounted on a path, Connect hands the relay the rest of it: /authorize, /callback, /healthcheck.
+      server.middlewares.use(DEV_RELAY_PATH, (request, response, next) => {
+        void relay(toWebRequest(request, origin))
+          .then((answer) => writeWebResponse(answer, response))
+          .catch(next);
+      });
+      logger.info(
+        `  Bitbucket sign-in through the relay at ${origin}${DEV_RELAY_PATH}/authorize ` +
+          `(OAuth consumer callback URL: ${origin}${DEV_RELAY_PATH}/callback; token endpoint ${config.tokenUrl})`,
+      );
+    },
+  };
+}

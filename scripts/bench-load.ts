@@ -1,0 +1,267 @@
+/**
+ * The loading part of `npm run bench`, in Chromium: one load of every repository, by the app (the
+ * production build, signed in through the simulator's consent page) or by the straightforward
+ * client (one page after another, full objects, each page appended to a list as it comes), each in
+ * a fresh browser context (no connection, preflight or session left from the run before).
+ *
+ * The wire is read from the simulator's request log (when each request arrived, when its answer
+ * left), the screen from marks the page takes. The two clocks (this process's and the page's) are
+ * set against each other by asking the page for its time, as NTP does, to about a millisecond.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { build, preview } from 'vite';
+import type { SimRequestRecord, Simulator } from '../sim/index.ts';
+
+/** The clock the simulator's log must use: this process's, on the wall clock, sub-millisecond. */
+export const benchClock = (): number => performance.timeOrigin + performance.now();
+
+/** A production build of the app, pointed at a simulator, served by `vite preview`. */
+export interface ServedApp {
+  origin: string;
+  /** Where the build is (for its size). */
+  outDir: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the app for `sim` (whose client `bench`, see {@link benchClient}, must call back to this
+ * port) and serves it on `port`, with the straightforward client's page beside it.
+ */
+export async function serveApp(sim: Simulator, port: number): Promise<ServedApp> {
+  const outDir = mkdtempSync(join(tmpdir(), 'bitbucket-starter-bench-'));
+  // Vite reads the configuration from the environment; it is put back as it was afterwards.
+  const env = { VITE_BITBUCKET_CLIENT_ID: 'bench', VITE_BITBUCKET_AUTHORIZE_URL: sim.authorizeUrl, VITE_BITBUCKET_API_URL: sim.apiBase };
+  const saved = Object.keys(env).map((key) => [key, process.env[key]] as const);
+  Object.assign(process.env, env);
+  try {
+    await build({ logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+  } finally {
+    for (const [key, value] of saved) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  }
+  writeFileSync(join(outDir, 'straightforward.html'), STRAIGHTFORWARD_HTML);
+  const server = await preview({ logLevel: 'warn', build: { outDir }, preview: { port, strictPort: true } });
+  return {
+    origin: `http://localhost:${port}`,
+    outDir,
+    close: async () => {
+      await new Promise<void>((resolve) => server.httpServer.close(() => resolve()));
+      rmSync(outDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The OAuth consumer a benchmark's simulator registers for an app served on `port`. */
+export function benchClient(port: number) {
+  return { clientId: 'bench', name: 'Benchmark', callbackUrl: `http://localhost:${port}/` };
+}
+
+/** One measured load. Times in ms from the first request reaching the API. */
+export interface LoadFigures {
+  /** GETs and CORS preflights (OPTIONS) the API answered. */
+  requests: number;
+  preflights: number;
+  /** First request arriving to last answer leaving, in units of the configured latency. */
+  latencies: number;
+  firstRepositoryMs: number;
+  usableMs: number;
+  /** From the last answer leaving the simulator to the list being usable. */
+  lastAnswerToUsableMs: number;
+  bytesPerRepository: number;
+  /** Chromium's protocol as the simulator saw it (`h2` or `http/1.1`). */
+  protocol: string;
+}
+
+/** What reloading the app shows from the list kept for the session. Times from navigation start. */
+export interface ReloadFigures {
+  /** The list in the page, and the frame after it (painted). */
+  listInPageMs: number;
+  listPaintedMs: number;
+  /** API requests that arrived before the list was painted: 0 is the goal. */
+  requestsBeforePaint: number;
+  /** When the background refresh's first request arrived (null: none came). */
+  firstRequestMs: number | null;
+}
+
+/** Where a load runs: an app build and the simulator it was built against. */
+export interface LoadTarget {
+  sim: Simulator;
+  /** The origin `vite preview` serves the build on; `/straightforward.html` is there too. */
+  appOrigin: string;
+  latencyMs: number;
+  /** How many repositories a complete load shows. */
+  total: number;
+}
+
+/**
+ * One kind of load. `setup`, when given, runs on the app's landing page before sign-in: the
+ * place to switch on a variant of the app (say, a panel open) and compare it with a run without.
+ */
+export interface LoadRun {
+  name: string;
+  client: 'app' | 'straightforward';
+  setup?: (page: Page) => Promise<void>;
+}
+
+/** The page's marks, on its own clock (performance.timeOrigin + performance.now()). */
+interface Marks {
+  firstRepository: number;
+  firstPainted: number;
+  complete: number;
+}
+
+// Injected before any page script runs: when the first repository is in the page (and the frame
+// after), and when a status first reads "N repositories" (loaded, rendered, nothing pending).
+function instrument(total: number): void {
+  const clock = () => performance.timeOrigin + performance.now();
+  const marks = { firstRepository: 0, firstPainted: 0, complete: 0 };
+  Object.assign(window, { __bench: marks });
+  const done = `${total} repositories`;
+  new MutationObserver(() => {
+    if (!marks.firstRepository && document.querySelector('[aria-label="Repositories"] li')) {
+      marks.firstRepository = clock();
+      requestAnimationFrame(() => setTimeout(() => (marks.firstPainted = clock()), 0));
+    }
+    if (!marks.complete && [...document.querySelectorAll('[role="status"]')].some((status) => status.textContent === done))
+      marks.complete = clock();
+  }).observe(document, { subtree: true, childList: true, characterData: true });
+}
+
+/** The straightforward client's page: an empty list, filled by {@link straightforward}. */
+export const STRAIGHTFORWARD_HTML = `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Straightforward client</title></head>
+<body><p role="status"></p><ul aria-label="Repositories"></ul></body></html>
+`;
+
+// Runs in the page: what a client written without care for latency does.
+async function straightforward({ apiBase, token }: { apiBase: string; token: string }): Promise<void> {
+  const list = document.querySelector('ul') as HTMLUListElement;
+  const status = document.querySelector('[role="status"]') as HTMLElement;
+  const get = async (url: string) =>
+    (await (await fetch(url, { headers: { Authorization: `Bearer ${token}` } })).json()) as {
+      values: Array<{ full_name?: string; workspace?: { slug: string } }>;
+      next?: string;
+    };
+  let count = 0;
+  await get(`${apiBase}/user`);
+  const workspaces: string[] = [];
+  for (let url: string | undefined = `${apiBase}/user/workspaces?pagelen=100`; url;) {
+    const page = await get(url);
+    workspaces.push(...page.values.map((access) => access.workspace?.slug ?? ''));
+    url = page.next;
+  }
+  for (const slug of workspaces) {
+    for (let url: string | undefined = `${apiBase}/repositories/${slug}?pagelen=100`; url;) {
+      const page = await get(url);
+      const items = page.values.map((repo) => Object.assign(document.createElement('li'), { textContent: repo.full_name ?? '' }));
+      list.append(...items);
+      count += items.length;
+      url = page.next;
+    }
+  }
+  status.textContent = `${count} repositories`;
+}
+
+/** Waits for a mark, then returns every mark on {@link benchClock}. */
+async function readMarks(page: Page, key: keyof Marks): Promise<Marks> {
+  await page.waitForFunction((name) => (window as unknown as { __bench: Marks }).__bench[name] > 0, key, { timeout: 120_000 });
+  const marks = await page.evaluate(() => (window as unknown as { __bench: Marks }).__bench);
+  const offset = await clockOffset(page);
+  const shift = (mark: number) => (mark > 0 ? mark - offset : 0);
+  return { firstRepository: shift(marks.firstRepository), firstPainted: shift(marks.firstPainted), complete: shift(marks.complete) };
+}
+
+// Two processes' wall clocks can disagree by several milliseconds (each reads the wall clock once,
+// at start, and counts from there). The page's time, asked for between two readings of ours, is
+// the page's clock at about their midpoint: the quickest of a few answers is the closest.
+async function clockOffset(page: Page): Promise<number> {
+  let best = { roundTrip: Infinity, offset: 0 };
+  for (let attempt = 0; attempt < 7; attempt++) {
+    const before = benchClock();
+    const theirs = await page.evaluate(() => performance.timeOrigin + performance.now());
+    const after = benchClock();
+    if (after - before < best.roundTrip) best = { roundTrip: after - before, offset: theirs - (before + after) / 2 };
+  }
+  return best.offset;
+}
+
+/** Sets up a fresh context with the instruments. */
+async function freshPage(browser: Browser, target: LoadTarget): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  // tsx compiles the functions sent to the page with esbuild's `__name` helper, which the page lacks.
+  await context.addInitScript('globalThis.__name = (target) => target;');
+  await context.addInitScript(instrument, target.total);
+  return context.newPage();
+}
+
+function figures(target: LoadTarget, log: SimRequestRecord[], marks: Marks): LoadFigures {
+  const api = log.filter((record) => record.server === 'api');
+  const gets = api.filter((record) => record.method === 'GET');
+  const start = Math.min(...api.map((record) => record.time));
+  const end = Math.max(...api.map((record) => record.answeredTime));
+  const bytes = gets.reduce((sum, record) => sum + record.bytes, 0);
+  return {
+    requests: gets.length,
+    preflights: api.filter((record) => record.method === 'OPTIONS').length,
+    latencies: (end - start) / target.latencyMs,
+    firstRepositoryMs: marks.firstRepository - start,
+    usableMs: marks.complete - start,
+    lastAnswerToUsableMs: marks.complete - end,
+    bytesPerRepository: bytes / target.total,
+    protocol: [...new Set(api.map((record) => record.protocol))].join('+'),
+  };
+}
+
+/** Loads every repository once with `run`'s client and measures it; the page stays open (for a reload). */
+export async function measureLoad(browser: Browser, target: LoadTarget, run: LoadRun): Promise<{ figures: LoadFigures; page: Page }> {
+  const page = await freshPage(browser, target);
+  if (run.client === 'straightforward') {
+    await page.goto(`${target.appOrigin}/straightforward.html`);
+    const token = target.sim.issueToken();
+    target.sim.clearRequests();
+    await page.evaluate(straightforward, { apiBase: target.sim.apiBase, token });
+  } else {
+    await page.goto(`${target.appOrigin}/`);
+    await run.setup?.(page);
+    await page.getByRole('button', { name: /sign in with bitbucket/i }).click();
+    // The sign-in pages are no part of the load: the log starts at the consent.
+    target.sim.clearRequests();
+    await page.getByRole('button', { name: 'Grant access' }).click();
+  }
+  const marks = await readMarks(page, 'complete');
+  const log = target.sim.requests();
+  const repositories = await page.locator('[aria-label="Repositories"] li').count();
+  if (repositories === 0) throw new Error(`${run.name}: no repositories on screen`);
+  return { figures: figures(target, log, marks), page };
+}
+
+/**
+ * Reloads a signed-in app page whose list is kept for the session and measures how soon it shows,
+ * and whether any request went out before it did.
+ */
+export async function measureReload(page: Page, target: LoadTarget): Promise<ReloadFigures> {
+  // The list is saved just after it is usable (a timer, so the save does not delay the screen).
+  await page.waitForFunction(() => Object.keys(sessionStorage).some((key) => key.startsWith('bitbucket-starter:repositories')));
+  target.sim.clearRequests();
+  await page.reload();
+  const marks = await readMarks(page, 'firstPainted');
+  // Navigation start, on this process's clock: our time when the page's clock read its origin.
+  const origin =
+    marks.firstRepository -
+    (await page.evaluate(() => (window as unknown as { __bench: Marks }).__bench.firstRepository - performance.timeOrigin));
+  // The background refresh: wait for it to finish, so the next run starts from a quiet simulator.
+  await page.waitForFunction(() => !document.body.textContent?.includes('Refreshing from Bitbucket'), undefined, { timeout: 60_000 });
+  const api = target.sim.requests().filter((record) => record.server === 'api');
+  const first = api.length > 0 ? Math.min(...api.map((record) => record.time)) : null;
+  return {
+    listInPageMs: marks.firstRepository - origin,
+    listPaintedMs: marks.firstPainted - origin,
+    requestsBeforePaint: api.filter((record) => record.time < marks.firstPainted).length,
+    firstRequestMs: first === null ? null : first - origin,
+  };
+}

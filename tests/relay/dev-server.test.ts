@@ -1,0 +1,134 @@
+// @vitest-environment node
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ConfigEnv, UserConfig } from 'vite';
+import { DEV_RELAY_PATH, devRelay, formatDevRelayProblems, planDevRelay } from '../../relay/dev-server.ts';
+import type { DevRelayPlan } from '../../relay/dev-server.ts';
+import type { RelayEnv } from '../../relay/config.ts';
+import { CLIENT_ID, CLIENT_SECRET, RELAY_SECRET } from './support.ts';
+
+const ORIGIN = 'http://localhost:3000';
+const FRESH_SECRET = 'fresh-secret-for-this-start-0123456789abcdef';
+const plan = (env: RelayEnv): DevRelayPlan => planDevRelay(env, ORIGIN, () => FRESH_SECRET);
+const KEY_AND_SECRET = { BITBUCKET_CLIENT_ID: CLIENT_ID, BITBUCKET_CLIENT_SECRET: CLIENT_SECRET };
+
+/** The problems' variables and codes, for a plan that must be invalid. */
+function problemsOf(result: DevRelayPlan): string[] {
+  if (result.kind !== 'invalid') throw new Error(`expected problems, got ${result.kind}`);
+  return result.problems.map((p) => `${p.variable} ${p.code}`);
+}
+
+describe('the relay in the dev server: which setup', () => {
+  it('stays off without the two variables (the demo, or the app with VITE_ variables)', () => {
+    expect(plan({})).toEqual({ kind: 'off' });
+    expect(plan({ VITE_BITBUCKET_CLIENT_ID: CLIENT_ID, BITBUCKET_CLIENT_ID: ' ' })).toEqual({ kind: 'off' });
+  });
+
+  it('runs with only the Key and the Secret: Bitbucket, a fresh secret, this origin as the only callback', () => {
+    const result = plan(KEY_AND_SECRET);
+    expect(result).toEqual({
+      kind: 'relay',
+      config: expect.objectContaining({
+        clientId: CLIENT_ID,
+        clientSecret: CLIENT_SECRET,
+        relaySecret: FRESH_SECRET,
+        allowedCallbacks: [`${ORIGIN}/oauth-callback`],
+        authorizeUrl: 'https://bitbucket.org/site/oauth2/authorize',
+        tokenUrl: 'https://bitbucket.org/site/oauth2/access_token',
+      }),
+      appEnv: { VITE_BITBUCKET_CLIENT_ID: CLIENT_ID, VITE_BITBUCKET_AUTHORIZE_URL: `${ORIGIN}${DEV_RELAY_PATH}/authorize` },
+    });
+    // The relay sends no redirect_uri: Bitbucket uses the consumer's callback URL, <origin>/relay/callback.
+    expect(result.kind === 'relay' && result.config.callbackUrl).toBe(undefined);
+  });
+
+  it('takes the optional Bitbucket URLs and RELAY_SECRET', () => {
+    const result = plan({
+      ...KEY_AND_SECRET,
+      BITBUCKET_AUTHORIZE_URL: 'http://localhost:3100/site/oauth2/authorize',
+      BITBUCKET_TOKEN_URL: 'http://localhost:3100/site/oauth2/access_token',
+      RELAY_SECRET,
+    });
+    expect(result.kind === 'relay' && result.config).toMatchObject({
+      authorizeUrl: 'http://localhost:3100/site/oauth2/authorize',
+      tokenUrl: 'http://localhost:3100/site/oauth2/access_token',
+      relaySecret: RELAY_SECRET,
+    });
+  });
+
+  it('draws a new secret for each start when RELAY_SECRET is unset', () => {
+    let drawn = 0;
+    const next = () => `secret-number-${++drawn}-0123456789abcdef0123456789`;
+    const first = planDevRelay(KEY_AND_SECRET, ORIGIN, next);
+    const second = planDevRelay(KEY_AND_SECRET, ORIGIN, next);
+    expect(first.kind === 'relay' && second.kind === 'relay' && first.config.relaySecret !== second.config.relaySecret).toBe(true);
+  });
+
+  it.each([
+    [{ BITBUCKET_CLIENT_ID: CLIENT_ID }, ['BITBUCKET_CLIENT_SECRET MISSING']],
+    [{ BITBUCKET_CLIENT_SECRET: CLIENT_SECRET }, ['BITBUCKET_CLIENT_ID MISSING']],
+    [{ ...KEY_AND_SECRET, VITE_BITBUCKET_CLIENT_ID: CLIENT_ID }, ['VITE_BITBUCKET_CLIENT_ID CONFLICT']],
+    [{ ...KEY_AND_SECRET, VITE_BITBUCKET_AUTHORIZE_URL: 'http://localhost:3001/authorize' }, ['VITE_BITBUCKET_AUTHORIZE_URL CONFLICT']],
+    [{ ...KEY_AND_SECRET, RELAY_SECRET: 'short' }, ['RELAY_SECRET TOO_SHORT']],
+    [{ ...KEY_AND_SECRET, BITBUCKET_TOKEN_URL: 'http://bitbucket.example/token' }, ['BITBUCKET_TOKEN_URL NOT_HTTPS']],
+    [{ VITE_BITBUCKET_CLIENT_SECRET: CLIENT_SECRET }, ['VITE_BITBUCKET_CLIENT_SECRET PUBLIC_SECRET']],
+    [
+      { BITBUCKET_CLIENT_ID: CLIENT_ID, VITE_BITBUCKET_CLIENT_SECRET: CLIENT_SECRET },
+      ['VITE_BITBUCKET_CLIENT_SECRET PUBLIC_SECRET', 'BITBUCKET_CLIENT_SECRET MISSING'],
+    ],
+    [{ ...KEY_AND_SECRET, VITE_RELAY_SECRET: RELAY_SECRET }, ['VITE_RELAY_SECRET PUBLIC_SECRET']],
+  ])('refuses a half or contradictory setup: %o', (env, expected) => {
+    expect(problemsOf(plan(env))).toEqual(expected);
+  });
+
+  it('never quotes a secret in its messages', () => {
+    const result = plan({
+      BITBUCKET_CLIENT_SECRET: CLIENT_SECRET,
+      VITE_BITBUCKET_CLIENT_SECRET: CLIENT_SECRET,
+      RELAY_SECRET: 'short-NEVER-LOG',
+    });
+    const text = formatDevRelayProblems(result.kind === 'invalid' ? result.problems : []);
+    expect(text).toContain('BITBUCKET_CLIENT_ID is not set, but BITBUCKET_CLIENT_SECRET is');
+    expect(text).toContain('Name it BITBUCKET_CLIENT_SECRET (no VITE_)');
+    expect(text).not.toContain(CLIENT_SECRET);
+    expect(text).not.toContain('NEVER-LOG');
+  });
+});
+
+describe('the Vite plugin', () => {
+  const folders: string[] = [];
+  afterEach(() => {
+    for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true });
+    delete process.env.VITE_BITBUCKET_CLIENT_ID;
+    delete process.env.VITE_BITBUCKET_AUTHORIZE_URL;
+  });
+
+  /** Runs the plugin's config hook as Vite would, with `.env` holding `lines`. */
+  function runConfigHook(lines: string[], command: ConfigEnv['command']): void {
+    const envDir = mkdtempSync(join(tmpdir(), 'dev-relay-plugin-'));
+    folders.push(envDir);
+    writeFileSync(join(envDir, '.env'), `${lines.join('\n')}\n`);
+    const hook = devRelay(3000).config as (config: UserConfig, env: ConfigEnv) => void;
+    hook({ envDir, server: { port: 3456 } }, { command, mode: command === 'build' ? 'production' : 'development' });
+  }
+
+  it('points the app at the relay on its own origin when serving', () => {
+    runConfigHook([`BITBUCKET_CLIENT_ID=${CLIENT_ID}`, `BITBUCKET_CLIENT_SECRET=${CLIENT_SECRET}`], 'serve');
+    expect(process.env.VITE_BITBUCKET_CLIENT_ID).toBe(CLIENT_ID);
+    expect(process.env.VITE_BITBUCKET_AUTHORIZE_URL).toBe('http://localhost:3456/relay/authorize');
+  });
+
+  it('stops the dev server on a half setup', () => {
+    expect(() => runConfigHook([`BITBUCKET_CLIENT_ID=${CLIENT_ID}`], 'serve')).toThrow('BITBUCKET_CLIENT_SECRET is not set');
+  });
+
+  it('leaves a build alone, except for a secret in a VITE_ variable', () => {
+    runConfigHook([`BITBUCKET_CLIENT_ID=${CLIENT_ID}`, `BITBUCKET_CLIENT_SECRET=${CLIENT_SECRET}`], 'build');
+    expect(process.env.VITE_BITBUCKET_CLIENT_ID).toBeUndefined();
+    expect(() => runConfigHook([`VITE_BITBUCKET_CLIENT_SECRET=${CLIENT_SECRET}`], 'build')).toThrow(
+      'VITE_BITBUCKET_CLIENT_SECRET would be built into the app',
+    );
+  });
+});
