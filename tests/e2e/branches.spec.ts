@@ -10,19 +10,16 @@ test('a repository’s branches open and close from its "Branches" button, with 
   await signIn(page);
   await loadedStatus(page);
   const item = page.getByRole('list', { name: 'Repositories' }).getByRole('listitem').first();
-  const link = item.getByRole('link').first();
-  const fullName = new URL((await link.getAttribute('href')) ?? '').pathname.replace(/^\/|\/$/g, '');
   const toggle = item.getByRole('button', { name: /branches/i });
   await toggle.focus();
   await page.keyboard.press('Enter');
   await expect(toggle).toHaveAttribute('aria-expanded', 'true');
-  const branches = page.getByRole('list', { name: `Branches of ${fullName}` });
-  await expect(item.getByRole('status')).toHaveText(/^\d+ branch(es)?$|has no branches/);
-  if ((await branches.count()) > 0) {
-    await expect(branches.getByRole('listitem').first()).toHaveText(/\S/);
-    expect((await new AxeBuilder({ page }).analyze()).violations).toEqual([]);
-  }
+  const branches = item.getByRole('list', { name: /^Branches of [\w.-]+\/[\w.-]+$/ });
+  // The simulator's default data: the newest repository has a main branch, and maybe more.
+  await expect(item.getByRole('status')).toHaveText(/^\d+ branch(es)?$/);
+  await expect(branches.getByRole('listitem').first()).toHaveText(/^(main|master|develop)$/);
+  expect((await new AxeBuilder({ page }).analyze()).violations).toEqual([]);
   await page.keyboard.press('Space');
   await expect(toggle).toHaveAttribute('aria-expanded', 'false');
-  await expect(page.getByRole('list', { name: `Branches of ${fullName}` })).toHaveCount(0);
+  await expect(item.getByRole('list', { name: /^Branches of / })).toHaveCount(0);
 });
