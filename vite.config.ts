@@ -41,7 +41,7 @@ function demoSimulator(): Plugin {
     name: 'bitbucket-simulator-demo',
     apply: (_config, env) => env.command === 'serve' && !env.isPreview,
     config(config, env) {
-      const loaded = loadEnv(env.mode, config.envDir === false ? process.cwd() : (config.envDir ?? process.cwd()), 'VITE_');
+      const loaded = loadEnv(env.mode, config.envDir ?? process.cwd(), 'VITE_');
       if (loaded.VITE_BITBUCKET_CLIENT_ID) return;
       demo = true;
       // Vite reads VITE_* from process.env after the config hooks, so the app sees these.
@@ -74,23 +74,6 @@ function demoSimulator(): Plugin {
   };
 }
 
-/**
- * Code loaded on demand (the branches view) needs nothing but what the page has already loaded:
- * its chunks and its styles. Vite wraps each dynamic import in a helper that would preload them
- * again, about 1 kB gzipped in the first-load JavaScript; this plugin makes that helper just load
- * the module. (If an on-demand module ever brings styles of its own, drop this plugin.)
- */
-function plainDynamicImports(): Plugin {
-  const helper = '\0vite/preload-helper.js';
-  return {
-    name: 'plain-dynamic-imports',
-    apply: 'build',
-    enforce: 'pre',
-    resolveId: (id) => (id === helper ? id : undefined),
-    load: (id) => (id === helper ? 'export const __vitePreload = (load) => load();' : undefined),
-  };
-}
-
 /** The Content-Security-Policy as a meta tag in each built page, and header files for static hosts. */
 function securityHeaders(apiUrl: string): Plugin {
   let base = '/';
@@ -116,6 +99,32 @@ function securityHeaders(apiUrl: string): Plugin {
     generateBundle() {
       this.emitFile({ type: 'asset', fileName: '_headers', source: netlifyHeaders(apiUrl, base) });
       this.emitFile({ type: 'asset', fileName: 'vercel.json', source: vercelJson(apiUrl, base) });
+    },
+  };
+}
+
+const PRELOAD_HELPER = '\0vite/preload-helper.js';
+
+/**
+ * Vite wraps every dynamic `import()` in a helper that first preloads the imported chunk's
+ * dependencies and CSS: about 700 bytes gzipped of first-load JavaScript, even when there is
+ * nothing to preload (vitejs/vite#13952). This app's on-demand chunks import only chunks the page
+ * has already loaded, and no CSS (styles live in the pages' stylesheets), so the helper is replaced
+ * by one that just imports. The build fails if an on-demand chunk ever brings CSS of its own.
+ */
+function plainDynamicImports(): Plugin {
+  return {
+    name: 'plain-dynamic-imports',
+    apply: 'build',
+    enforce: 'pre',
+    resolveId: (id) => (id === PRELOAD_HELPER ? id : null),
+    load: (id) => (id === PRELOAD_HELPER ? 'export const __vitePreload = (load) => load();' : null),
+    generateBundle(_options, bundle) {
+      for (const chunk of Object.values(bundle)) {
+        if (chunk.type === 'chunk' && chunk.isDynamicEntry && (chunk.viteMetadata?.importedCss.size ?? 0) > 0) {
+          this.error(`${chunk.fileName} is loaded on demand with CSS of its own, which the stand-in preload helper would not load.`);
+        }
+      }
     },
   };
 }

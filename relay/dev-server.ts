@@ -103,7 +103,8 @@ export function devRelay(port: number): Plugin {
     name: 'bitbucket-relay-dev',
     apply: (_config, env) => !env.isPreview,
     config(config, env) {
-      const envDir = config.envDir === false ? process.cwd() : resolve(config.root ?? process.cwd(), config.envDir ?? '');
+      // envDir false: no .env files, the shell's variables only (loadEnv adds those in any case).
+      const envDir = config.envDir === false ? false : resolve(config.root ?? process.cwd(), config.envDir ?? '');
       const origin = `http://localhost:${config.server?.port ?? port}`;
       const found = planDevRelay(loadEnv(env.mode, envDir, ''), origin, () => randomBytes(32).toString('base64url'));
       if (env.command === 'build') {

@@ -4,8 +4,8 @@
  * (as browsers reach api.bitbucket.org) and over HTTP/1.1 (at most 6 connections to a host).
  * The simulator adds 50 ms to every request, CORS preflights included (a browser sends one before
  * each URL that carries an `Authorization` header). Then: a reload from the list kept for the
- * session, and rendering and filtering 10,000 repositories. Prints figures and ratios; asserts
- * nothing. Takes about a minute.
+ * session, rendering and filtering 10,000 repositories, and the same with the Flow inspector open
+ * against it closed. Prints figures and ratios; asserts nothing. Takes a few minutes.
  *
  * `BENCH_LATENCY_MS` (default 50) and `BENCH_RUNS` (default 3; each figure is the median) change
  * the set-up. To compare a variant of the app, add a run to `RUNS` with a `setup`.
@@ -164,3 +164,7 @@ try {
 const { browserBench } = await import('./bench-browser.ts');
 console.log('');
 await browserBench(executablePath);
+
+const { inspectorBench } = await import('./bench-inspector.ts');
+console.log('');
+await inspectorBench(executablePath);

@@ -8,8 +8,10 @@ import { gzipSync } from 'node:zlib';
 
 /** The landing page's first-load JavaScript may be at most this much, gzipped. */
 export const FIRST_LOAD_BUDGET_GZIP_BYTES = 10_000;
-/** Everything loaded on demand (the branches view, and later features) together, gzipped. */
-export const ON_DEMAND_BUDGET_GZIP_BYTES = 4_000;
+/** The Flow inspector's own share of what loads on demand, gzipped (its view, its model, the export). */
+export const FLOW_INSPECTOR_BUDGET_GZIP_BYTES = 5_000;
+/** Everything loaded on demand together, gzipped: 4,000 for the branches view and later features, and the Flow inspector's. */
+export const ON_DEMAND_BUDGET_GZIP_BYTES = 4_000 + FLOW_INSPECTOR_BUDGET_GZIP_BYTES;
 /** The budget the benchmark prints against. */
 export const JS_BUDGET_GZIP_BYTES = FIRST_LOAD_BUDGET_GZIP_BYTES;
 

@@ -42,6 +42,13 @@ if (existsSync(vitestReport)) {
 }
 if (vitestStatus !== 0) problems++;
 
+// The relay's tests on workerd need relay/'s own dependencies (CI installs them; they fail there without).
+if (!existsSync(new URL('../relay/node_modules/workerd/package.json', import.meta.url))) {
+  console.warn(
+    '\n⚠ workerd is not installed: the relay tests on the Workers runtime will be SKIPPED. Install it with: npm ci --prefix relay',
+  );
+}
+
 if (existsSync(chrome)) {
   const playwrightReport = join(out, 'playwright.json');
   const status = run('end-to-end tests in Chromium', 'node_modules/.bin/playwright', ['test', '--reporter=list,json'], {

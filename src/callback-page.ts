@@ -1,13 +1,19 @@
-/** The callback page's work once the URL is cleared: check the answer, keep the token, go back. */
-import { sameOriginPath } from './return-path.ts';
+/**
+ * The callback page's work once the URL is cleared: check the answer, keep the token, go back.
+ * It records what arrived and each check for the Flow inspector, the access token reduced.
+ */
 import { readCallback } from './callback.ts';
-import type { SessionStore } from './session.ts';
+import type { FlowRecorder, Parameter } from './flow-record.ts';
+import { sameOriginPath } from './return-path.ts';
+import { SESSION_KEY, type SessionStore } from './session.ts';
 import { callbackMessage, renderCallbackFailure } from './views/callback.ts';
 
 export interface CallbackPageDeps {
   /** The callback URL as it arrived (already removed from the address bar). */
   url: Pick<URL, 'hash' | 'search'>;
   session: SessionStore;
+  /** Records what arrived and each check, for the Flow inspector. */
+  flow: Pick<FlowRecorder, 'record'>;
   now: () => number;
   origin: string;
   /** Vite's `base`: the app's home. */
@@ -19,17 +25,54 @@ export interface CallbackPageDeps {
   setTitle: (title: string) => void;
 }
 
-/** Completes the sign-in, or shows why it failed. Stores nothing unless every check holds. */
-export function completeSignIn(deps: CallbackPageDeps): void {
+/**
+ * Completes the sign-in and returns true, or shows why it failed and returns false. Stores
+ * nothing unless every check holds.
+ */
+export function completeSignIn(deps: CallbackPageDeps): boolean {
+  const { flow } = deps;
+  flow.record({ step: 'callback', fragment: callbackParameters(deps.url.hash), query: callbackParameters(deps.url.search) });
   // The state is taken (and so deleted) whatever happens: it is good for one answer only.
-  const result = readCallback(deps.url, deps.session.takePending(), deps.now());
+  const result = readCallback(deps.url, deps.session.takePending(), deps.now(), (check, passed) =>
+    flow.record({ step: 'check', check, passed }),
+  );
   if (result.ok) {
-    deps.session.saveCredentials(result.credentials);
+    const { credentials } = result;
+    deps.session.saveCredentials(credentials);
+    flow.record({
+      step: 'kept',
+      storage: 'sessionStorage',
+      key: SESSION_KEY,
+      expiresAt: credentials.expiresAt,
+      scopes: credentials.scopes,
+    });
     deps.session.markArrived();
-    return deps.replace(sameOriginPath(result.returnTo, deps.origin, deps.base));
+    deps.replace(sameOriginPath(result.returnTo, deps.origin, deps.base));
+    return true;
   }
+  flow.record({ step: 'refused', code: result.code });
   deps.setTitle('Sign-in failed — Bitbucket sign-in starter');
   deps.heading.textContent = 'Sign-in failed';
   renderCallbackFailure(deps.root, callbackMessage(result.code, result.oauthError), deps.base);
   deps.heading.focus();
+  return false;
+}
+
+/** Parameters kept from a callback, and characters of each: a link can say anything, at any length. */
+const MAX_PARAMETERS = 20;
+const MAX_VALUE = 200;
+
+/**
+ * The only form in which the inspector shows an access token: its first 4 characters, an
+ * ellipsis and its length. A token of 8 characters or fewer shows none: 4 would give half away.
+ */
+export function reduceToken(token: string): string {
+  return `${token.length > 8 ? token.slice(0, 4) : ''}… (${token.length} characters)`;
+}
+
+/** A callback's query or fragment as recorded: every `access_token` reduced, long values cut. */
+export function callbackParameters(text: string): Parameter[] {
+  return [...new URLSearchParams(text.replace(/^[#?]/, ''))]
+    .slice(0, MAX_PARAMETERS)
+    .map(([name, value]) => [name.slice(0, MAX_VALUE), name === 'access_token' ? reduceToken(value) : value.slice(0, MAX_VALUE)]);
 }

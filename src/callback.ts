@@ -19,6 +19,22 @@ export type CallbackErrorCode =
   | 'TOKEN_TYPE_UNSUPPORTED'
   | 'EXPIRES_IN_INVALID';
 
+/** The checks {@link readCallback} makes, in the order it makes them; the first that fails ends the reading. */
+export type CallbackCheck =
+  | 'NO_REPEATED_PARAMETER'
+  | 'NO_OAUTH_ERROR'
+  | 'ANSWER_PRESENT'
+  | 'STATE_PRESENT'
+  | 'ONE_USE'
+  | 'STATE_MATCHES'
+  | 'TOKEN_PRESENT'
+  | 'TOKEN_TYPE'
+  | 'LIFETIME'
+  | 'SCOPES';
+
+/** Told about each check as it is made (the Flow inspector records them); the reading stays pure. */
+export type CheckObserver = (check: CallbackCheck, passed: boolean) => void;
+
 export type CallbackResult =
   | { ok: true; credentials: Extract<Credentials, { kind: 'bearer' }>; returnTo: string }
   | { ok: false; code: CallbackErrorCode; oauthError?: string };
@@ -31,42 +47,55 @@ const GRANT_UNSUPPORTED_ERRORS = new Set(['unsupported_response_type', 'unauthor
  * one-time state matches, no parameter is repeated, the token is a bearer token with a positive
  * lifetime. OAuth errors are read from the fragment or the query (servers differ).
  */
-export function readCallback(url: Pick<URL, 'hash' | 'search'>, pending: PendingSignIn | null, now: number): CallbackResult {
+export function readCallback(
+  url: Pick<URL, 'hash' | 'search'>,
+  pending: PendingSignIn | null,
+  now: number,
+  observe: CheckObserver = () => {},
+): CallbackResult {
+  /** Makes a check: the observer hears of it, and the answer says whether it held. */
+  const holds = (check: CallbackCheck, passed: boolean) => {
+    observe(check, passed);
+    return passed;
+  };
+  const present = <T>(check: CallbackCheck, value: T | null): value is T => holds(check, value !== null);
   const fragment = parseParameters(url.hash.replace(/^#/, ''));
   const query = parseParameters(url.search.replace(/^\?/, ''));
 
   const repeated = fragment.repeated || (query.values.has('error') && query.repeated);
-  if (repeated) return { ok: false, code: 'REPEATED_PARAMETER' };
+  if (!holds('NO_REPEATED_PARAMETER', !repeated)) return { ok: false, code: 'REPEATED_PARAMETER' };
 
   const errorSource = fragment.values.has('error') ? fragment.values : query.values.has('error') ? query.values : null;
-  if (errorSource) {
+  if (!holds('NO_OAUTH_ERROR', errorSource === null)) {
     // error_description is not shown: anyone can put words in a link, and they would appear as the app's.
     // Only a code-like value is repeated to the user: anything else a link could say is not.
-    const oauthError = /^[a-z_]{1,40}$/.test(errorSource.get('error') ?? '') ? (errorSource.get('error') as string) : 'unknown';
+    const error = errorSource?.get('error') ?? '';
+    const oauthError = /^[a-z_]{1,40}$/.test(error) ? error : 'unknown';
     const code =
       oauthError === 'access_denied' ? 'ACCESS_DENIED' : GRANT_UNSUPPORTED_ERRORS.has(oauthError) ? 'GRANT_UNSUPPORTED' : 'OAUTH_ERROR';
     return { ok: false, code, oauthError };
   }
 
   const params = fragment.values;
-  if (params.size === 0) return { ok: false, code: 'NO_RESPONSE' };
+  if (!holds('ANSWER_PRESENT', params.size > 0)) return { ok: false, code: 'NO_RESPONSE' };
 
   const state = params.get('state');
-  if (!state) return { ok: false, code: 'STATE_MISSING' };
-  if (!pending) return { ok: false, code: 'NO_PENDING_SIGN_IN' };
-  if (state !== pending.state) return { ok: false, code: 'STATE_MISMATCH' };
+  if (!holds('STATE_PRESENT', Boolean(state))) return { ok: false, code: 'STATE_MISSING' };
+  if (!present('ONE_USE', pending)) return { ok: false, code: 'NO_PENDING_SIGN_IN' };
+  if (!holds('STATE_MATCHES', state === pending.state)) return { ok: false, code: 'STATE_MISMATCH' };
 
-  const accessToken = params.get('access_token');
-  if (!accessToken) return { ok: false, code: 'TOKEN_MISSING' };
-  // A token must fit in an HTTP header: printable ASCII, no spaces (RFC 6750 §2.1's b64token and more).
-  if (!/^[\x21-\x7e]+$/.test(accessToken)) return { ok: false, code: 'TOKEN_INVALID' };
-  if (params.get('token_type')?.toLowerCase() !== 'bearer') return { ok: false, code: 'TOKEN_TYPE_UNSUPPORTED' };
+  const accessToken = params.get('access_token') ?? '';
+  if (!holds('TOKEN_PRESENT', accessToken !== '' && /^[\x21-\x7e]+$/.test(accessToken))) {
+    // A token must fit in an HTTP header: printable ASCII, no spaces (RFC 6750 §2.1's b64token and more).
+    return { ok: false, code: accessToken ? 'TOKEN_INVALID' : 'TOKEN_MISSING' };
+  }
+  if (!holds('TOKEN_TYPE', params.get('token_type')?.toLowerCase() === 'bearer')) return { ok: false, code: 'TOKEN_TYPE_UNSUPPORTED' };
 
   const expiresIn = params.get('expires_in') ?? '';
-  if (!/^[1-9][0-9]{0,8}$/.test(expiresIn)) return { ok: false, code: 'EXPIRES_IN_INVALID' };
+  if (!holds('LIFETIME', /^[1-9][0-9]{0,8}$/.test(expiresIn))) return { ok: false, code: 'EXPIRES_IN_INVALID' };
 
   // Bitbucket said `scopes` until May 2026 and `scope` since; a response with both is ambiguous.
-  if (params.has('scopes') && params.has('scope')) return { ok: false, code: 'REPEATED_PARAMETER' };
+  if (!holds('SCOPES', !(params.has('scopes') && params.has('scope')))) return { ok: false, code: 'REPEATED_PARAMETER' };
   const scopes = (params.get('scopes') ?? params.get('scope') ?? '').split(/[\s,]+/).filter(Boolean);
 
   return {

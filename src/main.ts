@@ -1,11 +1,15 @@
 /** Entry of the app page: binds the browser to the app, and nothing else. */
 import { startApp } from './app.ts';
 import { browserConfig, browserSession, offline } from './browser.ts';
+import { createFlowRecorder } from './flow-record.ts';
+import { mountFlowToggle } from './flow-toggle.ts';
 import { createRepositoryCache } from './repo-cache.ts';
 import { problemMessage, renderNotice } from './views/landing.ts';
 
 const root = document.getElementById('app-body') as HTMLElement;
 const heading = document.getElementById('app-heading') as HTMLElement;
+const flow = createFlowRecorder(sessionStorage, Date.now, () => performance.now());
+mountFlowToggle(document.getElementById('flow') as HTMLElement, flow);
 
 // `defer` runs a task after those already waiting (answers that arrived meanwhile among them).
 // A message, not a timer: timers in a background tab may wait a second.
@@ -25,10 +29,14 @@ if (!result.ok) {
     config,
     session: browserSession(),
     cache: createRepositoryCache(sessionStorage),
-    fetch: window.fetch.bind(window),
+    fetch: flow.recordFetch(window.fetch.bind(window)),
     location,
     replaceUrl: (url) => history.replaceState(null, '', url),
-    navigate: (url) => location.assign(url),
+    // The app navigates for one thing only: to send the browser to the authorize URL.
+    navigate: (url) => {
+      flow.record({ step: 'authorize', url });
+      location.assign(url);
+    },
     now: Date.now,
     random: (bytes) => crypto.getRandomValues(bytes),
     base: import.meta.env.BASE_URL,

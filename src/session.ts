@@ -20,7 +20,8 @@ export interface PendingSignIn {
   createdAt: number;
 }
 
-const SESSION_KEY = 'bitbucket-starter:session';
+/** The sessionStorage key the credentials are kept under. */
+export const SESSION_KEY = 'bitbucket-starter:session';
 const PENDING_KEY = 'bitbucket-starter:pending-sign-in';
 const ARRIVED_KEY = 'bitbucket-starter:just-signed-in';
 

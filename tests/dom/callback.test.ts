@@ -2,6 +2,7 @@
 import { screen, within } from '@testing-library/dom';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { completeSignIn } from '../../src/callback-page.ts';
+import { createFlowRecorder } from '../../src/flow-record.ts';
 import { createSessionStore } from '../../src/session.ts';
 import { loadTemplates } from '../support/page-templates.ts';
 
@@ -19,6 +20,7 @@ async function openCallback(url: string, pending?: { state: string; returnTo: st
   completeSignIn({
     url: arrivedUrl,
     session: createSessionStore(sessionStorage, Date.now),
+    flow: createFlowRecorder(sessionStorage, Date.now, () => performance.now()),
     now: Date.now,
     origin: location.origin,
     base: '/',

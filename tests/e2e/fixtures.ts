@@ -75,3 +75,12 @@ export async function storedToken(page: Page): Promise<string> {
     () => (JSON.parse(sessionStorage.getItem('bitbucket-starter:session') ?? '{}') as { accessToken?: string }).accessToken ?? '',
   );
 }
+
+/**
+ * The sessionStorage keys the app has left, but the Flow inspector's record of the sign-in: it
+ * never holds the token, and is kept on purpose so that a sign-in can be looked into after the
+ * redirects (tests/e2e/flow-inspector.spec.ts checks what is in it).
+ */
+export async function storedKeys(page: Page): Promise<string[]> {
+  return page.evaluate(() => Object.keys(sessionStorage).filter((key) => key !== 'bitbucket-starter:flow'));
+}

@@ -1,5 +1,5 @@
 import { E2E } from './ports.ts';
-import { expect, loadedStatus, signIn, storedToken, test } from './fixtures.ts';
+import { expect, loadedStatus, signIn, storedKeys, storedToken, test } from './fixtures.ts';
 
 test('the whole happy path: landing page, consent, back with a token, the repositories', async ({ page, sim }) => {
   await page.goto('/');
@@ -95,7 +95,7 @@ test('reload after sign-in keeps the session; sign out clears it', async ({ page
   await expect(page.getByRole('button', { name: /sign out/i })).toBeVisible();
   await page.getByRole('button', { name: /sign out/i }).click();
   await expect(page.getByRole('button', { name: /sign in with bitbucket/i })).toBeVisible();
-  expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+  expect(await storedKeys(page)).toEqual([]);
   await page.reload();
   await expect(page.getByRole('button', { name: /sign in with bitbucket/i })).toBeVisible();
 });

@@ -48,7 +48,12 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   for (const key of Object.keys(env)) delete process.env[key];
   process.env.SIMULATOR_AUTH_PORT = String(E2E.demoAuthPort);
   process.env.SIMULATOR_API_PORT = String(E2E.demoApiPort);
-  const demo = await createServer({ logLevel: 'warn', server: { port: Number(new URL(E2E.demoOrigin).port), strictPort: true } });
+  // envDir false: a developer's own .env (a real consumer, say) must not turn the demo off.
+  const demo = await createServer({
+    logLevel: 'warn',
+    envDir: false,
+    server: { port: Number(new URL(E2E.demoOrigin).port), strictPort: true },
+  });
   await demo.listen();
 
   return async () => {

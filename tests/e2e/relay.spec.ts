@@ -11,7 +11,7 @@ import type { RelayServer } from '../../relay/node.ts';
 import { locateWorkerd, MISSING_RUNTIME_MESSAGE, startWorkerdRelay } from '../../relay/workerd.ts';
 import type { SimClient, SimRequestRecord } from '../../sim/index.ts';
 import { E2E } from './ports.ts';
-import { expect, storedToken, test as base } from './fixtures.ts';
+import { expect, storedKeys, storedToken, test as base } from './fixtures.ts';
 import type { SimulatorControl } from './fixtures.ts';
 
 // `localhost` everywhere: the relay's nonce cookie belongs to the host name used for /authorize.
@@ -184,7 +184,7 @@ test('Cancel on the consent page: the app says access was not granted, nothing i
   await page.getByRole('button', { name: 'Cancel' }).click();
   await expect(page.getByRole('alert')).toContainText('did not grant access');
   expect(page.url()).toBe(`${APP}/oauth-callback`);
-  expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+  expect(await storedKeys(page)).toEqual([]);
   expect(await tokenRequests(sim)).toEqual([]);
   await page.getByRole('link', { name: /try again/i }).click();
   await expect(page.getByRole('button', { name: /sign in with bitbucket/i })).toBeVisible();
@@ -271,7 +271,7 @@ test('a code used once, sent again with a fresh sign-in: the app shows the OAuth
   await expect(page.getByRole('alert')).toContainText('Bitbucket could not sign you in');
   await expect(page.getByRole('alert')).toContainText('invalid_grant');
   expect(page.url()).toBe(`${APP}/oauth-callback`);
-  expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+  expect(await storedKeys(page)).toEqual([]);
   expect((await tokenRequests(sim)).map((request) => request.status)).toEqual([200, 400]);
 });
 
@@ -283,6 +283,6 @@ test("Bitbucket's token endpoint failing: the app says so, nothing is stored", a
   await expect(page.getByRole('alert')).toContainText('Bitbucket could not sign you in');
   await expect(page.getByRole('alert')).toContainText('temporarily_unavailable');
   expect(page.url()).toBe(`${APP}/oauth-callback`);
-  expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+  expect(await storedKeys(page)).toEqual([]);
   expect((await tokenRequests(sim)).map((request) => request.status)).toEqual([503]);
 });

@@ -124,6 +124,16 @@ describe('the Vite plugin', () => {
     expect(() => runConfigHook([`BITBUCKET_CLIENT_ID=${CLIENT_ID}`], 'serve')).toThrow('BITBUCKET_CLIENT_SECRET is not set');
   });
 
+  it('reads the shell only when .env files are off (envDir: false)', () => {
+    process.env.BITBUCKET_CLIENT_ID = CLIENT_ID;
+    try {
+      const hook = devRelay(3000).config as (config: UserConfig, env: ConfigEnv) => void;
+      expect(() => hook({ envDir: false }, { command: 'serve', mode: 'development' })).toThrow('BITBUCKET_CLIENT_SECRET is not set');
+    } finally {
+      delete process.env.BITBUCKET_CLIENT_ID;
+    }
+  });
+
   it('leaves a build alone, except for a secret in a VITE_ variable', () => {
     runConfigHook([`BITBUCKET_CLIENT_ID=${CLIENT_ID}`, `BITBUCKET_CLIENT_SECRET=${CLIENT_SECRET}`], 'build');
     expect(process.env.VITE_BITBUCKET_CLIENT_ID).toBeUndefined();

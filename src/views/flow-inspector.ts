@@ -1,0 +1,319 @@
+/**
+ * The Flow inspector's view: the recorded steps of the sign-in, then the API requests as a
+ * table drawn as a waterfall. It renders what it is given, as text; new rows are not announced,
+ * the summary is (once no request is in flight).
+ */
+import { button } from '../dom.ts';
+import type { CallbackCheck } from '../callback.ts';
+import type { FlowStep, Parameter } from '../flow-record.ts';
+import { CHECKS, formatMs, PARAMETERS, SOURCES, sourceOf, type RequestRow } from '../flow-model.ts';
+
+export interface FlowInspectorState {
+  steps: readonly FlowStep[];
+  rows: readonly RequestRow[];
+}
+
+export interface FlowInspectorView {
+  /** Brings the view up to date: steps when they changed, request rows as they come and end. */
+  update(state: FlowInspectorState): void;
+  /** Says `text` in the live summary (announced). */
+  announce(text: string): void;
+}
+
+type Child = Node | string;
+
+/** An element with a class and children (text goes in as text). */
+function h<K extends keyof HTMLElementTagNameMap>(tag: K, className: string, ...children: Child[]): HTMLElementTagNameMap[K] {
+  const element = document.createElement(tag);
+  if (className) element.className = className;
+  element.append(...children);
+  return element;
+}
+
+const code = (text: string) => h('code', '', text);
+const by = (source: string) => h('p', 'inspector-source', 'By ', code(source));
+
+/** A `<time>` for an instant, in the reader's local time. */
+function time(at: number): HTMLTimeElement {
+  const element = h('time', '', new Date(at).toLocaleTimeString());
+  element.dateTime = new Date(at).toISOString();
+  return element;
+}
+
+const BYTES = new Intl.NumberFormat('en');
+const COLUMNS = ['#', 'Request', 'Status', 'Start', 'Duration', 'Bytes', 'Page', 'Retry', 'Timeline'];
+
+/** Builds the inspector in `root`. */
+export function mountFlowInspectorView(root: HTMLElement, handlers: { onDownload: () => void }): FlowInspectorView {
+  const lead = h(
+    'p',
+    'inspector-lead',
+    'What this tab sent and received in its latest sign-in, recorded as it happened. ' +
+      'The access token appears only as its first 4 characters and its length.',
+  );
+  const steps = h('div', 'inspector-steps');
+  const summary = h('p', 'inspector-summary');
+  summary.setAttribute('aria-live', 'polite');
+  const empty = h('p', '', 'No API request has been sent from this page yet.');
+  const body = h('tbody', '');
+  const caption = h('caption', '', 'API requests');
+  caption.id = 'api-requests-caption';
+  const table = h('table', 'inspector-requests', caption, h('thead', '', h('tr', '', ...COLUMNS.map((name) => th(name, 'col')))), body);
+  const scroller = h('div', 'inspector-scroll', table);
+  // A wide table scrolls sideways: keyboard users need to reach it (and it is named by its caption).
+  scroller.tabIndex = 0;
+  scroller.setAttribute('role', 'region');
+  scroller.setAttribute('aria-labelledby', caption.id);
+  scroller.hidden = true;
+
+  const requests = h(
+    'section',
+    'inspector-step',
+    h('h3', '', '5. API requests'),
+    h('p', 'inspector-source', 'Sent by ', code(SOURCES.request), ', recorded by ', code(SOURCES.recorder), ' around the page’s fetch.'),
+    h(
+      'p',
+      '',
+      'Before a request to a URL it has not asked about lately, the browser itself sends a CORS preflight: an ',
+      code('OPTIONS'),
+      ' request asking the API whether a page from this origin may send a ',
+      code('GET'),
+      ' with an ',
+      code('Authorization'),
+      ' header (not one of the headers a page may send without asking). Only after a yes does the request below go out. ' +
+        'No script can see a preflight, so none is listed here.',
+    ),
+    summary,
+    empty,
+    scroller,
+  );
+  root.replaceChildren(lead, steps, requests, h('p', 'actions', button('Download the flow (JSON)', handlers.onDownload, 'secondary')));
+
+  // The steps only grow, or start over with a new sign-in: their count and last one say what is shown.
+  let shownSteps: [count: number, last: FlowStep | undefined] | null = null;
+  const rows: Array<{ cells: HTMLTableCellElement[]; bar: HTMLElement; shown: string; done: boolean }> = [];
+
+  return {
+    update(state) {
+      if (shownSteps?.[0] !== state.steps.length || shownSteps[1] !== state.steps.at(-1)) {
+        steps.replaceChildren(...renderSteps(state.steps));
+        shownSteps = [state.steps.length, state.steps.at(-1)];
+      }
+      const span = Math.max(1, ...state.rows.map((row) => row.start + (row.duration ?? 0)));
+      table.style.setProperty('--span', String(span));
+      state.rows.forEach((row, index) => {
+        let shown = rows[index];
+        if (!shown) {
+          const cells = COLUMNS.map((_, column) => (column === 1 ? th('', 'row') : document.createElement('td')));
+          const bar = h('span', 'inspector-bar');
+          bar.setAttribute('aria-hidden', 'true');
+          cells[8]?.append(bar);
+          body.append(h('tr', '', ...cells));
+          rows[index] = shown = { cells, bar, shown: '', done: false };
+        }
+        // A finished request's row never changes again (its start is from the first request, its
+        // retry from those before it): while a load goes on, only the rows still in flight cost anything.
+        if (shown.done) return;
+        const values = [
+          String(row.number),
+          `${row.method} ${row.path}`,
+          row.outcome,
+          formatMs(row.start),
+          row.duration === null ? '…' : formatMs(row.duration),
+          row.bytes === null ? '' : BYTES.format(row.bytes),
+          row.page,
+          row.retry,
+        ];
+        const signature = values.join('\n');
+        if (signature === shown.shown) return;
+        shown.shown = signature;
+        shown.done = row.final;
+        values.forEach((value, column) =>
+          (shown.cells[column] as HTMLTableCellElement).replaceChildren(...(column === 1 ? requestLabel(row) : [value])),
+        );
+        shown.bar.className = `inspector-bar${row.failed ? ' failed' : row.retry ? ' retried' : ''}${row.done ? '' : ' waiting'}`;
+        shown.bar.style.setProperty('--start', String(row.start));
+        shown.bar.style.setProperty('--duration', String(row.duration ?? 0));
+      });
+      empty.hidden = state.rows.length > 0;
+      scroller.hidden = state.rows.length === 0;
+    },
+    announce(text) {
+      summary.textContent = text;
+    },
+  };
+}
+
+/** "GET /2.0/repositories/a", and below it the query, decoded to be read, with places to break at. */
+function requestLabel(row: RequestRow): Child[] {
+  const at = row.path.indexOf('?');
+  if (at < 0) return [`${row.method} ${row.path}`];
+  const path = row.path.slice(0, at);
+  const query = row.path.slice(at);
+  let readable = query;
+  try {
+    readable = decodeURIComponent(query);
+  } catch {
+    // Not percent-encoded text after all: shown as sent.
+  }
+  const parts = readable.split(/(?<=[&,])/).flatMap((part) => [part, document.createElement('wbr')]);
+  return [`${row.method} ${path}`, h('span', 'inspector-query', ...parts.slice(0, -1))];
+}
+
+function th(content: Child, scope: 'col' | 'row'): HTMLTableCellElement {
+  const cell = h('th', '', content);
+  cell.scope = scope;
+  return cell;
+}
+
+/** The four steps before the API requests, from what was recorded (and only that). */
+function renderSteps(steps: readonly FlowStep[]): HTMLElement[] {
+  const find = <S extends FlowStep['step']>(kind: S) =>
+    steps.find((step) => step.step === kind) as Extract<FlowStep, { step: S }> | undefined;
+  const authorize = find('authorize');
+  const callback = find('callback');
+  const refused = find('refused');
+  const kept = find('kept');
+  const checks = steps.filter((step) => step.step === 'check');
+  const section = (title: string, ...children: Child[]) => h('section', 'inspector-step', h('h3', '', title), ...children);
+  const none = (text: string) => h('p', 'inspector-none', text);
+
+  return [
+    section(
+      '1. The authorization request',
+      ...(authorize ? authorizeRequest(authorize) : [none('Not recorded: no sign-in was started from this tab.')]),
+    ),
+    section(
+      '2. What came back to /oauth-callback',
+      ...(callback
+        ? callbackParameters(callback)
+        : [
+            none(
+              authorize
+                ? 'Nothing yet: the sign-in is under way at the authorization server, or was left there.'
+                : 'Not recorded in this tab.',
+            ),
+          ]),
+    ),
+    section(
+      '3. The checks the callback page made',
+      ...(checks.length > 0 ? renderChecks(checks) : [none('None yet.')]),
+      ...(refused
+        ? [
+            h(
+              'p',
+              'inspector-stopped',
+              'The sign-in stopped at the failed check and was refused with the code ',
+              code(refused.code),
+              '; nothing was stored.',
+            ),
+            by(sourceOf(refused)),
+          ]
+        : []),
+    ),
+    section(
+      '4. Where the token was kept',
+      ...(kept
+        ? [
+            h(
+              'p',
+              '',
+              'In ',
+              code(kept.storage),
+              ' under the key ',
+              code(kept.key),
+              ', at ',
+              time(kept.at),
+              '. It expires at ',
+              time(kept.expiresAt),
+              ` (${formatMinutes(kept.expiresAt - kept.at)} after it arrived). Scopes: ${kept.scopes.join(', ') || 'none given'}.`,
+            ),
+            by(sourceOf(kept)),
+          ]
+        : [none(refused ? 'Nowhere: the sign-in was refused.' : 'No token has been kept yet.')]),
+    ),
+  ];
+}
+
+function authorizeRequest(step: Extract<FlowStep, { step: 'authorize' }>): HTMLElement[] {
+  let url: URL;
+  try {
+    url = new URL(step.url);
+  } catch {
+    return [h('p', 'inspector-none', 'The recorded address is not a URL.')];
+  }
+  return [
+    h('p', '', 'At ', time(step.at), ' the browser was sent to ', code(`${url.origin}${url.pathname}`), ' with these query parameters:'),
+    parameterTable(
+      'Authorization request parameters',
+      [...url.searchParams].map(([name, value]) => ['query', name, value]),
+    ),
+    by(sourceOf(step)),
+  ];
+}
+
+function callbackParameters(step: Extract<FlowStep, { step: 'callback' }>): HTMLElement[] {
+  const rows = [
+    ...step.fragment.map(([name, value]): [string, string, string] => ['fragment', name, value]),
+    ...step.query.map(([name, value]): [string, string, string] => ['query', name, value]),
+  ];
+  return [
+    h('p', '', 'At ', time(step.at), ' the browser arrived with ', rows.length === 0 ? 'no parameters at all.' : 'these parameters:'),
+    ...(rows.length > 0 ? [parameterTable('Callback parameters', rows)] : []),
+    by(sourceOf(step)),
+  ];
+}
+
+/** A table of parameters: where each was, its name and value, and what it is for. */
+function parameterTable(title: string, rows: Array<[where: string, ...Parameter]>): HTMLElement {
+  return h(
+    'div',
+    'inspector-scroll-x',
+    h(
+      'table',
+      'inspector-parameters',
+      h('caption', '', title),
+      h('thead', '', h('tr', '', th('Parameter', 'col'), th('In', 'col'), th('Value', 'col'), th('What it is for', 'col'))),
+      h(
+        'tbody',
+        '',
+        ...rows.map(([where, name, value]) =>
+          h(
+            'tr',
+            '',
+            th(code(name), 'row'),
+            h('td', '', where),
+            h('td', 'inspector-value', code(value)),
+            h('td', '', PARAMETERS[name] ?? ''),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+function renderChecks(checks: Array<Extract<FlowStep, { step: 'check' }>>): HTMLElement[] {
+  const list = h(
+    'ol',
+    'inspector-checks',
+    ...checks.map((check) =>
+      h(
+        'li',
+        check.passed ? 'passed' : 'failed',
+        h('strong', '', check.passed ? 'Passed: ' : 'Failed: '),
+        CHECKS[check.check as CallbackCheck] ?? check.check,
+        ' — ',
+        code(sourceOf(check)),
+      ),
+    ),
+  );
+  list.setAttribute('aria-label', 'Checks made by the callback page');
+  return [list];
+}
+
+function formatMinutes(ms: number): string {
+  const minutes = Math.round(ms / 60_000);
+  return minutes % 60 === 0 && minutes > 0
+    ? `${minutes / 60} hour${minutes === 60 ? '' : 's'}`
+    : `${minutes} minute${minutes === 1 ? '' : 's'}`;
+}
