@@ -20,7 +20,7 @@ const NO_NODE_IMPORTS = {
 };
 
 export default tseslint.config(
-  { ignores: ['dist/', 'dist-*/', 'coverage/', 'test-results/', 'playwright-report/', 'node_modules/'] },
+  { ignores: ['dist/', 'dist-*/', 'coverage/', 'test-results/', 'playwright-report/', 'node_modules/', 'reports/', '.stryker-tmp/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -26,7 +26,7 @@ export interface RelayConfig {
 }
 
 /** Stable codes for configuration problems; tests and tooling compare these, not messages. */
-export type ConfigProblemCode = 'MISSING' | 'TOO_SHORT' | 'BAD_URL' | 'NOT_HTTPS' | 'NOT_CANONICAL' | 'BAD_PORT';
+export type ConfigProblemCode = 'MISSING' | 'TOO_SHORT' | 'TOO_UNIFORM' | 'BAD_URL' | 'NOT_HTTPS' | 'NOT_CANONICAL' | 'BAD_PORT';
 
 /** One thing wrong with one environment variable. The message never contains a secret. */
 export interface ConfigProblem {
@@ -44,6 +44,15 @@ export type RelayEnv = Readonly<Record<string, string | undefined>>;
 
 /** The shortest RELAY_SECRET accepted: 32 characters of a random string is ample for HMAC. */
 export const MIN_RELAY_SECRET_LENGTH = 32;
+
+/**
+ * The fewest distinct characters a RELAY_SECRET may have. Length alone lets `aaaa…` or a word
+ * repeated through; 32 random base64 characters have about 25 distinct ones.
+ */
+export const MIN_RELAY_SECRET_DISTINCT = 16;
+
+const GENERATE_SECRET =
+  "generate one with: openssl rand -base64 32 (or: node -e \"console.log(require('node:crypto').randomBytes(32).toString('base64'))\")";
 
 const DEFAULT_AUTHORIZE_URL = 'https://bitbucket.org/site/oauth2/authorize';
 const DEFAULT_TOKEN_URL = 'https://bitbucket.org/site/oauth2/access_token';
@@ -70,8 +79,16 @@ export function readRelayConfig(env: RelayEnv): ReadRelayConfigResult {
   const clientSecret = required('BITBUCKET_CLIENT_SECRET');
 
   const relaySecret = required('RELAY_SECRET');
+  const distinct = new Set(relaySecret).size;
   if (relaySecret !== '' && relaySecret.length < MIN_RELAY_SECRET_LENGTH) {
-    problem('RELAY_SECRET', 'TOO_SHORT', `must be at least ${MIN_RELAY_SECRET_LENGTH} characters (try: openssl rand -base64 32).`);
+    problem('RELAY_SECRET', 'TOO_SHORT', `must be at least ${MIN_RELAY_SECRET_LENGTH} characters; ${GENERATE_SECRET}.`);
+  } else if (relaySecret !== '' && distinct < MIN_RELAY_SECRET_DISTINCT) {
+    // The count, never the value: the message goes to a terminal or a platform log.
+    problem(
+      'RELAY_SECRET',
+      'TOO_UNIFORM',
+      `has only ${distinct} distinct characters (at least ${MIN_RELAY_SECRET_DISTINCT} needed): it does not look random; ${GENERATE_SECRET}.`,
+    );
   }
 
   const allowedCallbacks: string[] = [];

@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { formatConfigProblems, readRelayConfig } from './config.ts';
 import type { RelayConfig } from './config.ts';
@@ -28,11 +28,19 @@ export interface StartRelayServerOptions {
   readonly log?: (line: string) => void;
   /** Overrides for the relay's side effects (fetch, clock, randomness, timeout). */
   readonly deps?: Omit<RelayDeps, 'log'>;
+  /** Open connections at most; more are closed as they arrive. Defaults to {@link MAX_CONNECTIONS}. */
+  readonly maxConnections?: number;
 }
 
-// Bounds on what a client may make the server wait for or hold in memory.
-const HEADERS_TIMEOUT_MS = 5_000;
-const REQUEST_TIMEOUT_MS = 10_000;
+// Bounds on what a client may make the server wait for or hold in memory (docs/relay.md).
+/** A request's headers must be complete this long after it starts (or the connection opens). */
+export const HEADERS_TIMEOUT_MS = 5_000;
+/** A whole request must be received within this. */
+export const REQUEST_TIMEOUT_MS = 10_000;
+/** How often Node checks the two limits above; its default, 30 s, would let them run 30 s late. */
+export const LIMITS_CHECK_INTERVAL_MS = 1_000;
+/** Open connections at most: slow clients cannot take every file descriptor. */
+export const MAX_CONNECTIONS = 512;
 const MAX_HEADER_SIZE = 8 * 1024;
 
 /** Starts the relay on `port` (0 picks a free one) and resolves once it is listening. */
@@ -47,11 +55,35 @@ export async function startRelayServer(
   // Known once listening (port 0 picks the port); no request arrives before that.
   let origin = '';
 
-  const server = createServer({ maxHeaderSize: MAX_HEADER_SIZE }, (incoming, outgoing) => {
-    void serve(handler, incoming, outgoing, origin, log);
+  const server = createServer(
+    {
+      maxHeaderSize: MAX_HEADER_SIZE,
+      headersTimeout: HEADERS_TIMEOUT_MS,
+      requestTimeout: REQUEST_TIMEOUT_MS,
+      connectionsCheckingInterval: LIMITS_CHECK_INTERVAL_MS,
+    },
+    (incoming, outgoing) => {
+      void serve(handler, incoming, outgoing, origin, log);
+    },
+  );
+  server.maxConnections = options.maxConnections ?? MAX_CONNECTIONS;
+  // Node's headersTimeout starts with the first byte: a connection that sends nothing would stay
+  // open for ever. It gets the same 5 s to deliver its first request's headers.
+  const waiting = new Map<Socket, NodeJS.Timeout>();
+  server.on('connection', (socket: Socket) => {
+    waiting.set(
+      socket,
+      setTimeout(() => socket.destroy(), HEADERS_TIMEOUT_MS),
+    );
+    socket.once('close', () => {
+      clearTimeout(waiting.get(socket));
+      waiting.delete(socket);
+    });
   });
-  server.headersTimeout = HEADERS_TIMEOUT_MS;
-  server.requestTimeout = REQUEST_TIMEOUT_MS;
+  server.on('request', (incoming: IncomingMessage) => {
+    clearTimeout(waiting.get(incoming.socket));
+    waiting.delete(incoming.socket);
+  });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

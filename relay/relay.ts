@@ -63,11 +63,17 @@ export const MAX_APP_STATE_LENGTH = 1024;
 
 const NONCE_BYTES = 32;
 
+/** At most this many codes of one refused callback are spent (Bitbucket sends one). */
+export const MAX_SPENT_CODES = 3;
+
 const STATE_ERRORS = {
   MALFORMED: 'STATE_MALFORMED',
   BAD_SIGNATURE: 'STATE_TAMPERED',
   EXPIRED: 'STATE_EXPIRED',
 } as const satisfies Record<StateErrorCode, RelayErrorCode>;
+
+/** Refusals of a state this relay signed (its signature holds): a code with one came from Bitbucket. */
+const SIGNED_STATE_REFUSALS: ReadonlySet<RelayErrorCode> = new Set(['STATE_EXPIRED', 'NONCE_MISSING', 'NONCE_MISMATCH', 'REDIRECT_URI_NOT_ALLOWED']);
 
 // RFC 6749 §4.1.2.1: error and error_description use printable ASCII without `"` and `\`.
 const OAUTH_ERROR_TEXT = /^[\x20\x21\x23-\x5B\x5D-\x7E]{1,500}$/;
@@ -80,6 +86,14 @@ export function createRelay(config: RelayConfig, deps: RelayDeps = {}): RelayHan
   const log = deps.log ?? ((line: string) => console.log(line));
   const signer = createStateSigner(config.relaySecret, { now, lifetimeMs: DEFAULT_STATE_LIFETIME_MS });
   const allowedCallbacks = new Set(config.allowedCallbacks);
+  const exchangeDeps = { fetch: fetchToken, ...(deps.tokenTimeoutMs === undefined ? {} : { timeoutMs: deps.tokenTimeoutMs }) };
+  const tokenRequestOptions = (code: string) => ({
+    tokenUrl: config.tokenUrl,
+    clientId: config.clientId,
+    clientSecret: config.clientSecret,
+    code,
+    ...(config.callbackUrl === undefined ? {} : { redirectUri: config.callbackUrl }),
+  });
 
   return async function handleRequest(request) {
     try {
@@ -149,8 +163,16 @@ export function createRelay(config: RelayConfig, deps: RelayDeps = {}): RelayHan
     const clearCookie: HeaderList = [['set-cookie', clearNonceCookie(options)]];
 
     const checked = await checkReturningState(request, url, options);
-    // Without a trusted state the relay cannot know where to send the user: a page, not a redirect.
-    if (!checked.ok) return refuse('callback', checked.code, clearCookie);
+    if (!checked.ok) {
+      // The code of a refused callback may still be live, and anyone who reads it later (history,
+      // a proxy log, the losing one of two sign-ins in one browser) could redeem it through this
+      // relay with a sign-in of their own. Spent now, it is worth nothing to them. Only when the
+      // state is this relay's own: Bitbucket always sends one back with a real code, and anyone
+      // else's request must not make the relay call the token endpoint in the consumer's name.
+      if (SIGNED_STATE_REFUSALS.has(checked.code)) await spendCodes(url.searchParams);
+      // Without a trusted state the relay cannot know where to send the user: a page, not a redirect.
+      return refuse('callback', checked.code, clearCookie);
+    }
 
     // With a good state, every outcome goes back to the app as an OAuth answer (RFC 6749 §4.2.2).
     const { redirectUri, appState } = checked.claims;
@@ -178,6 +200,21 @@ export function createRelay(config: RelayConfig, deps: RelayDeps = {}): RelayHan
     return { ok: true, claims: verified.claims };
   }
 
+  /**
+   * Redeems the codes of a refused callback and throws the tokens away: never logged, never
+   * returned. Whatever happens here (a failure, a timeout) leaves the refusal as it is.
+   */
+  async function spendCodes(params: URLSearchParams): Promise<void> {
+    // Bitbucket sends one code; a few copies more are spent so a repeat cannot shield one, no more
+    // so that one request cannot make the relay flood the token endpoint.
+    const codes = [...new Set(params.getAll('code').filter((code) => code !== ''))].slice(0, MAX_SPENT_CODES);
+    // exchangeCode never throws: a failure comes back as a value, and is only logged.
+    const results = await Promise.all(codes.map((code) => exchangeCode(tokenRequestOptions(code), exchangeDeps)));
+    for (const result of results) {
+      log(`callback: the refused callback's code ${result.ok ? 'was spent' : `could not be spent (${result.failure.code})`}`);
+    }
+  }
+
   /** The fragment fields for the app (without `state`): a token, or an OAuth error. */
   async function outcomeForApp(params: URLSearchParams): Promise<Record<string, string>> {
     // Bitbucket said no (the user pressed Cancel, …): pass its error on if it is well-formed.
@@ -201,16 +238,7 @@ export function createRelay(config: RelayConfig, deps: RelayDeps = {}): RelayHan
       return { error: 'server_error', error_description: "Bitbucket's answer could not be understood." };
     }
 
-    const result = await exchangeCode(
-      {
-        tokenUrl: config.tokenUrl,
-        clientId: config.clientId,
-        clientSecret: config.clientSecret,
-        code: code.value,
-        ...(config.callbackUrl === undefined ? {} : { redirectUri: config.callbackUrl }),
-      },
-      { fetch: fetchToken, ...(deps.tokenTimeoutMs === undefined ? {} : { timeoutMs: deps.tokenTimeoutMs }) },
-    );
+    const result = await exchangeCode(tokenRequestOptions(code.value), exchangeDeps);
     if (!result.ok) {
       log(`callback: token exchange failed (${result.failure.code})`);
       return { error: result.failure.error, error_description: result.failure.errorDescription };

@@ -96,7 +96,8 @@ export async function processTokenResponse(response: Response): Promise<TokenExc
     if (error === 'invalid_grant') {
       return failure('INVALID_GRANT', 'invalid_grant', 'The sign-in code was invalid, expired or already used. Please sign in again.');
     }
-    if (error === 'invalid_client' || response.status === 401) {
+    // RFC 6749 says invalid_client; Bitbucket has been seen answering unauthorized_client.
+    if (error === 'invalid_client' || error === 'unauthorized_client' || response.status === 401) {
       return failure('CLIENT_REJECTED', 'server_error', 'The sign-in relay is misconfigured (its OAuth consumer was rejected).');
     }
     return failure('REQUEST_REJECTED', 'server_error', "Bitbucket refused the sign-in relay's request.");

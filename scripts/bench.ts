@@ -151,7 +151,8 @@ if (!existsSync(executablePath)) {
 console.log(
   `Loading ${TOTAL} repositories in ${WORKSPACES.length} workspaces (${WORKSPACES.map((w) => w.repositories).join(', ')}) in Chromium, ` +
     `${LATENCY_MS} ms per request, preflights included. Times from the first request reaching the simulator; ` +
-    `latencies = first request to last answer, in units of ${LATENCY_MS} ms.`,
+    `latencies = first request to last answer, in units of ${LATENCY_MS} ms. The floor is 6.0: three dependent rounds ` +
+    `(the workspaces, their first pages, the other pages), each a preflight and a GET.`,
 );
 // The certificate is the simulator's own, made at start: trusted here, in a benchmark, only.
 const browser = await playwright.launch({ executablePath, args: ['--headless', ...chromium.args, '--ignore-certificate-errors'] });

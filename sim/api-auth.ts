@@ -5,10 +5,13 @@
 import { apiError, header, json, errorBody } from './http.ts';
 import type { SimRequest, SimResponse } from './http.ts';
 import type { SimState } from './state.ts';
-import { DEFAULT_SCOPES } from './tokens.ts';
+import { API_TOKEN_SCOPES } from './options.ts';
 
-/** The caller's scopes, or the 401 to answer. */
-export type ApiAuth = { ok: true; scopes: string[] } | { ok: false; response: SimResponse };
+/**
+ * The caller's scopes, or the 401 to answer. OAuth tokens carry the consumer's scopes
+ * (`account`, `repository`); API tokens carry Atlassian's (`read:user:bitbucket`, …).
+ */
+export type ApiAuth = { ok: true; kind: 'oauth' | 'api-token'; scopes: string[] } | { ok: false; response: SimResponse };
 
 /** The messages a client meets, as Bitbucket words them. */
 export const AUTH_MESSAGES = {
@@ -36,7 +39,7 @@ export function authenticate(state: SimState, request: SimRequest): ApiAuth {
   const bearer = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
   if (bearer !== null) {
     const checked = state.tokens.checkToken(bearer[1] ?? '', state.options.now());
-    if (checked.ok) return { ok: true, scopes: checked.record.scopes.split(' ') };
+    if (checked.ok) return { ok: true, kind: 'oauth', scopes: checked.record.scopes.split(' ') };
     return refuse(checked.problem === 'expired' ? AUTH_MESSAGES.expired : AUTH_MESSAGES.invalid);
   }
 
@@ -46,9 +49,9 @@ export function authenticate(state: SimState, request: SimRequest): ApiAuth {
     const colon = decoded.indexOf(':');
     const email = decoded.slice(0, colon);
     const token = decoded.slice(colon + 1);
-    const known = colon > 0 && state.options.apiTokens.some((entry) => entry.email === email && entry.token === token);
-    // An API token with the read scopes this app needs reaches what an OAuth token does.
-    return known ? { ok: true, scopes: DEFAULT_SCOPES.split(' ') } : refuse(AUTH_MESSAGES.badBasic);
+    const known = colon > 0 ? state.options.apiTokens.find((entry) => entry.email === email && entry.token === token) : undefined;
+    if (known === undefined) return refuse(AUTH_MESSAGES.badBasic);
+    return { ok: true, kind: 'api-token', scopes: [...(known.scopes ?? API_TOKEN_SCOPES)] };
   }
 
   return refuse(AUTH_MESSAGES.invalid);

@@ -21,8 +21,10 @@ type RouteResult =
 
 interface Route {
   pattern: RegExp;
-  /** The OAuth scope the endpoint needs. */
+  /** The OAuth consumer scope the endpoint needs. */
   scope: 'account' | 'repository';
+  /** The Atlassian scope an API token needs for it. */
+  tokenScope: 'read:user:bitbucket' | 'read:workspace:bitbucket' | 'read:repository:bitbucket';
   resolve: (state: SimState, match: RegExpExecArray) => RouteResult;
 }
 
@@ -35,15 +37,22 @@ export const REMOVED_ENDPOINTS: readonly RegExp[] = [
 ];
 
 const ROUTES: readonly Route[] = [
-  { pattern: /^\/2\.0\/user$/, scope: 'account', resolve: (state) => ({ kind: 'object', body: state.data.user }) },
+  {
+    pattern: /^\/2\.0\/user$/,
+    scope: 'account',
+    tokenScope: 'read:user:bitbucket',
+    resolve: (state) => ({ kind: 'object', body: state.data.user }),
+  },
   {
     pattern: /^\/2\.0\/user\/workspaces$/,
     scope: 'account',
+    tokenScope: 'read:workspace:bitbucket',
     resolve: (state) => ({ kind: 'list', items: state.data.workspaces.map(toWorkspaceAccess) }),
   },
   {
     pattern: /^\/2\.0\/workspaces\/([^/]+)$/,
     scope: 'account',
+    tokenScope: 'read:workspace:bitbucket',
     resolve: (state, match) => {
       const found = findWorkspace(state, match[1] ?? '');
       return 'response' in found ? { kind: 'error', response: found.response } : { kind: 'object', body: found.workspace };
@@ -52,21 +61,38 @@ const ROUTES: readonly Route[] = [
   {
     pattern: /^\/2\.0\/repositories\/([^/]+)$/,
     scope: 'repository',
+    tokenScope: 'read:repository:bitbucket',
     resolve: (state, match) => {
       const found = findWorkspace(state, match[1] ?? '');
       return 'response' in found ? { kind: 'error', response: found.response } : { kind: 'list', items: found.repositories };
     },
   },
   {
-    pattern: /^\/2\.0\/repositories\/([^/]+)\/([^/]+)\/refs\/branches$/,
+    pattern: /^\/2\.0\/repositories\/([^/]+)\/([^/]+)$/,
     scope: 'repository',
+    tokenScope: 'read:repository:bitbucket',
     resolve: (state, match) => {
       const found = findWorkspace(state, match[1] ?? '');
       if ('response' in found) return { kind: 'error', response: found.response };
-      const repository = found.repositories.find((repo) => repo.slug === decodeURIComponent(match[2] ?? ''));
-      if (!repository)
-        return { kind: 'error', response: apiError(404, 'Repository not found', `No repository '${match[2]}' in this workspace.`) };
-      return { kind: 'list', items: branchesOf(state, repository) };
+      const slug = decodeSegment(match[2] ?? '');
+      const repository = found.repositories.find((candidate) => candidate.slug === slug || candidate.uuid === slug);
+      return repository === undefined
+        ? { kind: 'error', response: apiError(404, `Repository ${found.workspace.slug}/${slug} not found`) }
+        : { kind: 'object', body: repository };
+    },
+  },
+  {
+    pattern: /^\/2\.0\/repositories\/([^/]+)\/([^/]+)\/refs\/branches$/,
+    scope: 'repository',
+    tokenScope: 'read:repository:bitbucket',
+    resolve: (state, match) => {
+      const found = findWorkspace(state, match[1] ?? '');
+      if ('response' in found) return { kind: 'error', response: found.response };
+      const slug = decodeSegment(match[2] ?? '');
+      const repository = found.repositories.find((candidate) => candidate.slug === slug);
+      return repository === undefined
+        ? { kind: 'error', response: apiError(404, `Repository ${found.workspace.slug}/${slug} not found`) }
+        : { kind: 'list', items: branchesOf(state, repository) };
     },
   },
 ];
@@ -111,7 +137,8 @@ export function createApiHandler(state: SimState): Handler {
 
     const auth = authenticate(state, request);
     if (!auth.ok) return auth.response;
-    if (!auth.scopes.includes(route.scope)) return missingScope(auth.scopes, route.scope);
+    const required = auth.kind === 'api-token' ? route.tokenScope : route.scope;
+    if (!auth.scopes.includes(required)) return missingScope(auth.scopes, required);
 
     return answer(state, request, route.resolve(state, match));
   };
@@ -152,14 +179,17 @@ function endlessItem(items: readonly unknown[], offset: number): unknown {
 // Bitbucket accepts a workspace's slug or its UUID in braces. Workspaces the user is not a member
 // of answer like unknown ones here (real Bitbucket would list their public repositories).
 function findWorkspace(state: SimState, encoded: string): SimWorkspaceData | { response: SimResponse } {
-  let id: string;
-  try {
-    id = decodeURIComponent(encoded);
-  } catch {
-    id = encoded;
-  }
+  const id = decodeSegment(encoded);
   const found = state.data.workspaces.find((entry) => entry.workspace.slug === id || entry.workspace.uuid === id);
   return found ?? { response: apiError(404, `No workspace with identifier '${id}'.`, 'It does not exist, or you are not a member of it.') };
+}
+
+function decodeSegment(encoded: string): string {
+  try {
+    return decodeURIComponent(encoded);
+  } catch {
+    return encoded;
+  }
 }
 
 function toWorkspaceAccess(entry: SimWorkspaceData): BitbucketWorkspaceAccess {

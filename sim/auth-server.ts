@@ -203,6 +203,11 @@ function exchange(state: SimState, request: SimRequest): SimResponse {
   }
   const client = authenticateClient(state, header(request, 'authorization'));
   if (client === undefined) {
+    // What Bitbucket has been seen to answer today (its status is unconfirmed; RFC 6749 §5.2
+    // would say 401 invalid_client, which the classic behaviour keeps).
+    if (state.options.bitbucketToday) {
+      return tokenError(400, 'unauthorized_client', 'Requests must be authenticated using OAuth client credentials');
+    }
     return tokenError(401, 'invalid_client', 'Client credentials are missing or wrong (HTTP Basic client_id:secret).', {
       'WWW-Authenticate': 'Basic realm="Bitbucket OAuth"',
     });
@@ -214,6 +219,8 @@ function exchange(state: SimState, request: SimRequest): SimResponse {
   const now = options.now();
   let scopes: string;
   let refreshToken: string;
+  const issueRefresh = (granted: string) =>
+    tokens.issueRefreshToken({ clientId: client.clientId, scopes: granted, lifetimeSeconds: options.refreshTokenLifetimeSeconds, now });
 
   if (grantType === 'authorization_code') {
     const code = form.get('code');
@@ -230,14 +237,22 @@ function exchange(state: SimState, request: SimRequest): SimResponse {
       return tokenError(400, 'invalid_grant', reasons[redeemed.problem]);
     }
     scopes = redeemed.record.scopes;
-    refreshToken = tokens.issueRefreshToken(client.clientId, scopes);
+    refreshToken = issueRefresh(scopes);
   } else if (grantType === 'refresh_token') {
     const given = form.get('refresh_token');
     if (given === null) return tokenError(400, 'invalid_request', 'refresh_token is required.');
-    const checked = tokens.checkRefreshToken(given, client.clientId);
-    if (!checked.ok) return tokenError(400, 'invalid_grant', 'The refresh token is not valid.');
+    // Today each refresh token works once: the answer carries its successor.
+    const rotate = options.bitbucketToday;
+    const checked = tokens.useRefreshToken(given, { clientId: client.clientId, now, rotate });
+    if (!checked.ok) {
+      return tokenError(
+        400,
+        'invalid_grant',
+        checked.problem === 'expired' ? 'The refresh token has expired.' : 'The refresh token is not valid.',
+      );
+    }
     scopes = checked.scopes;
-    refreshToken = given;
+    refreshToken = rotate ? issueRefresh(scopes) : given;
   } else if (grantType === null) {
     return tokenError(400, 'invalid_request', 'grant_type is required.');
   } else {

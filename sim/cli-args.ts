@@ -25,12 +25,16 @@ Options:
   --callback-url URL            its callback URL (default ${DEFAULT_CLIENT.callbackUrl})
   --client-secret SECRET        its secret (default ${DEFAULT_CLIENT.secret ?? ''})
   --workspaces slug:count,...   the user's workspaces; the first is the personal one
+  --app-origin ORIGIN,...       origins whose pages may call /__sim/* (default: the callback URL's)
   --hostile                     add records built to break careless clients
   --no-implicit-grant           refuse response_type=token, as Bitbucket Cloud does since 27 Feb 2026
+  --bitbucket-today             behave as Bitbucket Cloud does today: implicit grant refused, 3600 s
+                                tokens with "scope", rotating refresh tokens that expire unused,
+                                unauthorized_client for bad client credentials (docs/simulator.md)
   --help                        show this text
 `;
 
-const BOOLEAN_FLAGS = new Set(['--omit-size', '--hostile', '--no-implicit-grant', '--http2', '--help', '-h']);
+const BOOLEAN_FLAGS = new Set(['--omit-size', '--hostile', '--no-implicit-grant', '--bitbucket-today', '--http2', '--help', '-h']);
 const VALUE_FLAGS = new Set([
   '--auth-port',
   '--api-port',
@@ -41,6 +45,7 @@ const VALUE_FLAGS = new Set([
   '--callback-url',
   '--client-secret',
   '--workspaces',
+  '--app-origin',
 ]);
 
 /** Reads the arguments after `cli.ts`; `--flag value` and `--flag=value` both work. */
@@ -59,6 +64,7 @@ export function parseCliArgs(argv: readonly string[]): CliRequest {
       if (flag === '--omit-size') options.omitSize = true;
       if (flag === '--hostile') options.hostile = true;
       if (flag === '--no-implicit-grant') options.implicitGrant = false;
+      if (flag === '--bitbucket-today') options.bitbucketToday = true;
       if (flag === '--http2') options.http2 = true;
       continue;
     }
@@ -112,6 +118,14 @@ export function parseCliArgs(argv: readonly string[]): CliRequest {
         client.secret = value;
         clientChanged = true;
         break;
+      case '--app-origin': {
+        const origins = value.split(',').map((origin) => origin.trim());
+        const bad = origins.find((origin) => !URL.canParse(origin) || new URL(origin).origin !== origin.replace(/\/$/, ''));
+        if (bad !== undefined)
+          return { kind: 'error', message: `--app-origin expects origins such as http://localhost:3000, got "${bad}"` };
+        options.appOrigins = origins;
+        break;
+      }
       case '--workspaces': {
         const workspaces = parseWorkspaces(value);
         if (typeof workspaces === 'string') return { kind: 'error', message: workspaces };

@@ -5,14 +5,18 @@ import { USAGE, parseCliArgs } from './cli-args.ts';
 import { DEFAULT_API_TOKEN, DEFAULT_CLIENT, startSimulator } from './index.ts';
 import type { Simulator } from './index.ts';
 
-function banner(sim: Simulator, clientId: string, apiToken: { email: string; token: string }): string {
+function banner(sim: Simulator, clientId: string, apiToken: { email: string; token: string }, today: boolean): string {
   const workspaces = sim.data.workspaces.map(({ workspace, repositories }) => `${workspace.slug} (${repositories.length})`).join(', ');
+  const mode = today
+    ? 'Bitbucket Cloud today (--bitbucket-today): no implicit grant; sign in through the relay (docs/relay.md) or with the API token'
+    : 'classic: the implicit grant works, as it did until 27 February 2026';
   const tls = sim.certificate
     ? `  TLS          HTTP/2 and HTTP/1.1, self-signed certificate made at start, SHA-256 ${sim.certificate.fingerprint}
                (a browser must be told to accept it; curl needs -k)
 `
     : '';
   return `Bitbucket Cloud simulator running
+  behaves as   ${mode}
   authorize    ${sim.authorizeUrl}
   token        ${sim.tokenUrl}
   API          ${sim.apiBase}
@@ -52,7 +56,7 @@ async function main(): Promise<void> {
 
   const clientId = request.options.clients?.[0]?.clientId ?? DEFAULT_CLIENT.clientId;
   const apiToken = request.options.apiTokens?.[0] ?? DEFAULT_API_TOKEN;
-  console.log(banner(sim, clientId, apiToken));
+  console.log(banner(sim, clientId, apiToken, request.options.bitbucketToday === true));
 
   const stop = (signal: string): void => {
     console.log(`\nsimulator: ${signal}, stopping`);

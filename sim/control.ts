@@ -3,8 +3,7 @@
  * test, say) reconfigure the simulator, read its request log and manage tokens.
  * It exists only in the simulator; Bitbucket has nothing like it.
  */
-import { answerPreflight } from './cors.ts';
-import { apiError, empty, json } from './http.ts';
+import { apiError, empty, header, json } from './http.ts';
 import type { Handler } from './http.ts';
 import { FIXED_AT_START } from './options.ts';
 import type { SimPatch } from './options.ts';
@@ -19,10 +18,18 @@ export function isControlPath(path: string): boolean {
   return path.startsWith(CONTROL_PREFIX);
 }
 
-/** Creates the control endpoint's handler. */
+/**
+ * Creates the control endpoint's handler. It answers no cross-origin request: its answers carry
+ * no CORS headers (so another site's script cannot read the log or a token), and a request whose
+ * `Origin` is not one of `appOrigins` is refused before it acts (a form or `no-cors` POST needs no
+ * preflight, and would otherwise change the simulator unseen). Preflights are refused too.
+ */
 export function createControlHandler(state: SimState): Handler {
   return (request) => {
-    if (request.method === 'OPTIONS') return answerPreflight(request);
+    const origin = header(request, 'origin');
+    if (request.method === 'OPTIONS' || (origin !== undefined && !state.options.appOrigins.includes(origin))) {
+      return apiError(403, 'Forbidden', 'The simulator control endpoint answers only its tools and the app’s own origin.');
+    }
     const action = `${request.method} ${request.url.pathname.slice(CONTROL_PREFIX.length)}`;
     const body = readJson(request.body);
     if (!body.ok) return apiError(400, 'Invalid JSON body', body.message);
@@ -127,7 +134,9 @@ const PATCH_SHAPE: Record<string, Check> = {
   omitSize: isBoolean,
   pagination: oneOf('page', 'cursor'),
   latencyMs: isDuration,
-  apiTokens: listOf({ email: isString, token: isString }),
+  apiTokens: listOf({ email: isString, token: isString, scopes: (value) => Array.isArray(value) && value.every(isString) }, ['scopes']),
+  bitbucketToday: isBoolean,
+  refreshTokenLifetimeSeconds: isDuration,
   faults: (value) => Array.isArray(value) && value.every((rule: unknown) => typeof rule === 'object' && rule !== null),
 };
 

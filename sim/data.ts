@@ -370,6 +370,9 @@ function hostileRepositories(context: WorkspaceContext, random: Random): Bitbuck
     make(plain('hostile-lookalike-link', 'Its web link goes to another host.'), (repository) => {
       setHtml(`https://bitbucket.org.evil.example/${repository.full_name}`)(repository);
     }),
+    make(plain('hostile-userinfo-link', 'Its web link carries a user name and password.'), (repository) => {
+      setHtml(`https://user:password@bitbucket.org/${repository.full_name}`)(repository);
+    }),
     make(plain('hostile\u0000control\u0007chars\u001b[31m\u001f', 'Tab\there, newline\nthere, NUL \u0000.'), () => {}),
     make(plain('invoice\u202Egpj.exe', 'The name uses U+202E RIGHT-TO-LEFT OVERRIDE.'), () => {}),
     make(plain('hostile-huge-description', 'x'), (repository) => {

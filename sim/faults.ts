@@ -3,7 +3,7 @@
  * really fails, so a client's error handling can be tested on purpose.
  */
 import { DROP, apiError, errorBody, html, json, text } from './http.ts';
-import type { Outcome } from './http.ts';
+import type { Outcome, SimResponse } from './http.ts';
 
 /** One fault rule. */
 export interface FaultRule {
@@ -18,6 +18,11 @@ export interface FaultRule {
   times?: number;
   /** For 'delay'. */
   delayMs?: number;
+  /**
+   * For 'status': false answers without CORS headers, as a rate limiter or proxy in front of the
+   * API may (unconfirmed for Bitbucket): a browser then sees a failed fetch, not the status.
+   */
+  cors?: boolean;
 }
 
 /** A rule ready to match, with what is left of its `times`. */
@@ -42,12 +47,16 @@ export interface FaultDecision {
 const SHAPING_KINDS: ReadonlySet<FaultRule['kind']> = new Set(['endless-next', 'size']);
 const KINDS = ['status', 'not-json', 'wrong-shape', 'drop', 'delay', 'endless-next', 'size'];
 
-/** The CHANGE-2770 body that Bitbucket's removed endpoints answer with 410. */
-export const CHANGE_2770_BODY = errorBody(
-  'CHANGE-2770 - Functionality has been deprecated',
-  'Please read the changelog entry for more details.',
-  { announcement_url: 'https://developer.atlassian.com/cloud/bitbucket/changelog/#CHANGE-2770' },
-);
+const CHANGE_2770_DATA = { announcement_url: 'https://developer.atlassian.com/cloud/bitbucket/changelog#CHANGE-2770' };
+
+/**
+ * The body Bitbucket's removed endpoints answer with 410, as seen in April 2026: `data` is under
+ * `error` and repeated at the top level.
+ */
+export const CHANGE_2770_BODY = {
+  ...errorBody('CHANGE-2770 - Functionality has been deprecated', 'Please read the changelog entry for more details.', CHANGE_2770_DATA),
+  data: CHANGE_2770_DATA,
+};
 
 /** Checks and compiles rules; throws a TypeError naming the bad rule. */
 export function compileFaults(rules: readonly FaultRule[]): ActiveFault[] {
@@ -63,6 +72,9 @@ export function compileFaults(rules: readonly FaultRule[]): ActiveFault[] {
     }
     if (rule.kind === 'size' && !(Number.isSafeInteger(rule.size) && (rule.size ?? -1) >= 0)) {
       throw new TypeError(`${where}.size must be a non-negative integer`);
+    }
+    if (rule.cors !== undefined && (typeof rule.cors !== 'boolean' || rule.kind !== 'status')) {
+      throw new TypeError(`${where}.cors must be true or false, on a status rule`);
     }
     if (rule.times !== undefined && !(Number.isInteger(rule.times) && rule.times >= 0)) {
       throw new TypeError(`${where}.times must be a non-negative integer`);
@@ -116,6 +128,13 @@ const STATUS_MESSAGES: Record<number, string> = {
   504: 'Gateway Timeout',
 };
 
+function statusAnswer(status: number): SimResponse {
+  // Bitbucket's rate limiter answers in plain text and sends no Retry-After.
+  if (status === 429) return text(429, 'Rate limit for this resource has been exceeded');
+  if (status === 410) return json(410, CHANGE_2770_BODY);
+  return apiError(status, STATUS_MESSAGES[status] ?? `Simulated error ${status}`, 'Injected by a simulator fault rule.');
+}
+
 function faultAnswer(rule: FaultRule): Outcome {
   switch (rule.kind) {
     case 'drop':
@@ -130,11 +149,8 @@ function faultAnswer(rule: FaultRule): Outcome {
       // Valid JSON that matches no Bitbucket shape: `values` not a list, numbers where strings go.
       return json(200, { values: { 0: 'not an array' }, next: 42, size: 'many', display_name: 7, uuid: null });
     case 'status': {
-      const status = rule.status ?? 500;
-      // Bitbucket's rate limiter answers in plain text and sends no Retry-After.
-      if (status === 429) return text(429, 'Rate limit for this resource has been exceeded');
-      if (status === 410) return json(410, CHANGE_2770_BODY);
-      return apiError(status, STATUS_MESSAGES[status] ?? `Simulated error ${status}`, 'Injected by a simulator fault rule.');
+      const answer = statusAnswer(rule.status ?? 500);
+      return rule.cors === false ? { ...answer, withoutCors: true } : answer;
     }
     case 'delay':
     case 'endless-next':

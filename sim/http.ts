@@ -22,6 +22,8 @@ export interface SimResponse {
   status: number;
   headers: Record<string, string>;
   body: string;
+  /** Set by a fault that stands for a proxy in front of the API: no CORS headers are added. */
+  withoutCors?: true;
 }
 
 /** Close the connection without answering (the `drop` fault). */

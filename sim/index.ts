@@ -23,6 +23,7 @@ export { CERTIFICATE_NAMES } from './certificate.ts';
 export type { SimDataset, SimWorkspaceData } from './data.ts';
 export { DEFAULT_USER, DEFAULT_WORKSPACES, OUTSIDER_WORKSPACE_SLUG, generateDataset } from './data.ts';
 export type { FaultRule } from './faults.ts';
+export { fingerprint } from './redact.ts';
 export type { SimRequestRecord } from './state.ts';
 export type * from './wire-types.ts';
 
@@ -48,7 +49,7 @@ export interface Simulator {
   revokeToken(token: string): void;
   /** Changes behaviour at run time; throws a TypeError for host/ports or a bad fault rule. */
   configure(patch: Partial<SimOptions & { faults: FaultRule[] }>): void;
-  /** The request log of both servers (control requests excluded), in completion order. */
+  /** The request log of both servers (control requests excluded), in completion order; credentials only as fingerprints. */
   requests(): SimRequestRecord[];
   clearRequests(): void;
   close(): Promise<void>;

@@ -51,14 +51,14 @@ export interface SimOptions extends SimDataOptions {
   http2?: boolean;
   /** Registered OAuth consumers. */
   clients?: SimClient[];
-  /** Lifetime of access tokens. Default 7200. */
+  /** Lifetime of access tokens. Default 7200, or 3600 with `bitbucketToday`. */
   tokenLifetimeSeconds?: number;
   /** Lifetime of authorization codes. Default 60. */
   codeLifetimeSeconds?: number;
-  /** Name of the scope parameter in the implicit redirect's fragment. Default 'scopes'. */
+  /** Name of the scope parameter in the implicit redirect's fragment. Default 'scopes', or 'scope' with `bitbucketToday`. */
   scopeParam?: 'scopes' | 'scope';
   /**
-   * Serves the implicit grant (`response_type=token`). Default true. False answers it as
+   * Serves the implicit grant (`response_type=token`). Default true (false with `bitbucketToday`). False answers it as
    * Bitbucket Cloud has since 27 February 2026: `#error=unsupported_response_type` (unconfirmed).
    */
   implicitGrant?: boolean;
@@ -69,9 +69,32 @@ export interface SimOptions extends SimDataOptions {
   /** Added to every request on both servers, CORS preflights included. Default 0. */
   latencyMs?: number;
   /** Atlassian API tokens accepted as HTTP Basic `email:token`. */
-  apiTokens?: Array<{ email: string; token: string }>;
+  apiTokens?: SimApiToken[];
+  /**
+   * Origins whose pages may call the control endpoint `/__sim/*` (a request sending any other
+   * `Origin` gets 403; tools and tests send none). Default: the origins of the clients' callback
+   * URLs, i.e. the app's own. Fixed at start.
+   */
+  appOrigins?: string[];
+  /**
+   * Behave as Bitbucket Cloud does today (2026) rather than as it did when the implicit grant
+   * worked: the implicit grant refused, `scope` and 3600 s tokens, refresh tokens that rotate on
+   * each use and expire unused, `unauthorized_client` for bad client credentials. Options set
+   * explicitly (say `implicitGrant: true`) still win. Default false (the classic behaviour).
+   */
+  bitbucketToday?: boolean;
+  /** How long an unused refresh token lives. Default: for ever, or 90 days with `bitbucketToday`. */
+  refreshTokenLifetimeSeconds?: number;
   /** Clock in milliseconds, for token and code expiry and the request log. Default Date.now. */
   now?: () => number;
+}
+
+/** An Atlassian API token, with the Atlassian scope names it was created with. */
+export interface SimApiToken {
+  email: string;
+  token: string;
+  /** e.g. `read:user:bitbucket`. Default: the three read scopes this app needs. */
+  scopes?: string[];
 }
 
 /** The options with every default filled in. */
@@ -92,7 +115,11 @@ export interface ResolvedOptions {
   omitSize: boolean;
   pagination: 'page' | 'cursor';
   latencyMs: number;
-  apiTokens: Array<{ email: string; token: string }>;
+  apiTokens: SimApiToken[];
+  appOrigins: string[];
+  bitbucketToday: boolean;
+  /** null: refresh tokens never expire. */
+  refreshTokenLifetimeSeconds: number | null;
   now: () => number;
 }
 
@@ -110,8 +137,29 @@ export const DEFAULT_CLIENT: SimClient = {
 /** The API token the demo accepts. */
 export const DEFAULT_API_TOKEN = { email: 'demo@example.com', token: 'demo-api-token' };
 
+/** The read scopes an API token needs for everything this app does (Atlassian's names). */
+export const API_TOKEN_SCOPES = ['read:user:bitbucket', 'read:workspace:bitbucket', 'read:repository:bitbucket'] as const;
+
+/** Unused refresh tokens expire after three months since CHANGE-3052. */
+const TODAY_REFRESH_TOKEN_LIFETIME_SECONDS = 90 * 24 * 60 * 60;
+
+/** The defaults that differ between the classic behaviour and `bitbucketToday`. */
+export function modeDefaults(
+  bitbucketToday: boolean,
+): Pick<ResolvedOptions, 'implicitGrant' | 'scopeParam' | 'tokenLifetimeSeconds' | 'refreshTokenLifetimeSeconds'> {
+  return bitbucketToday
+    ? {
+        implicitGrant: false,
+        scopeParam: 'scope',
+        tokenLifetimeSeconds: 3600,
+        refreshTokenLifetimeSeconds: TODAY_REFRESH_TOKEN_LIFETIME_SECONDS,
+      }
+    : { implicitGrant: true, scopeParam: 'scopes', tokenLifetimeSeconds: 7200, refreshTokenLifetimeSeconds: null };
+}
+
 /** Fills in the defaults. */
 export function resolveOptions(options: SimOptions): ResolvedOptions {
+  const mode = modeDefaults(options.bitbucketToday ?? false);
   return {
     seed: options.seed ?? 1,
     workspaces: options.workspaces,
@@ -122,24 +170,37 @@ export function resolveOptions(options: SimOptions): ResolvedOptions {
     publicHost: options.publicHost ?? 'localhost',
     http2: options.http2 ?? false,
     clients: options.clients ?? [DEFAULT_CLIENT],
-    tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? 7200,
+    tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? mode.tokenLifetimeSeconds,
     codeLifetimeSeconds: options.codeLifetimeSeconds ?? 60,
-    scopeParam: options.scopeParam ?? 'scopes',
-    implicitGrant: options.implicitGrant ?? true,
+    scopeParam: options.scopeParam ?? mode.scopeParam,
+    implicitGrant: options.implicitGrant ?? mode.implicitGrant,
     omitSize: options.omitSize ?? false,
     pagination: options.pagination ?? 'page',
     latencyMs: options.latencyMs ?? 0,
     apiTokens: options.apiTokens ?? [DEFAULT_API_TOKEN],
+    appOrigins: (options.appOrigins ?? callbackOrigins(options.clients ?? [DEFAULT_CLIENT])).map((origin) => new URL(origin).origin),
+    bitbucketToday: options.bitbucketToday ?? false,
+    refreshTokenLifetimeSeconds: options.refreshTokenLifetimeSeconds ?? mode.refreshTokenLifetimeSeconds,
     now: options.now ?? Date.now,
   };
 }
 
-/** Options that decide where the servers listen: fixed once they are started. */
-export const FIXED_AT_START = ['host', 'authPort', 'apiPort', 'publicHost', 'http2'] as const;
+// The app is served where its callback is: that origin is the app's own.
+function callbackOrigins(clients: readonly SimClient[]): string[] {
+  return clients.filter((client) => URL.canParse(client.callbackUrl)).map((client) => new URL(client.callbackUrl).origin);
+}
+
+/**
+ * Options fixed once the servers are started: where and how they listen, and who may control them
+ * (a page allowed to configure must not be able to let another site in).
+ */
+export const FIXED_AT_START = ['host', 'authPort', 'apiPort', 'publicHost', 'http2', 'appOrigins'] as const;
 
 /** Returns the options with a run-time patch applied (ports and host excluded by the caller). */
 export function applyPatch(current: ResolvedOptions, patch: SimPatch): ResolvedOptions {
   const next = { ...current };
+  // Switching the mode brings its defaults, except for what the same patch sets explicitly.
+  if (patch.bitbucketToday !== undefined) Object.assign(next, modeDefaults(patch.bitbucketToday), { bitbucketToday: patch.bitbucketToday });
   if (patch.seed !== undefined) next.seed = patch.seed;
   if (patch.workspaces !== undefined) next.workspaces = patch.workspaces;
   if (patch.hostile !== undefined) next.hostile = patch.hostile;
@@ -152,6 +213,7 @@ export function applyPatch(current: ResolvedOptions, patch: SimPatch): ResolvedO
   if (patch.pagination !== undefined) next.pagination = patch.pagination;
   if (patch.latencyMs !== undefined) next.latencyMs = patch.latencyMs;
   if (patch.apiTokens !== undefined) next.apiTokens = patch.apiTokens;
+  if (patch.refreshTokenLifetimeSeconds !== undefined) next.refreshTokenLifetimeSeconds = patch.refreshTokenLifetimeSeconds;
   if (patch.now !== undefined) next.now = patch.now;
   return next;
 }

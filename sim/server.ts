@@ -9,6 +9,7 @@ import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { Server, Socket } from 'node:net';
 import { decideFaults } from './faults.ts';
 import { DROP, apiError } from './http.ts';
+import { redactHeaders, redactUrl } from './redact.ts';
 import type { Handler, Outcome, SimRequest, SimResponse } from './http.ts';
 import type { SimState } from './state.ts';
 
@@ -19,7 +20,7 @@ export interface ServerSetup {
   /** The public origin, e.g. `http://localhost:3101`, known once the server listens. */
   origin: () => string;
   handle: Handler;
-  /** Requests answered at once: unlogged, with no latency and no faults (the control endpoint). */
+  /** Requests answered at once: unlogged, with no latency, no faults and no `finish` (the control endpoint). */
   control?: { matches: (path: string) => boolean; handle: Handler };
   /** Last touch on every answer, e.g. CORS headers. */
   finish?: (response: SimResponse, request: SimRequest) => SimResponse;
@@ -94,7 +95,8 @@ async function serve(setup: ServerSetup, incoming: Incoming, outgoing: Outgoing)
 
   if (setup.control?.matches(request.url.pathname)) {
     const outcome = body === undefined ? tooLarge() : await run(setup.control.handle, request);
-    if (outcome !== DROP) write(outgoing, finish(outcome));
+    // Not finished: the control endpoint's answers carry no CORS headers, so no other site reads them.
+    if (outcome !== DROP) write(outgoing, outcome);
     return;
   }
 
@@ -113,8 +115,9 @@ async function serve(setup: ServerSetup, incoming: Incoming, outgoing: Outgoing)
     state.log.push({
       server: setup.name,
       method: request.method,
-      url: request.url.href,
-      headers: flattenHeaders(incoming),
+      // Credentials only as fingerprints: whoever reads the log must not get a usable secret.
+      url: redactUrl(request.url),
+      headers: redactHeaders(flattenHeaders(incoming)),
       status,
       bytes,
       time,

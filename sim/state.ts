@@ -15,9 +15,12 @@ import type { TokenStore } from './tokens.ts';
 export interface SimRequestRecord {
   server: 'auth' | 'api';
   method: string;
-  /** Absolute URL, on the server's public origin. */
+  /** Absolute URL, on the server's public origin; a secret in the query only as its fingerprint. */
   url: string;
-  /** Request headers, names in lowercase. */
+  /**
+   * Request headers, names in lowercase. `Authorization` is kept as its scheme and a fingerprint
+   * (`Bearer sha256:1a2b3c4d`, see `fingerprint`), cookie values as fingerprints: never a credential.
+   */
   headers: Record<string, string>;
   /** 0 when the connection was dropped on purpose. */
   status: number;

@@ -48,9 +48,16 @@ export interface TokenStore {
     code: string,
     exchange: { clientId: string; redirectUri: string | undefined; now: number },
   ): { ok: true; record: CodeRecord } | { ok: false; problem: GrantProblem };
-  issueRefreshToken(clientId: string, scopes: string): string;
-  /** Refresh tokens do not expire; they belong to one consumer. */
-  checkRefreshToken(refreshToken: string, clientId: string): { ok: true; scopes: string } | { ok: false; problem: GrantProblem };
+  /** A refresh token for one consumer; `lifetimeSeconds` null = it never expires. */
+  issueRefreshToken(input: { clientId: string; scopes: string; lifetimeSeconds: number | null; now: number }): string;
+  /**
+   * Checks a refresh token for a refresh. With `rotate` it is used up (the caller issues the next
+   * one), so presenting it again fails as an unknown token, as Bitbucket does since CHANGE-3052.
+   */
+  useRefreshToken(
+    refreshToken: string,
+    use: { clientId: string; now: number; rotate: boolean },
+  ): { ok: true; scopes: string } | { ok: false; problem: GrantProblem };
 }
 
 /** A random, opaque, URL-safe string. */
@@ -62,7 +69,7 @@ export function randomToken(bytes = 32): string {
 export function createTokenStore(): TokenStore {
   const tokens = new Map<string, TokenRecord>();
   const codes = new Map<string, CodeRecord>();
-  const refreshTokens = new Map<string, { clientId: string; scopes: string }>();
+  const refreshTokens = new Map<string, { clientId: string; scopes: string; expiresAt: number }>();
 
   return {
     issueToken({ clientId, scopes, lifetimeSeconds, now }) {
@@ -114,16 +121,22 @@ export function createTokenStore(): TokenStore {
       return { ok: true, record };
     },
 
-    issueRefreshToken(clientId, scopes) {
+    issueRefreshToken({ clientId, scopes, lifetimeSeconds, now }) {
       const refreshToken = randomToken(32);
-      refreshTokens.set(refreshToken, { clientId, scopes });
+      const expiresAt = lifetimeSeconds === null ? Number.POSITIVE_INFINITY : now + lifetimeSeconds * 1000;
+      refreshTokens.set(refreshToken, { clientId, scopes, expiresAt });
       return refreshToken;
     },
 
-    checkRefreshToken(refreshToken, clientId) {
+    useRefreshToken(refreshToken, { clientId, now, rotate }) {
       const record = refreshTokens.get(refreshToken);
       if (record === undefined) return { ok: false, problem: 'unknown' };
       if (record.clientId !== clientId) return { ok: false, problem: 'wrong-client' };
+      if (now >= record.expiresAt) {
+        refreshTokens.delete(refreshToken);
+        return { ok: false, problem: 'expired' };
+      }
+      if (rotate) refreshTokens.delete(refreshToken);
       return { ok: true, scopes: record.scopes };
     },
   };

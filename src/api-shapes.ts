@@ -121,11 +121,13 @@ export const DESCRIPTION_KEPT = 500;
 /**
  * Makes the repository checker. `linkProtocols` are the schemes a repository link may have
  * (`https:`, plus the API's own scheme): any other link, `javascript:` above all, is dropped.
+ * The OpenAPI description does not promise `workspace`: without one, a repository belongs to
+ * `listedUnder`, the workspace whose list it came in.
  */
 export function repositoryParser(linkProtocols: readonly string[]) {
-  return (json: unknown, path: string): Repository => {
+  return (json: unknown, path: string, listedUnder?: string): Repository => {
     const repo = record(json, path);
-    const workspace = record(repo.workspace, path);
+    const workspace = repo.workspace === undefined && listedUnder !== undefined ? { slug: listedUnder } : record(repo.workspace, path);
     const fullName = text(repo.full_name, path);
     const updatedOn = text(repo.updated_on, path);
     if (typeof repo.is_private !== 'boolean' || Number.isNaN(Date.parse(updatedOn))) bad(path);
@@ -147,12 +149,13 @@ export function repositoryParser(linkProtocols: readonly string[]) {
   };
 }
 
-/** The link, when it is an absolute URL with one of the allowed schemes; otherwise null. */
+/** The link, when it is an absolute URL with one of the allowed schemes and no user info; otherwise null. */
 export function safeLink(value: unknown, protocols: readonly string[]): string | null {
   if (typeof value !== 'string') return null;
   try {
     const url = new URL(value);
-    return protocols.includes(url.protocol) ? url.href : null;
+    // `https://bitbucket.org@evil.example/` reads as Bitbucket's and goes elsewhere: no user info.
+    return protocols.includes(url.protocol) && !url.username && !url.password ? url.href : null;
   } catch {
     return null;
   }

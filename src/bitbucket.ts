@@ -9,6 +9,7 @@ export type ApiErrorCode =
   | 'FORBIDDEN'
   | 'NOT_FOUND'
   | 'ENDPOINT_REMOVED'
+  | 'GONE'
   | 'RATE_LIMITED'
   | 'SERVER_ERROR'
   | 'HTTP_ERROR'
@@ -27,13 +28,6 @@ export interface Permission {
   apiToken: 'read:user:bitbucket' | 'read:workspace:bitbucket' | 'read:repository:bitbucket';
 }
 
-/** Bitbucket's error body, `{"type":"error","error":{"message","detail"}}`, as far as it was sent. */
-export interface BitbucketErrorBody {
-  message?: string;
-  /** A string, or an object such as `{"required":[…],"granted":[…]}` on a 403. Not checked here. */
-  detail?: unknown;
-}
-
 /** A failed API call. The message names the method and path; it never holds the token. */
 export class ApiError extends Error {
   override name = 'ApiError';
@@ -45,8 +39,8 @@ export class ApiError extends Error {
     readonly detail?: string,
     /** What the call needed (from its declaration), so a 403 can name the missing permission. */
     readonly needs?: Permission,
-    /** Bitbucket's error body, when it sent one. */
-    readonly body?: BitbucketErrorBody,
+    /** On a 403 for a missing scope: what the endpoint requires and what the credentials have. */
+    readonly scopes?: { readonly required: readonly string[]; readonly granted: readonly string[] },
   ) {
     super(`${code}: GET ${path}`);
   }
@@ -151,7 +145,7 @@ export function createClient(options: ClientOptions): BitbucketClient {
     }
     if (!response.ok) {
       const body = await errorBody(response);
-      return new ApiError(codeForStatus(response.status), path, response.status, body?.message, needs, body);
+      return new ApiError(codeForStatus(response.status, body.message), path, response.status, body.message, needs, body.scopes);
     }
     if (!/^application\/(.+\+)?json\b/i.test(response.headers.get('content-type') ?? '')) {
       return new ApiError('BAD_RESPONSE', path, response.status);
@@ -175,8 +169,13 @@ export function createClient(options: ClientOptions): BitbucketClient {
   return { get };
 }
 
-/** The error code for an HTTP status. */
-export function codeForStatus(status: number): ApiErrorCode {
+/**
+ * The error code for an HTTP status and Bitbucket's `error.message`. A 410 means the removed
+ * endpoints of CHANGE-2770 only when the message says so: the description also uses 410 for an
+ * account marked as spam.
+ */
+export function codeForStatus(status: number, message?: string): ApiErrorCode {
+  if (status === 410) return message?.startsWith('CHANGE-2770') ? 'ENDPOINT_REMOVED' : 'GONE';
   return STATUS_CODES[status] ?? (status >= 500 ? 'SERVER_ERROR' : 'HTTP_ERROR');
 }
 
@@ -184,7 +183,6 @@ const STATUS_CODES: Record<number, ApiErrorCode> = {
   401: 'UNAUTHORIZED',
   403: 'FORBIDDEN',
   404: 'NOT_FOUND',
-  410: 'ENDPOINT_REMOVED',
   429: 'RATE_LIMITED',
 };
 
@@ -193,12 +191,23 @@ export function backoff(baseMs: number, attempt: number, random: () => number): 
   return Math.round(Math.min(MAX_DELAY_MS, baseMs * 2 ** attempt) * (0.5 + random()));
 }
 
-/** Bitbucket's error body, when the answer is Bitbucket's JSON error; its message at most 300 characters. */
-async function errorBody(response: Response): Promise<BitbucketErrorBody | undefined> {
+/**
+ * What an error body says, when it is Bitbucket's JSON error: `error.message`, and on a 403 for a
+ * missing scope the `{required, granted}` lists in `error.detail` (an object there, although the
+ * OpenAPI description types `detail` as a string).
+ */
+async function errorBody(response: Response): Promise<{ message?: string; scopes?: { required: string[]; granted: string[] } }> {
   // Not JSON (a 429 is text/plain) or not Bitbucket's shape: the status says enough.
   const body = (await response.json().catch(() => null)) as { error?: { message?: unknown; detail?: unknown } } | null;
-  const error = body?.error;
-  if (typeof error !== 'object' || error === null) return undefined;
-  const message = typeof error.message === 'string' ? error.message.slice(0, 300) : undefined;
-  return { ...(message === undefined ? {} : { message }), ...(error.detail === undefined ? {} : { detail: error.detail }) };
+  const message = typeof body?.error?.message === 'string' ? body.error.message.slice(0, 300) : undefined;
+  const detail = body?.error?.detail as { required?: unknown; granted?: unknown } | undefined;
+  const required = scopeList(detail?.required);
+  const scopes = required !== undefined && required.length > 0 ? { required, granted: scopeList(detail?.granted) ?? [] } : undefined;
+  return { ...(message === undefined ? {} : { message }), ...(scopes === undefined ? {} : { scopes }) };
+}
+
+/** A list of scope names, or undefined for anything else; at most ten, each one short. */
+function scopeList(value: unknown): string[] | undefined {
+  if (!Array.isArray(value) || !value.every((item) => typeof item === 'string' && /^[\w:.-]{1,64}$/.test(item))) return undefined;
+  return value.slice(0, 10);
 }

@@ -70,9 +70,13 @@ export function reduceToken(token: string): string {
   return `${token.length > 8 ? token.slice(0, 4) : ''}… (${token.length} characters)`;
 }
 
-/** A callback's query or fragment as recorded: every `access_token` reduced, long values cut. */
+// Credentials that can turn up in a callback: a token, or an authorization code that came here
+// instead of to the relay (a misconfigured consumer), which could still be redeemed.
+const CREDENTIAL = /^(access_token|refresh_token|id_token|code)$|secret|password/i;
+
+/** A callback's query or fragment as recorded: every credential reduced, long values cut. */
 export function callbackParameters(text: string): Parameter[] {
   return [...new URLSearchParams(text.replace(/^[#?]/, ''))]
     .slice(0, MAX_PARAMETERS)
-    .map(([name, value]) => [name.slice(0, MAX_VALUE), name === 'access_token' ? reduceToken(value) : value.slice(0, MAX_VALUE)]);
+    .map(([name, value]) => [name.slice(0, MAX_VALUE), CREDENTIAL.test(name) ? reduceToken(value) : value.slice(0, MAX_VALUE)]);
 }

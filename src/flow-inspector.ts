@@ -12,6 +12,13 @@ const SUMMARY_DELAY_MS = 500;
 /** While requests come in, the table is brought up to date this often at most: live, at a small cost to the list's own rendering. */
 const RENDER_INTERVAL_MS = 250;
 
+/** At most this long to wait for an idle moment: the table stays live on a busy page. */
+const IDLE_TIMEOUT_MS = 1000;
+// requestIdleCallback where there is one (Chromium, Firefox); a task of its own elsewhere.
+const idle = (task: () => void): number =>
+  typeof requestIdleCallback === 'function' ? requestIdleCallback(task, { timeout: IDLE_TIMEOUT_MS }) : window.setTimeout(task, 0);
+const cancelIdle = (id: number) => (typeof cancelIdleCallback === 'function' ? cancelIdleCallback(id) : clearTimeout(id));
+
 /** Opens the inspector in `root`; returns the function that closes it. */
 export function openFlowInspector(root: HTMLElement, flow: FlowRecorder): () => void {
   const view = mountFlowInspectorView(root, {
@@ -43,7 +50,8 @@ export function openFlowInspector(root: HTMLElement, flow: FlowRecorder): () => 
     wait = setTimeout(
       () => {
         wait = undefined;
-        frame = requestAnimationFrame(() => {
+        // When the page is idle: the inspector never takes a frame's time from the app's own rendering.
+        frame = idle(() => {
           frame = 0;
           rendered = performance.now();
           render();
@@ -56,7 +64,7 @@ export function openFlowInspector(root: HTMLElement, flow: FlowRecorder): () => 
   return () => {
     stop();
     clearTimeout(wait);
-    cancelAnimationFrame(frame);
+    cancelIdle(frame);
     clearTimeout(summaryTimer);
     root.replaceChildren();
   };

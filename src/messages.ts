@@ -22,6 +22,7 @@ export type AppMessageId =
   | 'SIGNED_OUT_ELSEWHERE'
   | 'SESSION_EXPIRED'
   | 'API_TOKEN_REJECTED'
+  | 'FORBIDDEN_SCOPE'
   | 'REFRESHING'
   | 'UNEXPECTED';
 
@@ -40,8 +41,13 @@ export interface Notice {
 /** The explanation of a failed API call; each template uses the slots it needs. */
 export function apiMessage(error: ApiError): Message {
   const path = error.path.split('?')[0] ?? error.path;
-  // A refusal names what the call declared it needs (see src/api.ts).
   const slots = { path, status: String(error.status ?? ''), detail: error.detail ?? '' };
+  // Bitbucket named what is missing (an API token's scopes): say exactly that.
+  if (error.code === 'FORBIDDEN' && error.scopes) {
+    const { required, granted } = error.scopes;
+    return { id: 'FORBIDDEN_SCOPE', slots: { ...slots, required: required.join(', '), granted: granted.join(', ') || 'none' } };
+  }
+  // Otherwise a refusal names what the call declared it needs (see src/api.ts).
   return { id: error.code, slots: error.needs ? { ...slots, permission: error.needs.oauth, scope: error.needs.apiToken } : slots };
 }
 

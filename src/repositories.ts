@@ -11,6 +11,10 @@ import { BOUNDS, createLimiter, createPageBudget, DEFAULT_MAX_IN_FLIGHT, paginat
 
 export interface LoadHandlers {
   onUser(user: User): void;
+  /** `/user` failed: only the display name depends on it, so the rest goes on. */
+  onUserError(error: ApiError): void;
+  /** `/user` failed: only the display name depends on it, so the rest goes on. */
+  onUserError(error: ApiError): void;
   /** New repositories of a workspace (never one already handed over). */
   onRepositories(workspace: string, repositories: Repository[]): void;
   /** A workspace failed; the others go on. */
@@ -26,15 +30,16 @@ export interface LoadOptions {
   signal?: AbortSignal;
   /** Requests in flight at most, across all workspaces. */
   maxInFlight?: number;
-  parseRepository: (json: unknown, path: string) => Repository;
+  /** Checks one repository; `listedUnder` is the workspace whose list it came in. */
+  parseRepository: (json: unknown, path: string, listedUnder: string) => Repository;
   /** Runs a task soon, after what is waiting (the app's scheduler): pages are checked and handed over there. */
   defer?: (task: () => void) => void;
   bounds?: Partial<Bounds>;
 }
 
 /**
- * Loads the user, the workspaces and all their repositories. Rejects when the user or the
- * workspace list cannot be had, or the token is refused; a failing workspace is reported alone.
+ * Loads the user, the workspaces and all their repositories. Rejects when the workspace list
+ * cannot be had, or the token is refused; a failing `/user` or workspace is reported alone.
  */
 export async function loadEverything(client: BitbucketClient, handlers: LoadHandlers, options: LoadOptions): Promise<void> {
   // The first failure ends the whole load: what is still in flight is cancelled, not left running.
@@ -48,8 +53,15 @@ export async function loadEverything(client: BitbucketClient, handlers: LoadHand
   };
 
   const user = getUser();
-  const loads = [
-    run.limit(() => client.get(user.path, { signal, needs: user.needs })).then((json) => handlers.onUser(user.check(json, user.path))),
+  const loads: Promise<void>[] = [
+    run.limit(() => client.get(user.path, { signal, needs: user.needs })).then(
+      (json) => handlers.onUser(user.check(json, user.path)),
+      (error: unknown) => {
+        // A refused token or a cancelled load concerns everything; any other failure only the name.
+        if (!(error instanceof ApiError) || error.code === 'UNAUTHORIZED' || error.code === 'ABORTED') throw error;
+        handlers.onUserError(error);
+      },
+    ),
   ];
   loads[0]?.catch(fail);
   try {
@@ -108,7 +120,7 @@ async function loadWorkspaceReporting(slug: string, run: ReturnType<typeof conte
   try {
     const stopped = await paginate({
       ...run,
-      call: listRepositories(slug, run.parseRepository),
+      call: listRepositories(slug, (json, path) => run.parseRepository(json, path, slug)),
       key: (repo) => repo.full_name,
       onValues: (repositories) => run.handlers.onRepositories(slug, repositories),
     });

@@ -14,6 +14,8 @@ import { loadEverything, reloadWorkspace, type LoadHandlers } from './repositori
 /** What the list shows. Each change makes a new object; unchanged parts keep their identity. */
 export interface RepositoryListState {
   user: User | null;
+  /** Why the user could not be loaded: the name shows as unknown and this is said once. */
+  userError: Message | null;
   loading: boolean;
   /** Repositories loaded so far (all, not only those matching). */
   total: number;
@@ -37,7 +39,8 @@ export interface RepositoryStoreDeps {
   cache: RepositoryCache;
   /** The schemes a repository link may have. */
   linkProtocols: readonly string[];
-  parseRepository: (json: unknown, path: string) => Repository;
+  /** Checks one repository; `listedUnder` is the workspace whose list it came in. */
+  parseRepository: (json: unknown, path: string, listedUnder: string) => Repository;
   query: ListQuery;
   /** Runs a task before the next paint: renders are coalesced there while pages arrive. */
   schedule: (task: () => void) => void;
@@ -60,6 +63,7 @@ export function createRepositoryStore(deps: RepositoryStoreDeps) {
   let index = createRepositoryIndex();
   let state: RepositoryListState = {
     user: null,
+    userError: null,
     loading: true,
     total: 0,
     matches: [],
@@ -119,7 +123,8 @@ export function createRepositoryStore(deps: RepositoryStoreDeps) {
       (...args: A) =>
         signal.aborted || handler(...args);
     return {
-      onUser: live((user: User) => set({ user })),
+      onUser: live((user: User) => set({ user, userError: null })),
+      onUserError: live((error: ApiError) => set({ user: null, userError: apiMessage(error) })),
       onRepositories: live((_slug: string, repositories: Repository[]) => {
         target.add(repositories);
         if (target === index) publishSoon();

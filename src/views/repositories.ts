@@ -86,7 +86,7 @@ export function mountRepositoryView(root: HTMLElement, handlers: RepositoryViewH
   return function update(next: RepositoryViewState): void {
     const previous = state;
     state = next;
-    user.textContent = next.user?.display_name ?? '…';
+    user.textContent = next.user?.display_name ?? (next.userError ? 'unknown' : '…');
 
     if (previous?.workspaces !== next.workspaces) {
       setOptions(
@@ -110,9 +110,20 @@ export function mountRepositoryView(root: HTMLElement, handlers: RepositoryViewH
 
     warning.hidden = next.endsInMinutes === null;
     minutes.textContent = `${next.endsInMinutes} minute${next.endsInMinutes === 1 ? '' : 's'}`;
-    if (previous?.error !== next.error || previous?.workspaceErrors !== next.workspaceErrors || previous?.stops !== next.stops) {
+    if (
+      previous?.error !== next.error ||
+      previous?.workspaceErrors !== next.workspaceErrors ||
+      previous?.stops !== next.stops ||
+      previous?.userError !== next.userError
+    ) {
       errors.replaceChildren(
         next.error ? renderNotice({ kind: 'alert', message: next.error }, button('Retry', retry(handlers.onRetry))) : '',
+        next.userError
+          ? renderNotice(
+              { kind: 'alert', message: next.userError },
+              'Your name could not be loaded, so it shows as unknown; the list is complete.',
+            )
+          : '',
         ...next.stops.map((message) => renderNotice({ kind: 'alert', message })),
         ...next.workspaceErrors.map(({ slug, message }) =>
           renderNotice(

@@ -280,13 +280,18 @@ describe('signed in', () => {
   });
 
   it('Retry replaces the failed load: nothing of the old one shows up afterwards', async () => {
-    let userFails = true;
+    let listFails = true;
     const slow = gate();
+    const access = (slug: string) => ({ type: 'workspace_access', workspace: { type: 'workspace_base', slug } });
     startHarness({
       workspaces: { w: many('w', 3), x: many('x', 2) },
       api: {
         intercept: async (url, request) => {
-          if (url.pathname.endsWith('/user')) return userFails ? apiError(400, 'Bad request') : undefined;
+          // The workspace list fails on its second page, once both workspaces are loading.
+          if (url.pathname.endsWith('/user/workspaces') && listFails) {
+            if (url.searchParams.get('page') === '2') return apiError(400, 'Bad request');
+            return json({ values: [access('w'), access('x')], next: `${url.origin}${url.pathname}?page=2` });
+          }
           // Held back until released, or cancelled (as fetch is, when its load is abandoned).
           if (url.pathname.endsWith('/repositories/x')) await Promise.race([slow.opened, abortedBy(request.signal)]);
           return undefined;
@@ -294,7 +299,7 @@ describe('signed in', () => {
       },
     });
     const alert = await screen.findByRole('alert');
-    userFails = false;
+    listFails = false;
     fireEvent.click(within(alert).getByRole('button', { name: 'Retry' }));
     // Focus moves to the heading of the list being reloaded (the Retry button is gone).
     expect(document.activeElement).toBe(screen.getByRole('heading', { name: 'Your repositories' }));

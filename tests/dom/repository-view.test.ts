@@ -34,6 +34,7 @@ function mount() {
 
 const state = (change: Partial<RepositoryViewState> = {}): RepositoryViewState => ({
   user: { display_name: 'Ada' },
+  userError: null,
   loading: false,
   total: 0,
   matches: [],

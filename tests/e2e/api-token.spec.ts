@@ -3,12 +3,18 @@
  * its default `demo@example.com` / `demo-api-token` (docs/simulator.md).
  */
 import type { Page } from '@playwright/test';
+import { fingerprint } from '../../sim/index.ts';
 import { E2E } from './ports.ts';
 import { expect, test } from './fixtures.ts';
 
 const EMAIL = 'demo@example.com';
 const API_TOKEN = 'demo-api-token';
 const SESSION_KEY = 'bitbucket-starter:session';
+
+// API tokens are checked as Bitbucket does today: Atlassian scope names, real 403 detail.
+test.beforeEach(async ({ sim }) => {
+  await sim.configure({ bitbucketToday: true });
+});
 
 async function useApiToken(page: Page, email: string, apiToken: string): Promise<void> {
   await page.getByLabel('Atlassian account email').fill(email);
@@ -31,7 +37,8 @@ test('an API token: the repositories load, the token travels only as HTTP Basic 
   const apiRequests = (await sim.requests()).filter((request) => request.server === 'api' && request.method === 'GET');
   expect(apiRequests.length).toBeGreaterThan(0);
   for (const request of apiRequests) {
-    expect(request.headers['authorization']).toBe(basic);
+    // The log keeps the credential as a fingerprint only (docs/simulator.md, Request log).
+    expect(request.headers['authorization']).toBe(`Basic ${fingerprint(encoded)}`);
     for (const [name, value] of Object.entries(request.headers)) {
       if (name !== 'authorization') expect(value).not.toMatch(new RegExp(`${API_TOKEN}|${encoded}`));
     }
@@ -77,4 +84,38 @@ test('a wrong API token: Bitbucket did not accept it, nothing is kept, the form 
   await page.reload();
   await expect(page.getByRole('button', { name: 'Use API token' })).toBeVisible();
   await expect(page.getByRole('alert')).toHaveCount(0);
+});
+
+test('a token without read:workspace:bitbucket: the alert names that scope, as Bitbucket does today', async ({ page, sim }) => {
+  await sim.configure({ apiTokens: [{ email: EMAIL, token: API_TOKEN, scopes: ['read:user:bitbucket', 'read:repository:bitbucket'] }] });
+  await page.goto('/');
+  await useApiToken(page, EMAIL, API_TOKEN);
+  await expect(page.getByRole('alert')).toContainText('it needs read:workspace:bitbucket');
+});
+
+test('a token without read:user:bitbucket: the repositories load all the same, the name shows as unknown', async ({ page, sim }) => {
+  await sim.configure({
+    apiTokens: [{ email: EMAIL, token: API_TOKEN, scopes: ['read:workspace:bitbucket', 'read:repository:bitbucket'] }],
+  });
+  await page.goto('/');
+  await useApiToken(page, EMAIL, API_TOKEN);
+  await expect(page.getByRole('status')).toHaveText(/^\d+ repositories$/);
+  await expect(page.getByText('Signed in as unknown')).toBeVisible();
+  await expect(page.getByRole('alert')).toHaveCount(1);
+  await expect(page.getByRole('alert')).toContainText('read:user:bitbucket');
+});
+
+test('in demo mode the API-token form says it signs in to the simulator and that a real token must not be typed there', async ({
+  page,
+}) => {
+  const form = page.getByRole('region', { name: /an API token/ });
+  await page.goto(`${E2E.demoOrigin}/`);
+  await expect(form.getByText('Demo: this form signs in to the simulator on this machine, not to Bitbucket Cloud.')).toBeVisible();
+  await expect(form.getByText('Do not type a real API token here.', { exact: false })).toBeVisible();
+  await expect(form.getByText(/Works with Bitbucket Cloud today/)).toBeHidden();
+
+  // Configured for a Bitbucket (here the e2e simulator stands in for one): the words for the real thing.
+  await page.goto('/');
+  await expect(form.getByText(/Works with Bitbucket Cloud today/)).toBeVisible();
+  await expect(form.getByText(/signs in to the simulator/)).toBeHidden();
 });

@@ -1,5 +1,6 @@
 import { E2E } from './ports.ts';
 import { expect, loadedStatus, signIn, storedKeys, storedToken, test } from './fixtures.ts';
+import { fingerprint } from '../../sim/index.ts';
 
 test('the whole happy path: landing page, consent, back with a token, the repositories', async ({ page, sim }) => {
   await page.goto('/');
@@ -74,7 +75,8 @@ test('after the callback the address bar and history hold no token; the token we
       if (name.toLowerCase() === 'authorization') continue;
       expect(value).not.toContain(token);
     }
-    if (request.method === 'GET') expect(request.headers.authorization ?? request.headers.Authorization).toBe(`Bearer ${token}`);
+    // The simulator logs the credential as a fingerprint only (docs/simulator.md, Request log).
+    if (request.method === 'GET') expect(request.headers['authorization']).toBe(`Bearer ${fingerprint(token)}`);
   }
   expect(await page.evaluate(() => localStorage.length)).toBe(0);
 });

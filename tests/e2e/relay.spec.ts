@@ -9,6 +9,7 @@ import { readRelayConfig } from '../../relay/config.ts';
 import { startRelayServer } from '../../relay/node.ts';
 import type { RelayServer } from '../../relay/node.ts';
 import { locateWorkerd, MISSING_RUNTIME_MESSAGE, startWorkerdRelay } from '../../relay/workerd.ts';
+import { fingerprint } from '../../sim/index.ts';
 import type { SimClient, SimRequestRecord } from '../../sim/index.ts';
 import { E2E } from './ports.ts';
 import { expect, storedKeys, storedToken, test as base } from './fixtures.ts';
@@ -71,7 +72,8 @@ test.afterAll(async () => {
 
 // The fixture has just reset the simulator to its start clients: register the relay's again.
 test.beforeEach(async ({ sim }) => {
-  await sim.configure({ clients: [APP_CLIENT, RELAY_CLIENT] });
+  // Bitbucket as it behaves today: the relay's authorization-code grant is the way in now.
+  await sim.configure({ bitbucketToday: true, clients: [APP_CLIENT, RELAY_CLIENT] });
 });
 
 /** Every URL the page requested or showed, and every redirect target it was handed, in order. */
@@ -114,6 +116,25 @@ function relayCallbacks(urls: string[]): string[] {
 /** The requests the relay made to the simulator's token endpoint. */
 async function tokenRequests(sim: SimulatorControl): Promise<SimRequestRecord[]> {
   return (await sim.requests()).filter((request) => request.method === 'POST' && request.url === TOKEN_URL);
+}
+
+/**
+ * Grants access on the consent page, but keeps the browser from reaching the relay: the consent
+ * form is posted from here, and its redirect (to the relay's /callback, with a fresh code) is
+ * returned instead of followed.
+ */
+async function holdCallback(page: Page): Promise<URL> {
+  let held: URL | undefined;
+  await page.route(E2E.authorizeUrl, async (route) => {
+    if (route.request().method() !== 'POST') return route.continue();
+    const decided = await route.fetch({ maxRedirects: 0 });
+    held = new URL(decided.headers()['location'] ?? '', E2E.authorizeUrl);
+    return route.fulfill({ status: 204 });
+  });
+  await page.getByRole('button', { name: 'Grant access' }).click();
+  await expect.poll(() => held?.href.startsWith(`${RELAY}/callback?`)).toBe(true);
+  await page.unrouteAll();
+  return held as URL;
 }
 
 /** The relay's HTML error page, showing `code`, at the address that was opened. */
@@ -159,7 +180,7 @@ test('through the relay: consent on Bitbucket, back on the app with the reposito
   const apiRequests = log.filter((request) => request.server === 'api' && request.method === 'GET');
   expect(apiRequests.length).toBeGreaterThan(0);
   for (const request of apiRequests) {
-    expect(request.headers['authorization']).toBe(`Bearer ${token}`);
+    expect(request.headers['authorization']).toBe(`Bearer ${fingerprint(token)}`);
     expect(request.url).not.toContain(token);
     for (const [name, value] of Object.entries(request.headers)) if (name !== 'authorization') expect(value).not.toContain(token);
   }
@@ -204,26 +225,18 @@ test('a callback URL that is not on the allow-list: an error page from the relay
   expect((await sim.requests()).filter((request) => request.server === 'auth')).toEqual([]);
 });
 
-test('a tampered relay state: an error page from the relay, the code is not exchanged, no redirect to the app', async ({ page, sim }) => {
+test('a tampered relay state: an error page from the relay, no call to the token endpoint, no redirect to the app', async ({
+  page,
+  sim,
+}) => {
   const consent = await startSignIn(page);
   const relayState = consent.searchParams.get('state') ?? '';
   expect(relayState).toMatch(/^v1\.[\w-]+\.[\w-]+$/);
 
-  // Grant access, but keep the browser from reaching the relay: the consent form is posted from
-  // here, and its redirect (to the relay's /callback, with a fresh code) is held back.
-  let heldCallback: URL | undefined;
-  await page.route(E2E.authorizeUrl, async (route) => {
-    if (route.request().method() !== 'POST') return route.continue();
-    const decided = await route.fetch({ maxRedirects: 0 });
-    heldCallback = new URL(decided.headers()['location'] ?? '', E2E.authorizeUrl);
-    return route.fulfill({ status: 204 });
-  });
-  await page.getByRole('button', { name: 'Grant access' }).click();
-  await expect.poll(() => heldCallback?.href.startsWith(`${RELAY}/callback?`)).toBe(true);
-  await page.unrouteAll();
-  const code = heldCallback?.searchParams.get('code') ?? '';
+  const heldCallback = await holdCallback(page);
+  const code = heldCallback.searchParams.get('code') ?? '';
   expect(code).not.toBe('');
-  expect(heldCallback?.searchParams.get('state')).toBe(relayState);
+  expect(heldCallback.searchParams.get('state')).toBe(relayState);
 
   // One character of the signed payload changed: the app's state or callback could have been swapped.
   const at = relayState.indexOf('.') + 10;
@@ -236,10 +249,53 @@ test('a tampered relay state: an error page from the relay, the code is not exch
   await expectRelayErrorPage(page, 'STATE_TAMPERED');
   expect(page.url()).toBe(target);
   expect(urls.filter((url) => url.startsWith(APP))).toEqual([]);
+  // A state the relay did not sign never makes it call the token endpoint in the consumer's name
+  // (a stranger could otherwise make it do so at will); a real code comes back with a real state.
   expect(await tokenRequests(sim)).toEqual([]);
+  expect(await page.content()).not.toContain('access_token');
 });
 
-test('the relay /callback URL replayed after a sign-in: refused, no second token', async ({ page, sim }) => {
+test('a code from a refused callback (the older of two sign-ins in one browser) is spent: nobody can redeem it later', async ({
+  page,
+  browser,
+  sim,
+}) => {
+  // The victim's first sign-in: consent given, its redirect to the relay (with a live code) held back.
+  await startSignIn(page);
+  const held = await holdCallback(page);
+  const code = held.searchParams.get('code') ?? '';
+  expect(code).not.toBe('');
+  // A second sign-in in the same browser replaces the nonce cookie: the later one wins…
+  await startSignIn(page);
+  // …so the first one's callback is refused, with the page it always had.
+  const refused = await page.goto(held.href);
+  expect(refused?.status()).toBe(400);
+  await expectRelayErrorPage(page, 'NONCE_MISMATCH');
+  expect(page.url()).toBe(held.href);
+
+  // Someone who later reads that URL (history, a proxy log) starts a sign-in of their own and
+  // hands the relay the victim's code with their own state.
+  const attacker = await browser.newContext();
+  try {
+    const attackerPage = await attacker.newPage();
+    const consent = await startSignIn(attackerPage);
+    const state = consent.searchParams.get('state') ?? '';
+    await attackerPage.goto(`${RELAY}/callback?${new URLSearchParams({ code, state })}`);
+    await expect(attackerPage.getByRole('alert')).toContainText('invalid_grant');
+    expect(await storedToken(attackerPage)).toBe('');
+  } finally {
+    await attacker.close();
+  }
+  // The relay spent the code when it refused the callback (that token was thrown away), so the
+  // attacker's try found it used.
+  expect((await tokenRequests(sim)).map((request) => request.status)).toEqual([200, 400]);
+  for (const line of relayLog) expect(line).not.toContain(code);
+});
+
+test('the relay /callback URL replayed after a sign-in: refused, no second token (the used code is tried once more and refused)', async ({
+  page,
+  sim,
+}) => {
   const urls = recordUrls(page);
   await signInThroughRelay(page);
   const [callbackUrl] = relayCallbacks(urls);
@@ -253,7 +309,7 @@ test('the relay /callback URL replayed after a sign-in: refused, no second token
   await expectRelayErrorPage(page, 'NONCE_MISSING');
   expect(page.url()).toBe(callbackUrl);
   expect(urls.filter((url) => url.startsWith(`${APP}/oauth-callback`)).length).toBe(appCallbacksBefore);
-  expect(await tokenRequests(sim)).toHaveLength(1);
+  expect((await tokenRequests(sim)).map((request) => request.status)).toEqual([200, 400]);
 });
 
 test('a code used once, sent again with a fresh sign-in: the app shows the OAuth error, nothing is stored', async ({ page, sim }) => {

@@ -48,12 +48,31 @@ describe('readRelayConfig', () => {
     ]);
   });
 
-  it('requires a RELAY_SECRET of at least 32 characters, without quoting it', () => {
-    const short = 'x'.repeat(31);
-    const problems = problemsOf(testEnv({ RELAY_SECRET: short }));
-    expect(problems.map((p) => `${p.variable} ${p.code}`)).toEqual(['RELAY_SECRET TOO_SHORT']);
-    expect(problems[0]?.message).not.toContain(short);
-    expect(readRelayConfig(testEnv({ RELAY_SECRET: 'x'.repeat(32) })).ok).toBe(true);
+  // 16 distinct characters, each twice: long enough, and just varied enough.
+  const sixteenDistinct = 'abcdefghijklmnop'.repeat(2);
+  it.each([
+    ['31 varied characters', 'abcdefghijklmnopqrstuvwxyz01234', 'TOO_SHORT'],
+    ['32 × "a"', 'a'.repeat(32), 'TOO_UNIFORM'],
+    ['a word repeated', 'password'.repeat(4), 'TOO_UNIFORM'],
+    ['32 characters, 15 distinct', 'abcdefghijklmno'.repeat(2) + 'aa', 'TOO_UNIFORM'],
+    ['a short secret of one character', 'x'.repeat(10), 'TOO_SHORT'],
+  ])('refuses a RELAY_SECRET of %s, says how to make one, and never quotes it', (_name, secret, code) => {
+    const problems = problemsOf(testEnv({ RELAY_SECRET: secret }));
+    expect(problems.map((p) => `${p.variable} ${p.code}`)).toEqual([`RELAY_SECRET ${code}`]);
+    expect(problems[0]?.message).toContain('openssl rand -base64 32');
+    expect(problems[0]?.message).not.toContain(secret);
+  });
+
+  it.each([
+    ['32 characters, 16 distinct', sixteenDistinct],
+    ['the output of openssl rand -base64 32', 'k3Jx9QzV+2mPqL8wYt0bR7nE5sUa1cHd4fGiO6vTj+M='],
+    ['a long phrase of many letters', 'correct horse battery staple, 1 2 3 4'],
+  ])('accepts a RELAY_SECRET of %s', (_name, secret) => {
+    expect(readRelayConfig(testEnv({ RELAY_SECRET: secret })).ok).toBe(true);
+  });
+
+  it('says how many distinct characters a uniform secret has', () => {
+    expect(problemsOf(testEnv({ RELAY_SECRET: 'ab'.repeat(16) }))[0]?.message).toMatch(/only 2 distinct characters \(at least 16 needed\)/);
   });
 
   it.each([

@@ -6,15 +6,18 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startRelayServer, writeWebResponse } from '../../relay/node.ts';
 import type { RelayServer } from '../../relay/node.ts';
-import { APP_CALLBACK, APP_STATE, CODE, testConfig } from './support.ts';
+import { APP_CALLBACK, APP_STATE, CODE, testConfig, tokenResponse } from './support.ts';
 
 const running: Array<{ close(): Promise<void> }> = [];
 afterEach(async () => {
   await Promise.all(running.splice(0).map((server) => server.close()));
 });
 
+// A token endpoint that has seen every code before: a refused callback's code is spent here, offline.
+const usedCodes = () => Promise.resolve(tokenResponse({ error: 'invalid_grant' }, 400));
+
 async function start(logs: string[] = []): Promise<RelayServer> {
-  const server = await startRelayServer(testConfig(), 0, { log: (line) => logs.push(line) });
+  const server = await startRelayServer(testConfig(), 0, { log: (line) => logs.push(line), deps: { fetch: usedCodes } });
   running.push(server);
   return server;
 }
@@ -43,7 +46,11 @@ describe('startRelayServer', () => {
     const logs: string[] = [];
     const server = await start(logs);
     await fetch(`${server.url}/callback?code=${CODE}&state=${APP_STATE}`, { redirect: 'manual' });
-    expect(logs).toEqual(['callback: refused (STATE_MALFORMED)', 'GET /callback 400']);
+    expect(logs).toEqual([
+      // Not a state of the relay's own: nothing is spent.
+      'callback: refused (STATE_MALFORMED)',
+      'GET /callback 400',
+    ]);
     expect(logs.join('\n')).not.toContain(CODE);
   });
 

@@ -48,7 +48,8 @@ async function closedPort(): Promise<number> {
 }
 
 beforeAll(async () => {
-  sim = await startSimulator({ seed: 1 });
+  // Bitbucket as it behaves today: 3600 s tokens, rotating refresh tokens, unauthorized_client.
+  sim = await startSimulator({ seed: 1, bitbucketToday: true });
 });
 
 afterAll(async () => {
@@ -151,7 +152,7 @@ describe('the relay with the Bitbucket simulator', () => {
     const fragment = fragmentOf(toApp);
     expect([...fragment.keys()].sort()).toEqual(['access_token', 'expires_in', 'scope', 'state', 'token_type']);
     expect(fragment.get('token_type')).toBe('bearer');
-    expect(fragment.get('expires_in')).toBe('7200');
+    expect(fragment.get('expires_in')).toBe('3600');
     expect(fragment.get('scope')).toBe('account repository');
     expect(fragment.get('state')).toBe(APP_STATE);
     // The nonce cookie is gone once the sign-in is over.
@@ -229,6 +230,8 @@ describe('the relay with the Bitbucket simulator', () => {
     const browser = createBrowser();
     const toApp = await browser.get(await reachRelayCallback(browser, relay, 'Grant access'));
     expect(fragmentOf(toApp).get('error')).toBe('server_error');
+    // The simulator answers today's unauthorized_client (400), and the relay knows it for what it is.
+    expect(relayLogs).toContain('callback: token exchange failed (CLIENT_REJECTED)');
   });
 
   it('sends redirect_uri to both endpoints when RELAY_PUBLIC_URL is set, as Bitbucket then requires', async () => {

@@ -1,6 +1,7 @@
 // @vitest-environment node
 import { describe, expect, it } from 'vitest';
 import { base64UrlToBytes, bytesToBase64Url, utf8Bytes } from '../../relay/encoding.ts';
+import { MAX_SPENT_CODES } from '../../relay/relay.ts';
 import { DEFAULT_STATE_LIFETIME_MS } from '../../relay/signed-state.ts';
 import { escapeHtml } from '../../relay/responses.ts';
 import {
@@ -22,6 +23,11 @@ import {
   tokenResponse,
 } from './support.ts';
 import type { FetchCall } from './support.ts';
+
+/** The codes the relay sent to the token endpoint, in order. */
+function spentCodes(calls: readonly FetchCall[]): string[] {
+  return calls.map((call) => new URLSearchParams(String(call.init.body)).get('code') ?? '');
+}
 
 /** The error code shown on one of the relay's HTML pages. */
 async function pageCode(response: Response): Promise<string | undefined> {
@@ -268,6 +274,16 @@ describe('GET /callback failures that go back to the app', () => {
       'INVALID_GRANT',
     ],
     ['401 invalid_client (wrong secret)', () => tokenResponse({ error: 'invalid_client' }, 401), 'server_error', 'CLIENT_REJECTED'],
+    [
+      "400 unauthorized_client (Bitbucket's answer today to wrong client credentials)",
+      () =>
+        tokenResponse(
+          { error: 'unauthorized_client', error_description: 'Requests must be authenticated using OAuth client credentials' },
+          400,
+        ),
+      'server_error',
+      'CLIENT_REJECTED',
+    ],
     ['400 with another error', () => tokenResponse({ error: 'unsupported_grant_type' }, 400), 'server_error', 'REQUEST_REJECTED'],
     ['500', () => tokenResponse('Internal Server Error', 500, 'text/plain'), 'temporarily_unavailable', 'UPSTREAM_ERROR'],
     ['503 with an HTML page', () => tokenResponse('<h1>Down</h1>', 503, 'text/html'), 'temporarily_unavailable', 'UPSTREAM_ERROR'],
@@ -331,7 +347,8 @@ describe('GET /callback with a state it cannot trust: an HTML 400 page, never a 
     const { relay, calls } = testRelay();
     await expectRefused(await callback(relay, { code: CODE }), 'MISSING_STATE');
     await expectRefused(await relay(new Request('http://localhost:3001/callback?code=c&state=a&state=b')), 'REPEATED_PARAMETER');
-    expect(calls).toHaveLength(0);
+    // No state of its own: the relay does not call the token endpoint for just anyone.
+    expect(calls).toEqual([]);
   });
 
   it('refuses a state whose payload was changed (a tampered callback URL)', async () => {
@@ -343,19 +360,20 @@ describe('GET /callback with a state it cannot trust: an HTML 400 page, never a 
     const forged = bytesToBase64Url(utf8Bytes(json.replace(APP_CALLBACK, 'https://evil.example/oauth-callback')));
     const response = await callback(relay, { code: CODE, state: `${version}.${forged}.${signature}` }, start.cookie);
     await expectRefused(response, 'STATE_TAMPERED');
-    expect(calls).toHaveLength(0);
+    expect(calls).toEqual([]);
   });
 
   it('refuses a state signed by a relay with another secret', async () => {
-    const other = testRelay(undefined, { config: testConfig({ RELAY_SECRET: 'x'.repeat(40) }) });
+    const other = testRelay(undefined, { config: testConfig({ RELAY_SECRET: 'another-relay-secret-0123456789ABCDEF' }) });
     const start = await startSignIn(other.relay);
     const { relay } = testRelay();
     await expectRefused(await callback(relay, { code: CODE, state: start.relayState }, start.cookie), 'STATE_TAMPERED');
   });
 
   it('refuses a state that is not one of its own', async () => {
-    const { relay } = testRelay();
+    const { relay, calls } = testRelay();
     await expectRefused(await callback(relay, { code: CODE, state: APP_STATE }), 'STATE_MALFORMED');
+    expect(calls).toEqual([]);
   });
 
   it('refuses a state after ten minutes', async () => {
@@ -363,7 +381,7 @@ describe('GET /callback with a state it cannot trust: an HTML 400 page, never a 
     const start = await startSignIn(relay);
     clock.now += DEFAULT_STATE_LIFETIME_MS;
     await expectRefused(await callback(relay, { code: CODE, state: start.relayState }, start.cookie), 'STATE_EXPIRED');
-    expect(calls).toHaveLength(0);
+    expect(spentCodes(calls)).toEqual([CODE]);
   });
 
   it('accepts a state just before ten minutes', async () => {
@@ -379,7 +397,7 @@ describe('GET /callback with a state it cannot trust: an HTML 400 page, never a 
     const start = await startSignIn(relay);
     await expectRefused(await callback(relay, { code: CODE, state: start.relayState }), 'NONCE_MISSING');
     await expectRefused(await callback(relay, { code: CODE, state: start.relayState }, 'other=1'), 'NONCE_MISSING');
-    expect(calls).toHaveLength(0);
+    expect(spentCodes(calls)).toEqual([CODE, CODE]);
   });
 
   it("refuses a state with another sign-in's cookie (replayed from another browser)", async () => {
@@ -388,7 +406,7 @@ describe('GET /callback with a state it cannot trust: an HTML 400 page, never a 
     const attacker = await startSignIn(relay);
     expect(attacker.cookie).not.toBe(victim.cookie);
     await expectRefused(await callback(relay, { code: CODE, state: victim.relayState }, attacker.cookie), 'NONCE_MISMATCH');
-    expect(calls).toHaveLength(0);
+    expect(spentCodes(calls)).toEqual([CODE]);
   });
 
   it('refuses a state whose callback has since been removed from the allow-list', async () => {
@@ -398,6 +416,7 @@ describe('GET /callback with a state it cannot trust: an HTML 400 page, never a 
       config: testConfig({ RELAY_ALLOWED_CALLBACKS: 'https://app.example.com/oauth-callback' }),
     });
     await expectRefused(await callback(after.relay, { code: CODE, state: start.relayState }, start.cookie), 'REDIRECT_URI_NOT_ALLOWED');
+    expect(spentCodes(after.calls)).toEqual([CODE]);
   });
 
   it('reads the nonce from the __Host- cookie on https', async () => {
@@ -406,6 +425,62 @@ describe('GET /callback with a state it cannot trust: an HTML 400 page, never a 
     const response = await callback(relay, { code: CODE, state: start.relayState }, `a=b; ${start.cookie}`, 'https://relay.example.com');
     expect(fragmentOf(response).get('access_token')).toBe(ACCESS_TOKEN);
     expect(response.headers.getSetCookie()).toEqual(['__Host-relay-nonce=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax; Secure']);
+  });
+});
+
+describe('GET /callback refused with a code: the code is spent, the token thrown away', () => {
+  // The fake endpoint never answers; only the relay's abort signal ends the wait.
+  const hang = (call: FetchCall) =>
+    new Promise<Response>((_resolve, reject) => {
+      call.init.signal?.addEventListener('abort', () => reject(call.init.signal?.reason));
+    });
+
+  it.each([
+    ['a token is issued (and thrown away)', () => tokenResponse(bitbucketToken()), 'was spent'],
+    ['the code was already used', () => tokenResponse({ error: 'invalid_grant' }, 400), 'could not be spent (INVALID_GRANT)'],
+    ['the token endpoint fails', () => tokenResponse('unavailable', 503, 'text/plain'), 'could not be spent (UPSTREAM_ERROR)'],
+    ['the network fails', () => Promise.reject(new TypeError(`fetch failed ${CLIENT_SECRET}`)), 'could not be spent (NETWORK)'],
+    ['the token endpoint never answers', hang, 'could not be spent (TIMEOUT)'],
+  ])('%s: the same refusal page as without a code, the token and the code nowhere', async (_name, answer, outcome) => {
+    const { relay, calls, logs } = testRelay(answer, { deps: { tokenTimeoutMs: 20 } });
+    const start = await startSignIn(relay);
+    // No nonce cookie: this browser did not start the sign-in.
+    const refused = await callback(relay, { code: CODE, state: start.relayState });
+    const withoutCode = await callback(relay, { state: start.relayState });
+
+    expect(spentCodes(calls)).toEqual([CODE]);
+    expect(calls[0]?.url).toBe('https://bitbucket.org/site/oauth2/access_token');
+    expect(new Headers(calls[0]?.init.headers).get('authorization')).toBe(`Basic ${btoa(`${CLIENT_ID}:${CLIENT_SECRET}`)}`);
+    expect(refused.status).toBe(400);
+    expect([...refused.headers]).toEqual([...withoutCode.headers]);
+    const page = await refused.text();
+    expect(page).toBe(await withoutCode.text());
+    for (const secret of [ACCESS_TOKEN, REFRESH_TOKEN, CODE]) {
+      expect(page).not.toContain(secret);
+      for (const line of logs) expect(line).not.toContain(secret);
+    }
+    expect(logs).toEqual([
+      'authorize: redirecting to Bitbucket',
+      `callback: the refused callback's code ${outcome}`,
+      'callback: refused (NONCE_MISSING)',
+      'callback: refused (NONCE_MISSING)',
+    ]);
+  });
+
+  it(`spends at most ${MAX_SPENT_CODES} distinct codes of one callback, and none that is empty`, async () => {
+    const { relay, calls } = testRelay();
+    const { relayState } = await startSignIn(relay);
+    const state = encodeURIComponent(relayState);
+    await relay(new Request(`http://localhost:3001/callback?code=a&code=b&code=a&code=c&code=d&state=${state}`));
+    expect(spentCodes(calls)).toEqual(['a', 'b', 'c']);
+    await relay(new Request(`http://localhost:3001/callback?code=&state=${state}`));
+    expect(calls).toHaveLength(MAX_SPENT_CODES);
+  });
+
+  it('spends nothing when the callback carries no code (an error from Bitbucket, say)', async () => {
+    const { relay, calls } = testRelay();
+    await callback(relay, { error: 'access_denied', state: 'x' });
+    expect(calls).toEqual([]);
   });
 });
 

@@ -1,6 +1,7 @@
 // @vitest-environment node
 import { describe, expect, it } from 'vitest';
 import { OUTSIDER_WORKSPACE_SLUG } from '../../sim/data.ts';
+import { fingerprint } from '../../sim/index.ts';
 import type { Simulator } from '../../sim/index.ts';
 import { basic, bearer, getJson, manualClock, sharedSimulator, start } from './helpers.ts';
 import type { Json } from './helpers.ts';
@@ -94,13 +95,16 @@ describe('API authentication', () => {
   });
 });
 
+// Bitbucket's exact body (April 2026): `data` under `error`, repeated at the top level.
+const ANNOUNCEMENT = { announcement_url: 'https://developer.atlassian.com/cloud/bitbucket/changelog#CHANGE-2770' };
 const CHANGE_2770 = {
   type: 'error',
   error: {
     message: 'CHANGE-2770 - Functionality has been deprecated',
     detail: 'Please read the changelog entry for more details.',
-    data: { announcement_url: expect.stringMatching(/^https:\/\//) },
+    data: ANNOUNCEMENT,
   },
+  data: ANNOUNCEMENT,
 };
 
 describe('API response shapes', () => {
@@ -216,9 +220,50 @@ describe('API response shapes', () => {
     expect(sim.requests()).toHaveLength(1);
     expect(record).toMatchObject({ server: 'api', method: 'GET', url: `${sim.apiBase}/user`, status: 200, bytes: length });
     expect(record?.headers['x-trace']).toBe('abc');
+    expect(record?.headers['authorization']).toMatch(/^Bearer sha256:[0-9a-f]{8}$/);
     expect(Number(response.headers.get('content-length'))).toBe(length);
     sim.clearRequests();
     expect(sim.requests()).toEqual([]);
+  });
+});
+
+describe('the request log keeps no credential', () => {
+  it('keeps Authorization as its scheme and a short fingerprint, for Bearer and Basic alike', async () => {
+    const sim = await start();
+    const token = sim.issueToken();
+    const basic = Buffer.from('demo@example.com:demo-api-token').toString('base64');
+    await fetch(`${sim.apiBase}/user`, { headers: { Authorization: `Bearer ${token}` } });
+    await fetch(`${sim.apiBase}/user`, { headers: { Authorization: `Basic ${basic}` } });
+    const [bearerRecord, basicRecord] = sim.requests();
+    expect(bearerRecord?.headers['authorization']).toBe(`Bearer ${fingerprint(token)}`);
+    expect(basicRecord?.headers['authorization']).toBe(`Basic ${fingerprint(basic)}`);
+    // The same credential, the same fingerprint: a test can still tell which request carried which.
+    expect(fingerprint(token)).toMatch(/^sha256:[0-9a-f]{8}$/);
+    expect(fingerprint(token)).not.toBe(fingerprint(`${token}x`));
+    const log = JSON.stringify(sim.requests());
+    for (const secret of [token, basic, 'demo-api-token']) expect(log).not.toContain(secret);
+  });
+
+  it("keeps neither a client's Basic credentials at the token endpoint, nor cookies, nor a token in the query", async () => {
+    const sim = await start();
+    const token = sim.issueToken();
+    const client = Buffer.from('demo-client:demo-secret').toString('base64');
+    await fetch(sim.tokenUrl, {
+      method: 'POST',
+      headers: {
+        Authorization: `Basic ${client}`,
+        'Content-Type': 'application/x-www-form-urlencoded',
+        Cookie: 'session=s3cr3t-cookie; other=x',
+      },
+      body: 'grant_type=authorization_code&code=abc',
+    });
+    await fetch(`${sim.apiBase}/user?access_token=${token}&pagelen=1`);
+    const [tokenRecord, queryRecord] = sim.requests();
+    expect(tokenRecord?.headers['authorization']).toBe(`Basic ${fingerprint(client)}`);
+    expect(tokenRecord?.headers['cookie']).toBe(`session=${fingerprint('s3cr3t-cookie')}; other=${fingerprint('x')}`);
+    expect(queryRecord?.url).toBe(`${sim.apiBase}/user?access_token=${fingerprint(token).replace(':', '%3A')}&pagelen=1`);
+    const log = JSON.stringify(sim.requests());
+    for (const secret of [token, client, 'demo-secret', 's3cr3t-cookie']) expect(log).not.toContain(secret);
   });
 });
 

@@ -32,6 +32,7 @@ describe('parseCliArgs', () => {
       '--workspaces',
       'me:3,big-team:500,none:0',
       '--hostile',
+      '--app-origin=http://localhost:5173,http://127.0.0.1:5173/',
     ]);
     expect(request).toEqual({
       kind: 'run',
@@ -49,6 +50,7 @@ describe('parseCliArgs', () => {
           { slug: 'none', name: 'None', repositories: 0 },
         ],
         hostile: true,
+        appOrigins: ['http://localhost:5173', 'http://127.0.0.1:5173/'],
       },
     });
   });
@@ -63,6 +65,8 @@ describe('parseCliArgs', () => {
     [['--seed'], /needs a value/],
     [['--callback-url', 'not a url'], /absolute URL/],
     [['--hostile=yes'], /takes no value/],
+    [['--app-origin', 'http://localhost:3000/app'], /--app-origin expects origins/],
+    [['--app-origin', 'localhost:3000'], /--app-origin expects origins/],
   ])('explains a bad command line: %j', (argv, message) => {
     const request = parseCliArgs(argv);
     expect(request.kind).toBe('error');

@@ -204,11 +204,11 @@ function control(sim: Simulator, method: string, action: string, body?: unknown)
 }
 
 describe('control endpoint /__sim/', () => {
-  it('configure: changes behaviour (204), answers CORS *, and is not logged', async () => {
+  it('configure: changes behaviour (204), sends no CORS headers, and is not logged', async () => {
     const sim = await start();
     const response = await control(sim, 'POST', 'configure', { omitSize: true, pagination: 'cursor' });
     expect(response.status).toBe(204);
-    expect(response.headers.get('access-control-allow-origin')).toBe('*');
+    expect(response.headers.get('access-control-allow-origin')).toBeNull();
     const { body } = await getJson(sim, '/repositories/acme-platform');
     expect(body).not.toHaveProperty('size');
     expect(new URL(body.next).searchParams.has('cursor')).toBe(true);
@@ -305,7 +305,7 @@ describe('control endpoint /__sim/', () => {
     expect((await getJson(sim, '/user', bearer(sim.issueToken()))).status).toBe(200);
   });
 
-  it('answers its preflight and 404 for an unknown action', async () => {
+  it('refuses every preflight, and answers 404 for an unknown action', async () => {
     const sim = await start();
     const pre = await fetch(`${sim.apiBase.replace(/\/2\.0$/, '')}/__sim/configure`, {
       method: 'OPTIONS',
@@ -315,9 +315,55 @@ describe('control endpoint /__sim/', () => {
         'Access-Control-Request-Headers': 'content-type',
       },
     });
-    expect(pre.status).toBe(204);
+    expect(pre.status).toBe(403);
+    expect([...pre.headers.keys()].filter((name) => name.startsWith('access-control-'))).toEqual([]);
     expect((await control(sim, 'POST', 'explode')).status).toBe(404);
     expect(sim.requests()).toEqual([]);
+  });
+
+  const fromOrigin = (sim: Simulator, origin: string, method: string, action: string, body = '') =>
+    fetch(`${sim.apiBase.replace(/\/2\.0$/, '')}/__sim/${action}`, {
+      method,
+      headers: { Origin: origin, 'Content-Type': 'text/plain' },
+      ...(method === 'GET' ? {} : { body }),
+    });
+
+  it.each([
+    ['GET', 'requests', ''],
+    ['DELETE', 'requests', ''],
+    ['POST', 'configure', '{"latencyMs":5000}'],
+    ['POST', 'reset', ''],
+    ['POST', 'tokens', ''],
+    ['POST', 'revoke', '{"token":"x"}'],
+    ['POST', 'expire-all', ''],
+  ])('refuses %s %s from a page on another origin (403, nothing done, no CORS headers)', async (method, action, body) => {
+    const sim = await start();
+    const token = sim.issueToken();
+    await getJson(sim, '/user', bearer(token));
+    for (const origin of ['https://evil.example', 'null', 'http://localhost:3001']) {
+      const response = await fromOrigin(sim, origin, method, action, body);
+      expect(response.status).toBe(403);
+      expect(response.headers.get('access-control-allow-origin')).toBeNull();
+      expect(await response.text()).not.toContain(token.slice(0, 12));
+    }
+    // Nothing changed: the log, the options and the token are as they were.
+    expect(sim.requests()).toHaveLength(1);
+    expect((await getJson(sim, '/user', bearer(token))).status).toBe(200);
+  });
+
+  it("answers the app's own origin (the clients' callback origins by default, or appOrigins)", async () => {
+    const byDefault = await start({ clients: [{ clientId: 'c', name: 'C', callbackUrl: 'http://localhost:5173/app/' }] });
+    expect((await fromOrigin(byDefault, 'http://localhost:5173', 'POST', 'reset')).status).toBe(204);
+    expect((await fromOrigin(byDefault, 'http://localhost:3000', 'POST', 'reset')).status).toBe(403);
+
+    const chosen = await start({ appOrigins: ['https://app.example/'] });
+    expect((await fromOrigin(chosen, 'https://app.example', 'GET', 'requests')).status).toBe(200);
+    expect((await fromOrigin(chosen, 'http://localhost:3000', 'GET', 'requests')).status).toBe(403);
+    // …and who may control it cannot be changed by those who may.
+    expect((await fromOrigin(chosen, 'https://app.example', 'POST', 'configure', '{"appOrigins":["https://evil.example"]}')).status).toBe(
+      400,
+    );
+    expect(() => chosen.configure({ appOrigins: ['https://evil.example'] })).toThrow(/appOrigins/);
   });
 });
 

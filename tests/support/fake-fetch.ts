@@ -1,4 +1,5 @@
 /** A fake `fetch` for unit and DOM tests: routes by path, records every request. */
+import { ApiError } from '../../src/bitbucket.ts';
 
 /**
  * One request as the client made it: the URL and the whole `RequestInit`. An option the client
@@ -144,4 +145,14 @@ export function gate() {
 /** Resolves when `signal` aborts, then throws as fetch does. */
 export function abortedBy(signal: AbortSignal | null): Promise<never> {
   return new Promise((_, reject) => signal?.addEventListener('abort', () => reject(new DOMException('Aborted', 'AbortError'))));
+}
+
+/** The `ApiError` a promise rejects with; anything else (or a success) fails the test. */
+export async function failure(promise: Promise<unknown>): Promise<ApiError> {
+  const error = await promise.then(
+    () => new Error('expected a failure'),
+    (e: unknown) => e,
+  );
+  if (!(error instanceof ApiError)) throw error;
+  return error;
 }

@@ -124,3 +124,48 @@ describe('prepareSignIn', () => {
     ).toEqual({ ok: false, code: 'NOT_CONFIGURED' });
   });
 });
+
+describe('prepareSignIn, where it may start', () => {
+  const setup = () => {
+    const storage = memoryStorage();
+    const session = createSessionStore(storage, () => 1000);
+    return { storage, session, random: (bytes: Uint8Array<ArrayBuffer>) => bytes.fill(7) };
+  };
+  const start = (location: Parameters<typeof prepareSignIn>[0]['location'], base = '/') => {
+    const { session, random } = setup();
+    const result = prepareSignIn({
+      authorizeUrl: new URL('https://bitbucket.org/site/oauth2/authorize'),
+      clientId: 'KEY',
+      location,
+      base,
+      session,
+      random,
+      now: () => 1000,
+    });
+    return { result, pending: session.takePending() };
+  };
+
+  it('signs in from any https origin', () => {
+    const { result, pending } = start(
+      {
+        origin: 'https://app.example',
+        protocol: 'https:',
+        hostname: 'app.example',
+        pathname: '/starter/',
+        search: '?q=x',
+      },
+      '/starter/',
+    );
+    expect(result.ok && result.url.searchParams.get('redirect_uri')).toBe('https://app.example/starter/oauth-callback');
+    expect(pending?.returnTo).toBe('/starter/?q=x');
+  });
+
+  it('returns to the app’s base, not to another host, from a path that a browser reads as one', () => {
+    const { result, pending } = start(
+      { origin: 'https://app.example', protocol: 'https:', hostname: 'app.example', pathname: '//evil.example/', search: '' },
+      '/starter/',
+    );
+    expect(result.ok).toBe(true);
+    expect(pending?.returnTo).toBe('/starter/');
+  });
+});

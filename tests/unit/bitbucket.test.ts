@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parsePage, parseUser, repositoryParser, safeLink } from '../../src/api-shapes.ts';
 import { ApiError, backoff, createClient } from '../../src/bitbucket.ts';
-import { API, apiError, fakeFetch, json, repo } from '../support/fake-fetch.ts';
+import { API, apiError, failure, fakeFetch, json, repo } from '../support/fake-fetch.ts';
 
 function client(route: Parameters<typeof fakeFetch>[0], extra: Partial<Parameters<typeof createClient>[0]> = {}) {
   const fake = fakeFetch(route);
@@ -17,15 +17,6 @@ function client(route: Parameters<typeof fakeFetch>[0], extra: Partial<Parameter
     ...extra,
   });
   return { api, requests: fake.requests, sleeps, notices };
-}
-
-async function failure(promise: Promise<unknown>): Promise<ApiError> {
-  const error = await promise.then(
-    () => new Error('expected a failure'),
-    (e: unknown) => e,
-  );
-  if (!(error instanceof ApiError)) throw error;
-  return error;
 }
 
 describe('client requests', () => {
@@ -60,13 +51,40 @@ describe('client errors', () => {
     [401, 'UNAUTHORIZED'],
     [403, 'FORBIDDEN'],
     [404, 'NOT_FOUND'],
-    [410, 'ENDPOINT_REMOVED'],
+    [410, 'GONE'],
     [400, 'HTTP_ERROR'],
   ] as const)('%d is %s, not retried, with Bitbucket’s message', async (status, code) => {
     const { api, requests } = client(() => apiError(status, 'Nope'));
     const error = await failure(api.get('/user'));
     expect([error.code, error.status, error.detail]).toEqual([code, status, 'Nope']);
     expect(requests).toHaveLength(1);
+  });
+
+  it('a 410 is ENDPOINT_REMOVED only when the message starts with CHANGE-2770', async () => {
+    const removed = await failure(client(() => apiError(410, 'CHANGE-2770 - Functionality has been deprecated')).api.get('/workspaces'));
+    expect(removed.code).toBe('ENDPOINT_REMOVED');
+    // The description's own 410 on /repositories/{workspace}: "the account is marked as spam".
+    const spam = await failure(client(() => apiError(410, 'This account has been marked as spam')).api.get('/repositories/w'));
+    expect(spam.code).toBe('GONE');
+    const bare = await failure(client(() => new Response('Gone', { status: 410 })).api.get('/user'));
+    expect(bare.code).toBe('GONE');
+  });
+
+  it("a 403 carries Bitbucket's required and granted scopes when its detail lists them", async () => {
+    const body = {
+      type: 'error',
+      error: {
+        message: 'Your credentials lack one or more required privilege scopes.',
+        detail: { required: ['read:workspace:bitbucket'], granted: ['read:user:bitbucket'] },
+      },
+    };
+    const error = await failure(client(() => json(body, 403)).api.get('/user/workspaces'));
+    expect(error.scopes).toEqual({ required: ['read:workspace:bitbucket'], granted: ['read:user:bitbucket'] });
+    // A detail that is text, or lists that are not scope names, give none.
+    const text = await failure(client(() => json({ type: 'error', error: { message: 'm', detail: 'no' } }, 403)).api.get('/user'));
+    expect(text.scopes).toBeUndefined();
+    const odd = { type: 'error', error: { message: 'm', detail: { required: ['<b>x</b>'], granted: [] } } };
+    expect((await failure(client(() => json(odd, 403)).api.get('/user'))).scopes).toBeUndefined();
   });
 
   it('the error message names method and path but never the token', async () => {
@@ -149,6 +167,14 @@ describe('response checks', () => {
 
   it.each(['javascript:alert(1)', 'data:text/html,<script>alert(1)</script>', 'http://bitbucket.org/w/r', 'not a url'])(
     'drops the link %s',
+    (href) => {
+      expect(safeLink(href, ['https:'])).toBeNull();
+      expect(parse({ ...repo('w', 1), links: { html: { href } } }, '/x').html_href).toBeNull();
+    },
+  );
+
+  it.each(['https://user:pass@bitbucket.org/w/r', 'https://bitbucket.org@evil.example/w/r', 'https://:secret@bitbucket.org/w/r'])(
+    'drops the link %s, which carries user info',
     (href) => {
       expect(safeLink(href, ['https:'])).toBeNull();
       expect(parse({ ...repo('w', 1), links: { html: { href } } }, '/x').html_href).toBeNull();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readConfig } from '../../src/config.ts';
+import { isLoopback, readConfig } from '../../src/config.ts';
 
 describe('readConfig', () => {
   it('uses Bitbucket’s URLs by default', () => {
@@ -37,5 +37,74 @@ describe('readConfig', () => {
   it('accepts the simulator over TLS (npm run simulator -- --http2) on this machine', () => {
     const result = readConfig({ VITE_BITBUCKET_CLIENT_ID: 'K', VITE_BITBUCKET_API_URL: 'https://localhost:3101/2.0' }, 'localhost');
     expect(result.ok && result.config.apiUrl).toBe('https://localhost:3101/2.0');
+  });
+});
+
+describe('readConfig, each setting', () => {
+  const read = (env: Parameters<typeof readConfig>[0], hostname = 'app.example') => {
+    const result = readConfig(env, hostname);
+    if (!result.ok) throw new Error(`unexpected problems: ${JSON.stringify(result.problems)}`);
+    return result.config;
+  };
+
+  it('trims the client id, and the URLs (a stray space from a .env file is not a different value)', () => {
+    const config = read({ VITE_BITBUCKET_CLIENT_ID: ' KEY \n', VITE_BITBUCKET_API_URL: ' https://api.example/2.0 ' });
+    expect(config.clientId).toBe('KEY');
+    expect(config.apiUrl).toBe('https://api.example/2.0');
+  });
+
+  it('falls back to Bitbucket’s URLs when a variable is set but blank', () => {
+    const config = read({ VITE_BITBUCKET_AUTHORIZE_URL: '  ', VITE_BITBUCKET_API_URL: '' });
+    expect(config.authorizeUrl.href).toBe('https://bitbucket.org/site/oauth2/authorize');
+    expect(config.apiUrl).toBe('https://api.bitbucket.org/2.0');
+  });
+
+  it('strips every trailing slash from the API URL, and nothing else', () => {
+    expect(read({ VITE_BITBUCKET_API_URL: 'https://api.example/2.0///' }).apiUrl).toBe('https://api.example/2.0');
+    expect(read({ VITE_BITBUCKET_API_URL: 'https://api.example/v/2.0' }).apiUrl).toBe('https://api.example/v/2.0');
+  });
+
+  it('is in demo mode only when VITE_DEMO is exactly "true"', () => {
+    expect(read({ VITE_DEMO: 'true' }).demo).toBe(true);
+    expect(read({ VITE_DEMO: 'false' }).demo).toBe(false);
+    expect(read({ VITE_DEMO: '1' }).demo).toBe(false);
+    expect(read({}).demo).toBe(false);
+  });
+
+  it.each([
+    ['a user name', 'https://user@api.example/2.0'],
+    ['a password', 'https://:secret@api.example/2.0'],
+    ['a fragment', 'https://api.example/2.0#x'],
+  ])('refuses an API URL with %s (it would leak or be dropped)', (_name, value) => {
+    expect(readConfig({ VITE_BITBUCKET_API_URL: value }, 'localhost')).toEqual({
+      ok: false,
+      problems: [{ code: 'BAD_API_URL', variable: 'VITE_BITBUCKET_API_URL', value }],
+    });
+  });
+
+  it('reports both URLs when both are wrong', () => {
+    const result = readConfig({ VITE_BITBUCKET_AUTHORIZE_URL: 'nope', VITE_BITBUCKET_API_URL: 'http://api.example' }, 'localhost');
+    expect(!result.ok && result.problems.map((p) => p.code)).toEqual(['BAD_AUTHORIZE_URL', 'BAD_API_URL']);
+  });
+});
+
+describe('isLoopback (where plain http and API-token sign-in are allowed)', () => {
+  it.each(['localhost', '[::1]', '127.0.0.1', '127.1.22.255'])('%s is this machine', (hostname) => {
+    expect(isLoopback(hostname)).toBe(true);
+  });
+
+  it.each([
+    'app.example',
+    'localhost.example',
+    '127.0.0.1.evil.example',
+    'evil.127.0.0.1',
+    '127.0.0.1000',
+    '127.0.0',
+    '127.0.0.',
+    '128.0.0.1',
+    '::1',
+    '',
+  ])('%j is not', (hostname) => {
+    expect(isLoopback(hostname)).toBe(false);
   });
 });

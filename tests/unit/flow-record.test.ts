@@ -59,6 +59,14 @@ describe('callbackParameters', () => {
     expect(callbackParameters('')).toEqual([]);
   });
 
+  it('reduces every credential a callback can carry, not only the access token', () => {
+    const secret = 'live-secret-value-0123456789';
+    const names = ['code', 'refresh_token', 'id_token', 'client_secret', 'password'];
+    const parameters = callbackParameters(`?${names.map((name) => `${name}=${secret}`).join('&')}&state=s1&token_type=bearer`);
+    expect(parameters).toEqual([...names.map((name) => [name, reduceToken(secret)]), ['state', 's1'], ['token_type', 'bearer']]);
+    expect(JSON.stringify(parameters)).not.toContain(secret);
+  });
+
   it('keeps at most 20 parameters of at most 200 characters: a link can be any length', () => {
     const long = 'x'.repeat(5000);
     const parameters = callbackParameters(`#${Array.from({ length: 50 }, (_, n) => `p${n}=${long}`).join('&')}`);

@@ -18,6 +18,8 @@ const APP_IDS: Record<AppMessageId, true> = {
   LOAD_LIMIT: true,
   NOT_FOUND: true,
   ENDPOINT_REMOVED: true,
+  GONE: true,
+  FORBIDDEN_SCOPE: true,
   RATE_LIMITED: true,
   SERVER_ERROR: true,
   HTTP_ERROR: true,

@@ -30,6 +30,7 @@ async function load(workspaces: Record<string, FakeRepo[]>, options: Parameters<
         byWorkspace.set(slug, [...(byWorkspace.get(slug) ?? []), ...repos]);
       },
       onWorkspaceError: (slug, error) => void errors.push([slug, error.code]),
+      onUserError: (error) => void errors.push(['(user)', error.code]),
     },
     { parseRepository },
   );
@@ -53,6 +54,26 @@ describe('loadEverything', () => {
     expect(names(result.byWorkspace.get('small'))).toEqual(expected(data.small));
     expect(result.byWorkspace.has('empty')).toBe(false);
     expect(result.errors).toEqual([]);
+  });
+
+  it('a failing /user is reported alone: every repository still loads', async () => {
+    const data = { a: many('a', 3), b: many('b', 2) };
+    const intercept: Intercept = (url) => (url.pathname.endsWith('/2.0/user') ? apiError(403, 'Forbidden') : undefined);
+    const result = await load(data, { intercept });
+    expect(result.errors).toEqual([['(user)', 'FORBIDDEN']]);
+    expect(result.user).toBe('');
+    expect(names(result.byWorkspace.get('a'))).toEqual(expected(data.a));
+    expect(names(result.byWorkspace.get('b'))).toEqual(expected(data.b));
+  });
+
+  it('a repository without workspace takes the workspace it was listed under', async () => {
+    const { workspace: _dropped, ...bare } = repo('w', 1);
+    const result = await load({ w: [bare as FakeRepo, repo('w', 2)] });
+    expect(result.errors).toEqual([]);
+    expect(result.byWorkspace.get('w')?.map((r) => r.workspace)).toEqual([
+      { slug: 'w', name: 'w' },
+      { slug: 'w', name: 'w team' },
+    ]);
   });
 
   it('asks for pagelen=100 and only the fields it shows, and never a removed endpoint', async () => {
@@ -147,7 +168,11 @@ describe('loadEverything when things go wrong', () => {
           : undefined;
     const fake = fakeBitbucket({ a: many('a', 5), b: many('b', 5) }, { intercept });
     const client = createClient({ apiUrl: API, authorization: () => 'Bearer t', fetch: fake.fetch });
-    const outcome = loadEverything(client, { onUser: () => {}, onRepositories: () => {}, onWorkspaceError: () => {} }, { parseRepository });
+    const outcome = loadEverything(
+      client,
+      { onUser: () => {}, onUserError: () => {}, onRepositories: () => {}, onWorkspaceError: () => {} },
+      { parseRepository },
+    );
     await expect(outcome).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
     const pages = fake.requests.filter((r) => r.url.pathname.includes('/repositories/'));
     expect(pages.length).toBeGreaterThan(0);
@@ -182,6 +207,7 @@ describe('loadEverything when things go wrong', () => {
       client,
       {
         onUser: () => {},
+        onUserError: () => {},
         onRepositories: (_slug, repos) => void emitted.push(...repos.map((r) => r.full_name)),
         onWorkspaceError: (_slug, e) => void errors.push(e.code),
       },
@@ -242,7 +268,7 @@ describe('loadEverything: no round waits for the main thread', () => {
     const handed: string[] = [];
     const done = loadEverything(
       client,
-      { onUser: () => {}, onRepositories: (slug) => void handed.push(slug), onWorkspaceError: () => {} },
+      { onUser: () => {}, onUserError: () => {}, onRepositories: (slug) => void handed.push(slug), onWorkspaceError: () => {} },
       { parseRepository, defer: (task) => void held.push(task) },
     );
     const pages = () => fake.requests.filter((r) => r.url.pathname.startsWith('/2.0/repositories/')).length;
@@ -275,6 +301,7 @@ describe('loadEverything: bounded whatever the API sends', () => {
       client,
       {
         onUser: () => {},
+        onUserError: () => {},
         onRepositories: (_slug, repos) => void (repositories += repos.length),
         onWorkspaceError: () => {},
         onLimit: (slug, code) => void limits.push([slug, code]),

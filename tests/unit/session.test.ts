@@ -35,6 +35,33 @@ describe('session store', () => {
     expect(session.credentials()).toBeNull();
   });
 
+  it.each([
+    ['a bearer token without a token', { kind: 'bearer', expiresAt: 2e6 }],
+    ['a bearer token without an expiry', { kind: 'bearer', accessToken: 'tok' }],
+    ['API-token credentials without an email', { kind: 'basic', apiToken: 'secret' }],
+    ['API-token credentials with a numeric email', { kind: 'basic', email: 5, apiToken: 'secret' }],
+    ['API-token credentials without a token', { kind: 'basic', email: 'a@example.com' }],
+    ['credentials of an unknown kind', { kind: 'cookie', accessToken: 'tok', expiresAt: 2e6 }],
+  ])('refuses and removes %s', (_name, stored) => {
+    const { storage, session } = setup();
+    storage.setItem('bitbucket-starter:session', JSON.stringify(stored));
+    expect(session.credentials()).toBeNull();
+    expect(storage.size).toBe(0);
+  });
+
+  it.each([
+    ['without a state', { returnTo: '/', createdAt: 1_000_000 }],
+    ['with a numeric state', { state: 5, returnTo: '/', createdAt: 1_000_000 }],
+    ['without a path to return to', { state: 's', createdAt: 1_000_000 }],
+    ['without a creation time', { state: 's', returnTo: '/' }],
+    ['with a creation time that is not a number', { state: 's', returnTo: '/', createdAt: '1000000' }],
+  ])('refuses (and deletes) a stored pending sign-in %s', (_name, stored) => {
+    const { storage, session } = setup();
+    storage.setItem('bitbucket-starter:pending-sign-in', JSON.stringify(stored));
+    expect(session.takePending()).toBeNull();
+    expect(storage.size).toBe(0);
+  });
+
   it('hands out a pending sign-in once', () => {
     const { session } = setup();
     session.savePending({ state: 's', returnTo: '/', createdAt: 1_000_000 });
@@ -48,6 +75,30 @@ describe('session store', () => {
     advance(PENDING_SIGN_IN_LIFETIME_MS + 1);
     expect(session.takePending()).toBeNull();
     expect(storage.size).toBe(0);
+  });
+
+  it('a pending sign-in lasts ten minutes: accepted at exactly ten, refused a millisecond later', () => {
+    expect(PENDING_SIGN_IN_LIFETIME_MS).toBe(600_000);
+    const early = setup();
+    early.session.savePending({ state: 's', returnTo: '/', createdAt: 1_000_000 });
+    early.advance(600_000);
+    expect(early.session.takePending()).toMatchObject({ state: 's' });
+    const late = setup();
+    late.session.savePending({ state: 's', returnTo: '/', createdAt: 1_000_000 });
+    late.advance(600_001);
+    expect(late.session.takePending()).toBeNull();
+  });
+
+  it('keeps each thing under a key of its own, named for the app (other apps may share the origin)', () => {
+    const { storage, session } = setup();
+    session.saveCredentials({ kind: 'basic', email: 'a@example.com', apiToken: 'secret' });
+    session.savePending({ state: 's', returnTo: '/', createdAt: 1_000_000 });
+    session.markArrived();
+    expect(storage.keys().sort()).toEqual([
+      'bitbucket-starter:just-signed-in',
+      'bitbucket-starter:pending-sign-in',
+      'bitbucket-starter:session',
+    ]);
   });
 
   it('marks the arrival after sign-in for one read', () => {

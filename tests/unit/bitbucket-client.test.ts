@@ -1,0 +1,158 @@
+// The API client's checks at their edges: which answers count as JSON, which statuses as what,
+// what the user is told while it waits, and what it keeps of Bitbucket's error message.
+import { describe, expect, it } from 'vitest';
+import { codeForStatus, createClient, type ClientOptions, type RetryNotice } from '../../src/bitbucket.ts';
+import { API, apiError, failure, fakeFetch, json } from '../support/fake-fetch.ts';
+
+function client(route: Parameters<typeof fakeFetch>[0], extra: Partial<ClientOptions> = {}) {
+  const fake = fakeFetch(route);
+  const notices: RetryNotice[] = [];
+  const sleeps: number[] = [];
+  const api = createClient({
+    apiUrl: API,
+    authorization: () => 'Bearer tok',
+    fetch: fake.fetch,
+    sleep: async (ms) => void sleeps.push(ms),
+    random: () => 0.5,
+    onRetry: (notice) => void notices.push(notice),
+    ...extra,
+  });
+  return { api, requests: fake.requests, notices, sleeps };
+}
+
+const body = (contentType: string) => () => new Response('{"ok":true}', { headers: { 'Content-Type': contentType } });
+
+describe('which answers are JSON', () => {
+  it.each(['application/json', 'application/json; charset=utf-8', 'Application/JSON', 'application/problem+json'])(
+    'reads %s',
+    async (contentType) => {
+      expect(await client(body(contentType)).api.get('/user')).toEqual({ ok: true });
+    },
+  );
+
+  it.each(['text/plain', 'text/application/json', 'application/jsonp', 'application/x-json-stream', 'application/+json', ''])(
+    'refuses %j as BAD_RESPONSE',
+    async (contentType) => {
+      const error = await failure(client(body(contentType)).api.get('/user'));
+      expect([error.code, error.status]).toEqual(['BAD_RESPONSE', 200]);
+    },
+  );
+
+  it('refuses an answer without a Content-Type', async () => {
+    const { api } = client(() => new Response(new Blob(['{"ok":true}'])));
+    expect((await failure(api.get('/user'))).code).toBe('BAD_RESPONSE');
+  });
+});
+
+describe('statuses', () => {
+  it.each([
+    [400, 'HTTP_ERROR'],
+    [401, 'UNAUTHORIZED'],
+    [403, 'FORBIDDEN'],
+    [404, 'NOT_FOUND'],
+    [409, 'HTTP_ERROR'],
+    // Without a message saying CHANGE-2770, a 410 is only "gone" (the spam 410 of the description).
+    [410, 'GONE'],
+    [429, 'RATE_LIMITED'],
+    [499, 'HTTP_ERROR'],
+    [500, 'SERVER_ERROR'],
+    [504, 'SERVER_ERROR'],
+    [599, 'SERVER_ERROR'],
+  ] as const)('%d is %s', (status, code) => {
+    expect(codeForStatus(status)).toBe(code);
+  });
+
+  it('410 is ENDPOINT_REMOVED when the message starts with CHANGE-2770, and only then', () => {
+    expect(codeForStatus(410, 'CHANGE-2770 - Functionality has been deprecated')).toBe('ENDPOINT_REMOVED');
+    expect(codeForStatus(410, 'See CHANGE-2770')).toBe('GONE');
+  });
+});
+
+describe('Bitbucket’s error message', () => {
+  it('is kept up to 300 characters', async () => {
+    const { api } = client(() => apiError(400, 'x'.repeat(500)));
+    expect((await failure(api.get('/user'))).detail).toBe('x'.repeat(300));
+  });
+
+  it.each([
+    ['a message that is not a string', json({ type: 'error', error: { message: 42 } }, 400)],
+    ['no error object', json({ type: 'error' }, 400)],
+    ['a body that is not JSON', new Response('Bad Request', { status: 400, headers: { 'Content-Type': 'text/plain' } })],
+  ])('is left out for %s', async (_name, answer) => {
+    const error = await failure(client(() => answer.clone()).api.get('/user'));
+    expect([error.code, error.status, error.detail]).toEqual(['HTTP_ERROR', 400, undefined]);
+  });
+});
+
+describe('waiting to try again', () => {
+  it('tells the user each retry: why, which attempt, and how long', async () => {
+    let calls = 0;
+    const { api, notices, sleeps } = client(() => {
+      calls += 1;
+      if (calls <= 2) return new Response('slow down', { status: 429 });
+      if (calls === 3) return apiError(503, 'down');
+      return json({ ok: 1 });
+    });
+    expect(await api.get('/user')).toEqual({ ok: 1 });
+    expect(notices).toEqual([
+      { reason: 'RATE_LIMITED', attempt: 1, delayMs: 1000 },
+      { reason: 'RATE_LIMITED', attempt: 2, delayMs: 2000 },
+      { reason: 'SERVER_ERROR', attempt: 1, delayMs: 500 },
+    ]);
+    expect(sleeps).toEqual([1000, 2000, 500]);
+  });
+
+  it('offline, waits for the network without spending a retry, then tries again', async () => {
+    let online: () => void = () => {};
+    let offline = true;
+    let calls = 0;
+    const { api, notices, sleeps } = client(
+      () => {
+        calls += 1;
+        if (offline) throw new TypeError('Failed to fetch');
+        return json({ ok: 1 });
+      },
+      {
+        offline: () => (offline ? new Promise<void>((resolve) => (online = resolve)) : null),
+      },
+    );
+    const result = api.get('/user');
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(notices).toEqual([{ reason: 'OFFLINE', attempt: 0, delayMs: 0 }]);
+    offline = false;
+    online();
+    expect(await result).toEqual({ ok: 1 });
+    expect(calls).toBe(2);
+    expect(sleeps).toEqual([]);
+  });
+
+  it('a dropped connection while online is retried twice, then fails as NETWORK', async () => {
+    const { api, requests, notices } = client(
+      () => {
+        throw new TypeError('Failed to fetch');
+      },
+      { offline: () => null },
+    );
+    expect((await failure(api.get('/user'))).code).toBe('NETWORK');
+    expect(requests).toHaveLength(3);
+    expect(notices.map((n) => [n.reason, n.attempt])).toEqual([
+      ['NETWORK', 1],
+      ['NETWORK', 2],
+    ]);
+  });
+});
+
+describe('paths', () => {
+  it('resolves a path with or without its leading slash below the API base', async () => {
+    const { api, requests } = client(() => json({}));
+    await api.get('/repositories/w?pagelen=100');
+    await api.get('user');
+    expect(requests.map((r) => r.url.href)).toEqual([`${API}/repositories/w?pagelen=100`, `${API}/user`]);
+  });
+
+  it('names the path and query in its errors', async () => {
+    const { api } = client(() => apiError(404, 'gone'));
+    const error = await failure(api.get('/repositories/w?page=2'));
+    expect([error.path, error.message]).toEqual(['/2.0/repositories/w?page=2', 'NOT_FOUND: GET /2.0/repositories/w?page=2']);
+  });
+});
