@@ -2,20 +2,13 @@
  * The app: chooses the view for the session's state and wires the parts together (the
  * session's life, the repository store, the address sync, the views). It decides nothing else.
  */
-import { repositoryParser } from './api-shapes.ts';
-import { listBranches } from './api.ts';
-import { ApiError, createClient } from './bitbucket.ts';
 import type { AppConfig } from './config.ts';
-import { apiMessage } from './messages.ts';
 import type { RandomFill } from './random.ts';
 import type { RepositoryCache } from './repo-cache.ts';
-import { createAddressSync } from './address-sync.ts';
-import { collect } from './paginate.ts';
-import { createRepositoryStore, type RepositoryListState } from './repository-store.ts';
-import { authorizationHeader, type Credentials, type SessionStore } from './session.ts';
+import type { Credentials, SessionStore } from './session.ts';
 import { createSessionLife } from './session-life.ts';
+import type { SignedInView } from './signed-in.ts';
 import { renderSignedOut } from './views/landing.ts';
-import { mountRepositoryView } from './views/repositories.ts';
 
 export interface AppDeps {
   /** Where the views render. */
@@ -49,21 +42,30 @@ export interface AppDeps {
 /** Starts the app in `deps.root`. */
 export function startApp(deps: AppDeps): void {
   const { config } = deps;
-  const linkProtocols = ['https:', new URL(config.apiUrl).protocol];
-  const parseRepository = repositoryParser(linkProtocols);
-  // What the signed-in view runs; the signed-out view stops it.
-  let stop = () => {};
-  let endsIn: (minutes: number | null) => void = () => {};
+  // The signed-in view (loaded on demand, see src/signed-in.ts), once it runs; the signed-out view stops it.
+  let view: SignedInView | null = null;
+  let showing: Credentials | null = null;
+  let endsInMinutes: number | null = null;
+  const stop = () => {
+    view?.stop();
+    view = showing = null;
+    endsInMinutes = null;
+  };
 
   const life = createSessionLife(deps, {
     signedIn(credentials, fresh) {
       stop();
-      showSignedIn(credentials);
+      showing = credentials;
+      deps.heading.textContent = 'Your Bitbucket repositories';
+      void import('./signed-in.ts').then(({ showSignedIn }) => {
+        // Signed out, or in again, while the module loaded: that view is not wanted any more.
+        if (showing !== credentials) return;
+        view = showSignedIn(deps, life, credentials, endsInMinutes);
+      });
       if (fresh) deps.heading.focus();
     },
     signedOut(notice, ended) {
       stop();
-      stop = () => {};
       deps.heading.textContent = 'Sign in to Bitbucket from the browser';
       renderSignedOut(deps.root, {
         ...(notice ? { notice } : {}),
@@ -73,64 +75,11 @@ export function startApp(deps: AppDeps): void {
       });
       if (ended) deps.heading.focus();
     },
-    endsIn: (minutes) => endsIn(minutes),
+    endsIn: (minutes) => {
+      endsInMinutes = minutes;
+      view?.endsIn(minutes);
+    },
   });
-
-  function showSignedIn(credentials: Credentials): void {
-    deps.heading.textContent = 'Your Bitbucket repositories';
-    // Ends what the signed-in view started that no part below owns (a branch list loading).
-    const signedIn = new AbortController();
-    const address = createAddressSync(deps);
-    const client = createClient({
-      apiUrl: config.apiUrl,
-      authorization: () => authorizationHeader(credentials),
-      fetch: deps.fetch,
-      offline: deps.offline,
-      onRetry: (retry) => store.showRetry(retry),
-    });
-    const store = createRepositoryStore({
-      ...deps,
-      client,
-      linkProtocols,
-      parseRepository,
-      query: address.query(),
-      onUnauthorized: (error) => life.refused(apiMessage(error)),
-    });
-    const update = mountRepositoryView(
-      deps.root,
-      {
-        onSignOut: life.signOut,
-        onQuery: (query) => {
-          store.setQuery(query);
-          address.write(query);
-        },
-        onRetry: store.load,
-        onRetryWorkspace: store.retryWorkspace,
-        onReconnect: life.signIn,
-        onBranches: async (repo) => {
-          try {
-            return (await collect({ client, call: listBranches(repo.full_name), signal: signedIn.signal })).values;
-          } catch (error) {
-            if (error instanceof ApiError && error.code === 'UNAUTHORIZED') life.refused(apiMessage(error));
-            throw error;
-          }
-        },
-      },
-      deps,
-    );
-    let endsInMinutes: number | null = null;
-    let list: RepositoryListState;
-    const unsubscribe = store.subscribe((state) => update({ ...(list = state), endsInMinutes }));
-    endsIn = (minutes) => update({ ...list, endsInMinutes: (endsInMinutes = minutes) });
-    stop = () => {
-      signedIn.abort();
-      unsubscribe();
-      store.stop();
-      address.stop();
-      endsIn = () => {};
-    };
-    store.load();
-  }
 
   life.start();
 }

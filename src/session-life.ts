@@ -3,6 +3,7 @@
  * before the token expires and ends the session at expiry, on a refused token, on sign-out, or
  * when another tab signs out. It tells its listener; the app shows the matching view.
  */
+import { prepareSignIn } from './authorize.ts';
 import type { AppConfig } from './config.ts';
 import type { Message, Notice } from './messages.ts';
 import type { RandomFill } from './random.ts';
@@ -85,13 +86,12 @@ export function createSessionLife(deps: SessionLifeDeps, listener: SessionListen
       listener.signedOut(undefined, arrived);
     },
     /**
-     * Sends the browser to Bitbucket to sign in, or says why it cannot. The authorization request
-     * is loaded on demand: nothing of it is needed until now.
+     * Sends the browser to Bitbucket to sign in, or says why it cannot. At once, in the click's own
+     * task: the page is on its way to Bitbucket before anything else can happen in it.
      */
-    async signIn(): Promise<void> {
+    signIn(): void {
       // Whoever signs in next sees only their own list.
       deps.cache.clear();
-      const { prepareSignIn } = await import('./authorize.ts');
       const result = prepareSignIn({ ...deps, ...deps.config, session });
       if (result.ok) return deps.navigate(result.url.href);
       listener.signedOut({ kind: 'alert', message: { id: result.code, slots: { host: deps.location.hostname } } }, false);

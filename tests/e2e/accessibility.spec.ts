@@ -48,6 +48,8 @@ for (const scheme of ['light', 'dark'] as const) {
 }
 
 test('no violations on the error states', async ({ page, sim }) => {
+  // A window tall enough to lay the whole list out (see the loaded-list test above).
+  await page.setViewportSize({ width: 1280, height: 6000 });
   // An API error, with its retry.
   await sim.configure({ workspaces: SMALL, faults: [{ path: '/user/workspaces', kind: 'not-json' }] });
   await signIn(page);

@@ -7,6 +7,8 @@ import AxeBuilder from '@axe-core/playwright';
 import { expect, loadedStatus, signIn, test } from './fixtures.ts';
 
 test('a repository’s branches open and close from its "Branches" button, with the keyboard', async ({ page }) => {
+  // axe over the whole loaded list (500 entries shown) takes a while on a busy machine.
+  test.slow();
   await signIn(page);
   await loadedStatus(page);
   const item = page.getByRole('list', { name: 'Repositories' }).getByRole('listitem').first();
