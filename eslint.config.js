@@ -1,22 +1,45 @@
-// ESLint: the recommended JavaScript and TypeScript rules, type-aware where it pays.
+// ESLint: the recommended JavaScript and TypeScript rules, and one environment per target (as the
+// TypeScript programs are split: tsconfig.app.json, tsconfig.relay.json, tsconfig.node.json).
 import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
+
+/** Node's globals, named so that a browser or Worker file that uses one fails the lint. */
+const NODE_ONLY_GLOBALS = ['process', 'Buffer', 'global', 'require', 'module', '__dirname', '__filename', 'setImmediate'].map((name) => ({
+  name,
+  message:
+    'A Node global: this code runs in the browser or a Worker (Node only in relay/node.ts, relay/workerd.ts, relay/dev-server.ts, sim/, scripts/, tests/).',
+}));
+const NO_NODE_IMPORTS = {
+  patterns: [
+    {
+      group: ['node:*'],
+      message: 'Node modules are for the Node targets only (relay/node.ts, relay/workerd.ts, relay/dev-server.ts, sim/, scripts/, tests/).',
+    },
+  ],
+};
 
 export default tseslint.config(
   { ignores: ['dist/', 'dist-*/', 'coverage/', 'test-results/', 'playwright-report/', 'node_modules/', 'reports/', '.stryker-tmp/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
-  { languageOptions: { globals: { ...globals.browser, ...globals.node } } },
   {
     rules: {
       // Unused arguments named with a leading underscore are intentional (callbacks' shapes).
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
+  // Node: the simulator, scripts, tests, configuration files and the relay's Node adapter. The DOM
+  // tests and the end-to-end tests also see the browser's globals.
   {
-    // Views and the app must never put text into the page as HTML.
+    files: ['sim/**', 'scripts/**', 'tests/**', 'relay/node.ts', 'relay/workerd.ts', 'relay/dev-server.ts', '*.config.{js,ts}'],
+    languageOptions: { globals: globals.node },
+  },
+  { files: ['tests/**'], languageOptions: { globals: globals.browser } },
+  {
+    // The browser app. Views and the app must never put text into the page as HTML.
     files: ['src/**/*.ts'],
+    languageOptions: { globals: globals.browser },
     rules: {
       'no-restricted-properties': [
         'error',
@@ -24,7 +47,22 @@ export default tseslint.config(
         { property: 'outerHTML', message: 'Insert text with textContent; never data as HTML.' },
         { property: 'insertAdjacentHTML', message: 'Insert text with textContent; never data as HTML.' },
       ],
-      'no-restricted-globals': ['error', { name: 'localStorage', message: 'Tokens and data live in sessionStorage only.' }],
+      'no-restricted-globals': [
+        'error',
+        { name: 'localStorage', message: 'Tokens and data live in sessionStorage only.' },
+        ...NODE_ONLY_GLOBALS,
+      ],
+      'no-restricted-imports': ['error', NO_NODE_IMPORTS],
+    },
+  },
+  {
+    // The relay: Web-standard Request/Response, as a Worker runs it; Node only in its adapter.
+    files: ['relay/**/*.ts'],
+    ignores: ['relay/node.ts', 'relay/workerd.ts', 'relay/dev-server.ts'],
+    languageOptions: { globals: globals.worker },
+    rules: {
+      'no-restricted-globals': ['error', ...NODE_ONLY_GLOBALS],
+      'no-restricted-imports': ['error', NO_NODE_IMPORTS],
     },
   },
 );

@@ -11,6 +11,7 @@ import { applyFields } from './fields.ts';
 import { apiError, json } from './http.ts';
 import type { Handler, SimRequest, SimResponse } from './http.ts';
 import { listPage } from './listing.ts';
+import { createRandom, hashString } from './random.ts';
 import type { SimState } from './state.ts';
 import type { BitbucketRepository, BitbucketWorkspaceAccess } from './wire-types.ts';
 
@@ -80,7 +81,44 @@ const ROUTES: readonly Route[] = [
         : { kind: 'object', body: repository };
     },
   },
+  {
+    pattern: /^\/2\.0\/repositories\/([^/]+)\/([^/]+)\/refs\/branches$/,
+    scope: 'repository',
+    tokenScope: 'read:repository:bitbucket',
+    resolve: (state, match) => {
+      const found = findWorkspace(state, match[1] ?? '');
+      if ('response' in found) return { kind: 'error', response: found.response };
+      const slug = decodeSegment(match[2] ?? '');
+      const repository = found.repositories.find((candidate) => candidate.slug === slug);
+      return repository === undefined
+        ? { kind: 'error', response: apiError(404, `Repository ${found.workspace.slug}/${slug} not found`) }
+        : { kind: 'list', items: branchesOf(state, repository) };
+    },
+  },
 ];
+
+/**
+ * A repository's branches, the same on every run: none before its first commit (no main branch),
+ * else its main branch and a few others; one repository in fifty has a few hundred (pages of them).
+ */
+function branchesOf(state: SimState, repo: BitbucketRepository): unknown[] {
+  if (!repo.mainbranch) return [];
+  const random = createRandom(hashString(`branches:${repo.full_name}`));
+  const names = new Set([repo.mainbranch.name]);
+  for (const name of ['develop', 'release/1.0', 'feature/sign-in', 'feature/search', 'fix/typo', 'chore/deps']) {
+    if (random.chance(0.4)) names.add(name);
+  }
+  if (random.chance(0.02)) for (let n = 1; n <= 240; n++) names.add(`feature/ticket-${n}`);
+  return [...names].map((name) => ({
+    type: 'branch',
+    name,
+    target: { type: 'commit', hash: random.hex(40), date: repo.updated_on },
+    links: {
+      self: { href: `${state.apiOrigin}/2.0/repositories/${repo.full_name}/refs/branches/${encodeURIComponent(name)}` },
+      html: { href: `${repo.links.html.href}/branch/${encodeURIComponent(name)}` },
+    },
+  }));
+}
 
 /** Creates the API server's handler (CORS headers are added by the caller, on every answer). */
 export function createApiHandler(state: SimState): Handler {

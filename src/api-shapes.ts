@@ -60,20 +60,23 @@ export const WORKSPACE_FIELDS = 'next,values.workspace.slug';
 
 type Json = Record<string, unknown>;
 
-function bad(path: string): never {
+/** Refuses the answer for `path` as `BAD_RESPONSE`. */
+export function bad(path: string): never {
   throw new ApiError('BAD_RESPONSE', path);
 }
 
-function record(value: unknown, path: string): Json {
+/** The value as a JSON object, or `BAD_RESPONSE`. */
+export function record(value: unknown, path: string): Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Json) : bad(path);
 }
 
-function text(value: unknown, path: string): string {
+/** The value as a string, or `BAD_RESPONSE`. */
+export function text(value: unknown, path: string): string {
   return typeof value === 'string' ? value : bad(path);
 }
 
 /** A string field Bitbucket may send as `null` or leave out (`description`, `language`). */
-function optionalText(value: unknown, path: string): string {
+export function optionalText(value: unknown, path: string): string {
   return value === undefined || value === null ? '' : text(value, path);
 }
 
@@ -84,9 +87,18 @@ export function parseUser(json: unknown, path = '/user'): User {
 
 /** Checks a page envelope and each of its values. */
 export function parsePage<T>(json: unknown, path: string, parseValue: (value: unknown, path: string) => T): Page<T> {
+  const page = readEnvelope(json, path);
+  return { ...page, values: page.values.map((value) => parseValue(value, path)) };
+}
+
+/**
+ * Checks a page envelope (`next`, `size`, `page`, `pagelen`, and that `values` is a list) but not
+ * its values: what the paginator needs to send the next requests before the values are read.
+ */
+export function readEnvelope(json: unknown, path: string): Page<unknown> {
   const page = record(json, path);
   if (!Array.isArray(page.values)) bad(path);
-  const result: Page<T> = { values: page.values.map((value) => parseValue(value, path)) };
+  const result: Page<unknown> = { values: page.values };
   if (page.next != null) result.next = text(page.next, path);
   for (const key of ['size', 'page', 'pagelen'] as const) {
     const count = page[key];
@@ -102,6 +114,9 @@ export function parseWorkspaceAccess(json: unknown, path: string): Workspace {
   // One path segment, and not `.` or `..`, which a URL would resolve to another endpoint.
   return /^(?!\.\.?$)[\w.-]+$/.test(slug) ? { slug } : bad(path);
 }
+
+/** The characters of a description that are kept (the list shows 400). */
+export const DESCRIPTION_KEPT = 500;
 
 /**
  * Makes the repository checker. `linkProtocols` are the schemes a repository link may have
@@ -124,7 +139,9 @@ export function repositoryParser(linkProtocols: readonly string[]) {
       full_name: fullName,
       is_private: repo.is_private,
       language: optionalText(repo.language, path),
-      description: optionalText(repo.description, path),
+      // Only the start of a long description is shown or searched: keeping the rest would let a
+      // hostile answer fill memory (100,000 repositories of 5 kB each).
+      description: optionalText(repo.description, path).slice(0, DESCRIPTION_KEPT),
       updated_on: updatedOn,
       html_href: safeLink(html.href, linkProtocols),
       workspace: { slug, name: optionalText(workspace.name, path) || slug },

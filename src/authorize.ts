@@ -1,9 +1,11 @@
 /**
- * The authorization request: where the browser goes to sign in.
+ * The authorization request: where the browser goes to sign in. Loaded on demand, when the user
+ * presses "Sign in" (or "Reconnect"): nothing of it is needed before.
  * @see https://datatracker.ietf.org/doc/html/rfc6749#section-4.2.1 (RFC 6749 §4.2.1)
  */
 import { isLoopback } from './config.ts';
 import { randomString, type RandomFill } from './random.ts';
+import { sameOriginPath } from './return-path.ts';
 import type { SessionStore } from './session.ts';
 
 /** The callback URL for an app served at `origin` under Vite's `base` (`/`, `/starter/`: always with both slashes). */
@@ -19,22 +21,6 @@ export function buildAuthorizeUrl(options: { authorizeUrl: URL; clientId: string
   url.searchParams.set('redirect_uri', options.redirectUri);
   url.searchParams.set('state', options.state);
   return url;
-}
-
-/**
- * The same-origin path (path, query and fragment) in `target`, or `fallback` when `target` is not
- * on `origin`: where the app may send the user after sign-in without being an open redirect.
- */
-export function sameOriginPath(target: string, origin: string, fallback: string): string {
-  // "//evil.example" and "/\evil.example" are paths to a URL parser but hosts to a browser.
-  if (!target.startsWith('/') || target.startsWith('//') || target.startsWith('/\\')) return fallback;
-  try {
-    const url = new URL(target, origin);
-    // Dot segments can turn "/.//evil.example" into "//evil.example": check what it became.
-    return url.origin === origin && !/^\/[/\\]/.test(url.pathname) ? `${url.pathname}${url.search}${url.hash}` : fallback;
-  } catch {
-    return fallback;
-  }
 }
 
 export type SignInResult = { ok: true; url: URL } | { ok: false; code: 'INSECURE_ORIGIN' | 'NOT_CONFIGURED' };

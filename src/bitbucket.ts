@@ -17,6 +17,17 @@ export type ApiErrorCode =
   | 'BAD_RESPONSE'
   | 'ABORTED';
 
+/**
+ * What an endpoint needs the app to be allowed: the OAuth consumer's permission (as Bitbucket's
+ * settings name it) and the Atlassian API token's scope. Each named call declares its own, so a
+ * refusal can name the right one.
+ * @see https://developer.atlassian.com/cloud/bitbucket/rest/intro/#authentication
+ */
+export interface Permission {
+  oauth: 'Account: Read' | 'Repositories: Read';
+  apiToken: 'read:user:bitbucket' | 'read:workspace:bitbucket' | 'read:repository:bitbucket';
+}
+
 /** A failed API call. The message names the method and path; it never holds the token. */
 export class ApiError extends Error {
   override name = 'ApiError';
@@ -26,6 +37,8 @@ export class ApiError extends Error {
     readonly status?: number,
     /** Bitbucket's own `error.message`, when it sent one. */
     readonly detail?: string,
+    /** What the call needed (from its declaration), so a 403 can name the missing permission. */
+    readonly needs?: Permission,
     /** On a 403 for a missing scope: what the endpoint requires and what the credentials have. */
     readonly scopes?: { readonly required: readonly string[]; readonly granted: readonly string[] },
   ) {
@@ -54,9 +67,15 @@ export interface ClientOptions {
   onRetry?: (notice: RetryNotice) => void;
 }
 
+/** How one request is made: cancelled by `signal`; `needs` is what the endpoint requires. */
+export interface RequestOptions {
+  signal?: AbortSignal;
+  needs?: Permission;
+}
+
 export interface BitbucketClient {
   /** GETs a path below the API base (`/user`) or an absolute `next` link on the API origin. */
-  get(pathOrUrl: string, signal?: AbortSignal): Promise<unknown>;
+  get(pathOrUrl: string, options?: RequestOptions): Promise<unknown>;
 }
 
 /** Retries after a 429; each waits about twice as long as the one before (1, 2, 4, 8 s). */
@@ -73,14 +92,14 @@ export function createClient(options: ClientOptions): BitbucketClient {
   const random = options.random ?? Math.random;
   const base = new URL(`${options.apiUrl}/`);
 
-  async function get(pathOrUrl: string, signal?: AbortSignal): Promise<unknown> {
+  async function get(pathOrUrl: string, { signal, needs }: RequestOptions = {}): Promise<unknown> {
     const url = resolve(pathOrUrl);
     const path = `${url.pathname}${url.search}`;
     let rateLimited = 0;
     let failed = 0;
     for (;;) {
       if (signal?.aborted) throw new ApiError('ABORTED', path);
-      const outcome = await attempt(url, path, signal);
+      const outcome = await attempt(url, path, signal, needs);
       if (!(outcome instanceof ApiError)) return outcome;
 
       const error = outcome;
@@ -107,7 +126,7 @@ export function createClient(options: ClientOptions): BitbucketClient {
   }
 
   /** One request. Returns the parsed JSON, or the error (retryable or not) as a value. */
-  async function attempt(url: URL, path: string, signal?: AbortSignal): Promise<unknown> {
+  async function attempt(url: URL, path: string, signal?: AbortSignal, needs?: Permission): Promise<unknown> {
     let response: Response;
     try {
       response = await options.fetch(url, {
@@ -126,7 +145,7 @@ export function createClient(options: ClientOptions): BitbucketClient {
     }
     if (!response.ok) {
       const body = await errorBody(response);
-      return new ApiError(codeForStatus(response.status, body.message), path, response.status, body.message, body.scopes);
+      return new ApiError(codeForStatus(response.status, body.message), path, response.status, body.message, needs, body.scopes);
     }
     if (!/^application\/(.+\+)?json\b/i.test(response.headers.get('content-type') ?? '')) {
       return new ApiError('BAD_RESPONSE', path, response.status);

@@ -2,12 +2,11 @@
  * The callback page's work once the URL is cleared: check the answer, keep the token, go back.
  * It records what arrived and each check for the Flow inspector, the access token reduced.
  */
-import { sameOriginPath } from './authorize.ts';
 import { readCallback } from './callback.ts';
 import type { FlowRecorder, Parameter } from './flow-record.ts';
-import { callbackMessage } from './messages.ts';
+import { sameOriginPath } from './return-path.ts';
 import { SESSION_KEY, type SessionStore } from './session.ts';
-import { renderCallbackFailure } from './views/callback.ts';
+import { callbackMessage, renderCallbackFailure } from './views/callback.ts';
 
 export interface CallbackPageDeps {
   /** The callback URL as it arrived (already removed from the address bar). */

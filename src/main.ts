@@ -11,6 +11,12 @@ const heading = document.getElementById('app-heading') as HTMLElement;
 const flow = createFlowRecorder(sessionStorage, Date.now, () => performance.now());
 mountFlowToggle(document.getElementById('flow') as HTMLElement, flow);
 
+// `defer` runs a task after those already waiting (answers that arrived meanwhile among them).
+// A message, not a timer: timers in a background tab may wait a second.
+const deferred: Array<() => void> = [];
+const port = new MessageChannel();
+port.port1.onmessage = () => deferred.shift()?.();
+
 const result = browserConfig();
 if (!result.ok) {
   root.replaceChildren(...result.problems.map((problem) => renderNotice({ kind: 'alert', message: problemMessage(problem) })));
@@ -36,6 +42,11 @@ if (!result.ok) {
     base: import.meta.env.BASE_URL,
     offline,
     schedule: (task) => requestAnimationFrame(task),
+    afterPaint: (task) => requestAnimationFrame(() => setTimeout(task)),
+    defer: (task) => {
+      deferred.push(task);
+      port.port2.postMessage(null);
+    },
     setTimer: (task, ms) => {
       const timer = setTimeout(task, ms);
       return () => clearTimeout(timer);

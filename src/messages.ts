@@ -3,30 +3,39 @@
  * (`<template id="msg-CODE">`), so they cost no JavaScript and read as plain markup; here the
  * code only picks the template and the values for its `data-slot` placeholders.
  */
-import type { ApiError } from './bitbucket.ts';
-import type { CallbackErrorCode } from './callback.ts';
+import type { SignInResult } from './authorize.ts';
+import type { ApiError, ApiErrorCode, RetryNotice } from './bitbucket.ts';
 import { fromTemplate } from './dom.ts';
+import type { LimitCode } from './paginate.ts';
+
+/**
+ * Every message of the app's page (index.html has a `<template id="msg-ID">` for each; a unit
+ * test checks both ways). The callback page's are `CallbackMessageId` (src/views/callback.ts).
+ */
+export type AppMessageId =
+  | ApiErrorCode
+  | LimitCode
+  | `RETRY_${RetryNotice['reason']}`
+  | Extract<SignInResult, { ok: false }>['code']
+  | 'BAD_URL'
+  | 'SIGNED_OUT'
+  | 'SIGNED_OUT_ELSEWHERE'
+  | 'SESSION_EXPIRED'
+  | 'API_TOKEN_REJECTED'
+  | 'FORBIDDEN_SCOPE'
+  | 'REFRESHING'
+  | 'UNEXPECTED';
 
 /** A message: which template, and the text for each of its slots. */
-export interface Message {
-  id: string;
+export interface Message<Id extends string = AppMessageId> {
+  id: Id;
   slots?: Record<string, string>;
 }
 
-/** Callback errors that share an explanation: the user needs the same words for each. */
-const CALLBACK_MESSAGES: Partial<Record<CallbackErrorCode, string>> = {
-  STATE_MISSING: 'STATE_INVALID',
-  STATE_MISMATCH: 'STATE_INVALID',
-  TOKEN_MISSING: 'TOKEN_INVALID',
-  TOKEN_TYPE_UNSUPPORTED: 'TOKEN_INVALID',
-  EXPIRES_IN_INVALID: 'TOKEN_INVALID',
-};
-
-/** The callback page's explanation of a refused sign-in. */
-export function callbackMessage(code: CallbackErrorCode, oauthError = ''): Message {
-  // Bitbucket (or the relay) being down is worth its own words: trying again later will work.
-  const id = /^(temporarily_unavailable|server_error)$/.test(oauthError) ? 'OAUTH_UNAVAILABLE' : (CALLBACK_MESSAGES[code] ?? code);
-  return { id, slots: { error: oauthError || 'unknown' } };
+/** Something to tell the user: an alert (a problem) or plain information. */
+export interface Notice {
+  kind: 'alert' | 'info';
+  message: Message;
 }
 
 /** The explanation of a failed API call; each template uses the slots it needs. */
@@ -38,13 +47,12 @@ export function apiMessage(error: ApiError): Message {
     const { required, granted } = error.scopes;
     return { id: 'FORBIDDEN_SCOPE', slots: { ...slots, required: required.join(', '), granted: granted.join(', ') || 'none' } };
   }
-  // Listing repositories needs Repositories: Read; everything else here needs Account: Read.
-  const id = error.code === 'FORBIDDEN' && path.includes('/repositories/') ? 'FORBIDDEN_REPOSITORIES' : error.code;
-  return { id, slots };
+  // Otherwise a refusal names what the call declared it needs (see src/api.ts).
+  return { id: error.code, slots: error.needs ? { ...slots, permission: error.needs.oauth, scope: error.needs.apiToken } : slots };
 }
 
 /** Fills a message's template from the page; every slot is set as text. */
-export function renderMessage(message: Message): DocumentFragment {
+export function renderMessage(message: Message<string>): DocumentFragment {
   const fragment = fromTemplate(`msg-${message.id}`);
   for (const slot of fragment.querySelectorAll<HTMLElement>('[data-slot]')) {
     slot.textContent = message.slots?.[slot.dataset.slot ?? ''] ?? '';

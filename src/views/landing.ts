@@ -1,13 +1,7 @@
 /** The signed-out view: the sign-in control, configuration help, and API-token sign-in. */
 import type { ConfigProblem } from '../config.ts';
 import { fromTemplate, part } from '../dom.ts';
-import { renderMessage, type Message } from '../messages.ts';
-
-/** Something to tell the user: an alert (a problem) or plain information. */
-export interface Notice {
-  kind: 'alert' | 'info';
-  message: Message;
-}
+import { renderMessage, type Message, type Notice } from '../messages.ts';
 
 export interface SignedOutProps {
   /** Why the user is signed out, when there is something to say (session ended, sign-out…). */

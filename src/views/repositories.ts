@@ -3,10 +3,12 @@
  * Its structure is the `tpl-signed-in` template in index.html; this module fills it in, and
  * then keeps it up to date, so typing in the filter never loses focus.
  */
-import type { Repository, User } from '../api-shapes.ts';
+import type { Repository } from '../api-shapes.ts';
 import { button, fromTemplate, part } from '../dom.ts';
-import { renderMessage, type Message } from '../messages.ts';
+import { renderMessage } from '../messages.ts';
 import { isFiltering, readListQuery, type ListQuery } from '../repo-filter.ts';
+import type { RepositoryListState } from '../repository-store.ts';
+import type { Branch } from '../api.ts';
 import { renderNotice } from './landing.ts';
 
 export interface RepositoryViewHandlers {
@@ -15,27 +17,21 @@ export interface RepositoryViewHandlers {
   onRetry: () => void;
   onRetryWorkspace: (slug: string) => void;
   onReconnect: () => void;
+  /** Loads a repository's branches (the "Branches" button of its entry). */
+  onBranches: (repo: Repository) => Promise<Branch[]>;
 }
 
-export interface RepositoryViewState {
-  user: User | null;
-  /** Why the user could not be loaded: the name shows as unknown and this is said once. */
-  userError: Message | null;
-  loading: boolean;
-  /** Repositories loaded so far (all, not only those matching). */
-  total: number;
-  /** The repositories matching the query, in order. */
-  matches: Repository[];
-  query: ListQuery;
-  workspaces: Array<{ slug: string; name: string }>;
-  languages: string[];
-  /** A failure that stopped loading. */
-  error: Message | null;
-  workspaceErrors: Array<{ slug: string; message: Message }>;
-  /** What the app is waiting for (a retry after a 429, the network…), if anything. */
-  notice: Message | null;
+/** The list's state, and how long the session has left. */
+export interface RepositoryViewState extends RepositoryListState {
   /** Minutes until the session ends, when it ends soon. */
   endsInMinutes: number | null;
+}
+
+/** What the view needs from outside: the clock, and when to add more to the page. */
+export interface RepositoryViewDeps {
+  now: () => number;
+  /** Runs a task after the next frame is painted (the rest of a long list goes in there). */
+  afterPaint: (task: () => void) => void;
 }
 
 /** How many repositories are put in the page at first, and at each "Show more". */
@@ -44,7 +40,7 @@ export const RENDER_STEP = 500;
 const FIRST_CHUNK = 40;
 
 /** Builds the signed-in view in `root`; returns the function that brings it up to date. */
-export function mountRepositoryView(root: HTMLElement, handlers: RepositoryViewHandlers, now: () => number) {
+export function mountRepositoryView(root: HTMLElement, handlers: RepositoryViewHandlers, { now, afterPaint }: RepositoryViewDeps) {
   const view = fromTemplate('tpl-signed-in');
   const user = part(view, 'user');
   const warning = part(view, 'warning');
@@ -114,7 +110,12 @@ export function mountRepositoryView(root: HTMLElement, handlers: RepositoryViewH
 
     warning.hidden = next.endsInMinutes === null;
     minutes.textContent = `${next.endsInMinutes} minute${next.endsInMinutes === 1 ? '' : 's'}`;
-    if (previous?.error !== next.error || previous?.workspaceErrors !== next.workspaceErrors || previous?.userError !== next.userError) {
+    if (
+      previous?.error !== next.error ||
+      previous?.workspaceErrors !== next.workspaceErrors ||
+      previous?.stops !== next.stops ||
+      previous?.userError !== next.userError
+    ) {
       errors.replaceChildren(
         next.error ? renderNotice({ kind: 'alert', message: next.error }, button('Retry', retry(handlers.onRetry))) : '',
         next.userError
@@ -123,6 +124,7 @@ export function mountRepositoryView(root: HTMLElement, handlers: RepositoryViewH
               'Your name could not be loaded, so it shows as unknown; the list is complete.',
             )
           : '',
+        ...next.stops.map((message) => renderNotice({ kind: 'alert', message })),
         ...next.workspaceErrors.map(({ slug, message }) =>
           renderNotice(
             { kind: 'alert', message },
@@ -154,11 +156,9 @@ export function mountRepositoryView(root: HTMLElement, handlers: RepositoryViewH
     list.replaceWith(fresh);
     list = fresh;
     if (shown.length > FIRST_CHUNK) {
-      requestAnimationFrame(() =>
-        setTimeout(() => {
-          if (current === generation) fresh.append(...shown.slice(FIRST_CHUNK).map(item));
-        }),
-      );
+      afterPaint(() => {
+        if (current === generation) fresh.append(...shown.slice(FIRST_CHUNK).map(item));
+      });
     }
     showMoreButton(matches);
   }
@@ -177,7 +177,7 @@ export function mountRepositoryView(root: HTMLElement, handlers: RepositoryViewH
 
   function item(repo: Repository): HTMLLIElement {
     let element = items.get(repo);
-    if (!element) items.set(repo, (element = renderRepository(repo, now())));
+    if (!element) items.set(repo, (element = renderRepository(repo, now(), () => handlers.onBranches(repo))));
     return element;
   }
 }
@@ -196,9 +196,29 @@ function setOptions(select: HTMLSelectElement, all: string, options: Array<[stri
 const DESCRIPTION_LIMIT = 400;
 const relativeFormat = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
 
-/** One repository as a list item: every piece of Bitbucket's text goes in as text. */
-export function renderRepository(repo: Repository, now: number): HTMLLIElement {
+/**
+ * One repository as a list item: every piece of Bitbucket's text goes in as text. Its "Branches"
+ * button shows and hides the branches, loading their view (and them) when first pressed.
+ */
+export function renderRepository(repo: Repository, now: number, loadBranches: () => Promise<Branch[]>): HTMLLIElement {
   const item = fromTemplate('tpl-repository').firstElementChild as HTMLLIElement;
+  const toggle = part(item, 'branches-toggle');
+  const branches = part(item, 'branches');
+  let open = false;
+  let shown: Promise<void> | null = null;
+  toggle.addEventListener('click', () => {
+    toggle.setAttribute('aria-expanded', String((open = !open)));
+    branches.hidden = !open;
+    shown ??= import('./branches.ts').then((view) =>
+      view.showBranches(branches, repo.full_name, () =>
+        // Branches that could not be had are asked for again at the next press.
+        loadBranches().catch((error: unknown) => {
+          shown = null;
+          throw error;
+        }),
+      ),
+    );
+  });
   const name = part(item, 'name');
   name.textContent = repo.name;
   // Without an href an <a> is no link: an unsafe URL is simply not offered.

@@ -7,9 +7,10 @@ import { abortedBy, apiError, gate, json, repo } from '../support/fake-fetch.ts'
 import { memoryStorage } from '../support/memory-storage.ts';
 
 describe('signed out', () => {
-  it('offers "Sign in with Bitbucket", which goes to the authorize URL with a stored state', () => {
+  it('offers "Sign in with Bitbucket", which goes to the authorize URL with a stored state', async () => {
     const app = startHarness({ credentials: null });
     fireEvent.click(screen.getByRole('button', { name: /sign in with bitbucket/i }));
+    // At once, in the click's own task: nothing can happen in the page between the press and leaving.
     expect(app.navigations).toHaveLength(1);
     const url = new URL(app.navigations[0] ?? '');
     expect(url.searchParams.get('response_type')).toBe('token');
@@ -23,11 +24,11 @@ describe('signed out', () => {
     expect(screen.queryByRole('button', { name: /sign in with bitbucket/i })).toBeNull();
   });
 
-  it('refuses to sign in over plain http away from localhost', () => {
+  it('refuses to sign in over plain http away from localhost', async () => {
     const app = startHarness({ credentials: null, hostname: 'app.example' });
     fireEvent.click(screen.getByRole('button', { name: /sign in with bitbucket/i }));
+    expect((await screen.findByRole('alert')).textContent).toMatch(/needs HTTPS/);
     expect(app.navigations).toEqual([]);
-    expect(screen.getByRole('alert').textContent).toMatch(/needs HTTPS/);
   });
 
   it('offers API-token sign-in on localhost only', () => {
@@ -50,9 +51,15 @@ describe('signed out', () => {
 
 describe('signed in', () => {
   it('shows the user, then every repository, with progress while loading', async () => {
-    startHarness({ workspaces: { big: many('big', 250), small: many('small', 38) } });
-    const status = screen.getByRole('status');
+    // Bitbucket's answers wait until the view has shown that it is loading.
+    const held = gate();
+    startHarness({
+      workspaces: { big: many('big', 250), small: many('small', 38) },
+      api: { intercept: () => held.opened.then(() => undefined) },
+    });
+    const status = await screen.findByRole('status');
     expect(status.textContent).toMatch(/Loading repositories/);
+    held.open();
     await loaded(/^288 repositories$/);
     expect(screen.getByText('Ada Lovelace')).toBeTruthy();
     const list = screen.getByRole('list', { name: 'Repositories' });
@@ -203,6 +210,19 @@ describe('signed in', () => {
     expect(screen.getByRole('button', { name: /sign in with bitbucket/i })).toBeTruthy();
   });
 
+  it('a sign-out while the signed-in view is still loading leaves the signed-out view alone', async () => {
+    const app = startHarness({ workspaces: { w: many('w', 2) } });
+    // The signed-in view's module has not arrived yet when another tab signs out.
+    app.fromOtherTab('signed-out');
+    expect(screen.getByRole('button', { name: /sign in with bitbucket/i })).toBeTruthy();
+    // Once the module is here (and a moment after), still nothing of the signed-in view.
+    await import('../../src/signed-in.ts');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(screen.getByRole('button', { name: /sign in with bitbucket/i })).toBeTruthy();
+    expect(screen.queryByRole('list', { name: 'Repositories' })).toBeNull();
+    expect(app.requests).toHaveLength(0);
+  });
+
   it('warns before the token expires, offers to reconnect, and ends the session at expiry', async () => {
     const app = startHarness({ workspaces: { w: many('w', 2) }, search: '?q=repo' });
     await loaded('2 of 2 repositories');
@@ -210,7 +230,7 @@ describe('signed in', () => {
     const reconnect = screen.getByRole('button', { name: 'Reconnect' });
     expect(reconnect.parentElement?.textContent).toBe('Your Bitbucket session ends in 4 minutes — Reconnect');
     fireEvent.click(reconnect);
-    expect(app.navigations).toHaveLength(1);
+    await waitFor(() => expect(app.navigations).toHaveLength(1));
     expect(app.storage.getItem('bitbucket-starter:pending-sign-in')).toContain('"returnTo":"/?q=repo"');
     app.advance(4 * 60e3);
     expect(screen.getByRole('alert').textContent).toMatch(/session has ended/);
@@ -247,9 +267,26 @@ describe('signed in', () => {
     const first = startHarness({ workspaces: { w: many('w', 3) } });
     await loaded('3 repositories');
     first.advance(0); // the list is saved just after it is shown
-    startHarness({ workspaces: { w: many('w', 4) }, storage: first.storage });
-    expect(screen.getByRole('status').textContent).toBe('3 repositories');
+    // Before any answer from Bitbucket, the list kept for the session is on screen.
+    const held = gate();
+    startHarness({ workspaces: { w: many('w', 4) }, storage: first.storage, api: { intercept: () => held.opened.then(() => undefined) } });
+    expect((await screen.findByRole('status')).textContent).toBe('3 repositories');
+    held.open();
     await loaded('4 repositories');
+  });
+
+  it('after a reload, asks Bitbucket nothing until the kept list has been painted', async () => {
+    const first = startHarness({ workspaces: { w: many('w', 3) } });
+    await loaded('3 repositories');
+    first.advance(0);
+    const painted: Array<() => void> = [];
+    const app = startHarness({ workspaces: { w: many('w', 4) }, storage: first.storage, afterPaint: (task) => void painted.push(task) });
+    expect((await screen.findByRole('status')).textContent).toBe('3 repositories');
+    expect(app.requests).toHaveLength(0);
+    // The frame is painted: the refresh starts.
+    for (const task of painted.splice(0)) task();
+    await loaded('4 repositories');
+    expect(app.requests.length).toBeGreaterThan(0);
   });
 
   it('Retry on a workspace while the list refreshes in the background keeps that workspace', async () => {
@@ -318,5 +355,20 @@ describe('signed in', () => {
     first.advance(3600e3); // the token expires
     startHarness({ storage, credentials: null });
     expect(storage.keys()).not.toContain('bitbucket-starter:repositories:v1');
+  });
+});
+
+describe('permissions', () => {
+  it.each([
+    ['/user', 'Account: Read', 'read:user:bitbucket'],
+    ['/user/workspaces', 'Account: Read', 'read:workspace:bitbucket'],
+    ['/repositories/w', 'Repositories: Read', 'read:repository:bitbucket'],
+  ])('a 403 on %s names the permission that call needs: %s (%s)', async (path, permission, scope) => {
+    startHarness({
+      workspaces: { w: many('w', 1) },
+      api: { intercept: (url) => (url.pathname.endsWith(path) ? apiError(403, 'Forbidden') : undefined) },
+    });
+    const alert = await screen.findByRole('alert');
+    expect(alert.textContent).toContain(`needs ${permission} (an API token: ${scope})`);
   });
 });

@@ -30,7 +30,7 @@ describe('a background refresh', () => {
         },
       },
     });
-    const filter = screen.getByRole('searchbox', { name: /filter repositories/i }) as HTMLInputElement;
+    const filter = (await screen.findByRole('searchbox', { name: /filter repositories/i })) as HTMLInputElement;
     expect(filter.value).toBe('repo');
     // The user is in the middle of typing: the field holds text the app has not been told about yet.
     filter.focus();
@@ -56,17 +56,19 @@ describe('a new sign-in', () => {
     // Near expiry the app offers to reconnect; whoever signs in at Bitbucket may be someone else.
     first.advance(3600e3 - 4 * 60e3);
     fireEvent.click(screen.getByRole('button', { name: 'Reconnect' }));
-    expect(first.navigations).toHaveLength(1);
+    await waitFor(() => expect(first.navigations).toHaveLength(1));
     expect(storage.keys()).not.toContain(CACHE_KEY);
 
     // Back from Bitbucket as another user: nothing of Ada's list shows, not even for a moment.
+    const held = gate();
     startHarness({
       storage,
       workspaces: { grace: many('grace', 2) },
-      api: { user: { type: 'user', display_name: 'Grace Hopper', nickname: 'grace' } },
+      api: { user: { type: 'user', display_name: 'Grace Hopper', nickname: 'grace' }, intercept: () => held.opened.then(() => undefined) },
     });
-    expect(screen.getByRole('status').textContent).toMatch(/Loading repositories/);
+    expect((await screen.findByRole('status')).textContent).toMatch(/Loading repositories/);
     expect(screen.queryByText('ada repo 0')).toBeNull();
+    held.open();
     await loaded('2 repositories');
     expect(screen.getByText('Grace Hopper')).toBeTruthy();
     expect(screen.queryByText('ada repo 0')).toBeNull();

@@ -31,6 +31,9 @@ for (const scheme of ['light', 'dark'] as const) {
   test(`no violations on the loaded list, the filtered list and the session warning (${scheme})`, async ({ page, sim }) => {
     await sim.configure({ workspaces: SMALL });
     await page.emulateMedia({ colorScheme: scheme });
+    // Entries out of view are not laid out (content-visibility: auto), so axe would measure their
+    // link and "Branches" button as overlapping boxes: a window tall enough to lay the list out.
+    await page.setViewportSize({ width: 1280, height: 6000 });
     await page.clock.install();
     await signIn(page);
     await loadedStatus(page);
@@ -45,6 +48,8 @@ for (const scheme of ['light', 'dark'] as const) {
 }
 
 test('no violations on the error states', async ({ page, sim }) => {
+  // A window tall enough to lay the whole list out (see the loaded-list test above).
+  await page.setViewportSize({ width: 1280, height: 6000 });
   // An API error, with its retry.
   await sim.configure({ workspaces: SMALL, faults: [{ path: '/user/workspaces', kind: 'not-json' }] });
   await signIn(page);

@@ -8,6 +8,8 @@ import {
   firstLoadJavaScript,
   ON_DEMAND_BUDGET_GZIP_BYTES,
   onDemandJavaScript,
+  SIGNED_IN_BUDGET_GZIP_BYTES,
+  signedInJavaScript,
 } from '../../scripts/js-size.ts';
 import { OUT_DIR } from './global-setup.ts';
 
@@ -26,6 +28,17 @@ test('the callback page loads at most 10 kB of JavaScript (gzipped)', () => {
   report('callback page', size.gzip, FIRST_LOAD_BUDGET_GZIP_BYTES, size.files.length);
   expect(size.files.length).toBeGreaterThanOrEqual(1);
   expect(size.gzip).toBeLessThanOrEqual(FIRST_LOAD_BUDGET_GZIP_BYTES);
+});
+
+test('the signed-in view loads on demand, with a budget of its own', () => {
+  const size = signedInJavaScript(OUT_DIR);
+  report('signed-in view (loaded when there is a session)', size.gzip, SIGNED_IN_BUDGET_GZIP_BYTES, size.files.length);
+  const landing = firstLoadJavaScript(OUT_DIR, 'index.html');
+  console.log(`JS, the app page signed in: ${landing.gzip + size.gzip} bytes gzipped (first load and the signed-in view)`);
+  // One chunk, and not one the landing page loads at first.
+  expect(size.files).toHaveLength(1);
+  expect(landing.files).not.toContain(size.files[0]);
+  expect(size.gzip).toBeLessThanOrEqual(SIGNED_IN_BUDGET_GZIP_BYTES);
 });
 
 test('what loads on demand has a budget of its own', () => {

@@ -16,6 +16,8 @@ export interface HarnessOptions {
   hostname?: string;
   storage?: ReturnType<typeof memoryStorage>;
   now?: number;
+  /** Runs a task after the next paint (default: a timer). */
+  afterPaint?: (task: () => void) => void;
 }
 
 export const NOW = Date.parse('2026-11-28T12:00:00Z');
@@ -76,6 +78,8 @@ export function startHarness(options: HarnessOptions = {}) {
     base: '/',
     offline: () => null,
     schedule: (task) => void queueMicrotask(task),
+    afterPaint: options.afterPaint ?? ((task) => void setTimeout(task)),
+    defer: (task) => void setTimeout(task),
     setTimer: (task, ms) => {
       const timer = { at: now + ms, task, cleared: false };
       timers.push(timer);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildAuthorizeUrl, callbackUrl, prepareSignIn, sameOriginPath } from '../../src/authorize.ts';
+import { buildAuthorizeUrl, callbackUrl, prepareSignIn } from '../../src/authorize.ts';
+import { sameOriginPath } from '../../src/return-path.ts';
 import { createSessionStore } from '../../src/session.ts';
 import { memoryStorage } from '../support/memory-storage.ts';
 

@@ -7,7 +7,7 @@ import { API, fakeFetch, json, type RecordedRequest } from '../support/fake-fetc
 async function requestFor(signal?: AbortSignal): Promise<RecordedRequest> {
   const fake = fakeFetch(() => json({ display_name: 'Ada' }));
   const api = createClient({ apiUrl: API, authorization: () => 'Bearer tok', fetch: fake.fetch });
-  await api.get('/user', signal);
+  await api.get('/user', signal ? { signal } : {});
   const [request] = fake.requests;
   if (!request || fake.requests.length !== 1) throw new Error('expected exactly one request');
   return request;

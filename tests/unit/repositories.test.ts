@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { repositoryParser, type Repository } from '../../src/api-shapes.ts';
 import { ApiError, createClient } from '../../src/bitbucket.ts';
-import { createLimiter, loadEverything, plannedPages } from '../../src/repositories.ts';
+import { createLimiter, plannedPages } from '../../src/paginate.ts';
+import { loadEverything } from '../../src/repositories.ts';
 import { abortedBy, API, apiError, fakeBitbucket, json, repo, type FakeRepo, type Intercept } from '../support/fake-fetch.ts';
 
 const many = (workspace: string, count: number) => Array.from({ length: count }, (_, n) => repo(workspace, n));
@@ -256,5 +257,82 @@ describe('createLimiter', () => {
     );
     expect(peak).toBe(3);
     expect(done).toEqual(Array.from({ length: 20 }, (_, i) => i));
+  });
+});
+
+describe('loadEverything: no round waits for the main thread', () => {
+  it('every workspace’s remaining pages leave before any page’s repositories are checked or handed over', async () => {
+    const held: Array<() => void> = [];
+    const fake = fakeBitbucket({ big: many('big', 450), mid: many('mid', 250), small: many('small', 20) });
+    const client = createClient({ apiUrl: API, authorization: () => 'Bearer t', fetch: fake.fetch });
+    const handed: string[] = [];
+    const done = loadEverything(
+      client,
+      { onUser: () => {}, onUserError: () => {}, onRepositories: (slug) => void handed.push(slug), onWorkspaceError: () => {} },
+      { parseRepository, defer: (task) => void held.push(task) },
+    );
+    const pages = () => fake.requests.filter((r) => r.url.pathname.startsWith('/2.0/repositories/')).length;
+    // 3 first pages, then 4 more of big and 2 more of mid: all of them with nothing handed over yet.
+    for (let turns = 0; pages() < 9 || held.length < 9; turns++) {
+      if (turns > 1000) throw new Error(`only ${pages()} pages asked, ${held.length} waiting`);
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+    expect(handed).toEqual([]);
+    for (const task of held.splice(0)) task();
+    await done;
+    expect(handed.filter((slug) => slug === 'big')).toHaveLength(5);
+  });
+});
+
+describe('loadEverything: bounded whatever the API sends', () => {
+  const endless: Intercept = (url) => {
+    if (!url.pathname.startsWith('/2.0/repositories/')) return undefined;
+    const slug = url.pathname.split('/')[3] ?? '';
+    const n = Number(url.searchParams.get('cursor') ?? 0);
+    return json({ values: [repo(slug, n)], next: `${API}/repositories/${slug}?cursor=${n + 1}` });
+  };
+
+  async function boundedLoad(bounds: Parameters<typeof loadEverything>[2]['bounds']) {
+    const fake = fakeBitbucket({ a: [], b: [], c: [] }, { intercept: endless });
+    const client = createClient({ apiUrl: API, authorization: () => 'Bearer t', fetch: fake.fetch });
+    const limits: Array<[string | null, string]> = [];
+    let repositories = 0;
+    await loadEverything(
+      client,
+      {
+        onUser: () => {},
+        onUserError: () => {},
+        onRepositories: (_slug, repos) => void (repositories += repos.length),
+        onWorkspaceError: () => {},
+        onLimit: (slug, code) => void limits.push([slug, code]),
+      },
+      { parseRepository, ...(bounds ? { bounds } : {}) },
+    );
+    const pages = fake.requests.filter((r) => r.url.pathname.startsWith('/2.0/repositories/')).length;
+    return { pages, repositories, limits };
+  }
+
+  it('stops each workspace at its own bound, and says which; what loaded stays', async () => {
+    const { pages, repositories, limits } = await boundedLoad({ pagesPerList: 10 });
+    expect(pages).toBe(30);
+    expect(repositories).toBe(30);
+    expect(limits.sort()).toEqual([
+      ['a', 'PAGE_LIMIT'],
+      ['b', 'PAGE_LIMIT'],
+      ['c', 'PAGE_LIMIT'],
+    ]);
+  });
+
+  it('stops the whole load at its bound (the workspace list counts too), and says so once', async () => {
+    const { pages, repositories, limits } = await boundedLoad({ pagesPerLoad: 50 });
+    expect(pages).toBe(49);
+    expect(repositories).toBe(49);
+    expect(limits).toEqual([[null, 'LOAD_LIMIT']]);
+  });
+
+  it('by default, a load of endless pages stops at 2,000 pages', async () => {
+    const { pages, limits } = await boundedLoad(undefined);
+    expect(pages).toBe(1999);
+    expect(limits).toEqual([[null, 'LOAD_LIMIT']]);
   });
 });

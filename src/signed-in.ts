@@ -1,0 +1,88 @@
+/**
+ * The signed-in view, wired: the API client for these credentials, the repository store, the
+ * address sync and the list's view. The app loads this module on demand, when there is a
+ * session, so the landing page's first load carries none of it.
+ */
+import { repositoryParser } from './api-shapes.ts';
+import { listBranches } from './api.ts';
+import type { AppDeps } from './app.ts';
+import { ApiError, createClient } from './bitbucket.ts';
+import { apiMessage, type Message } from './messages.ts';
+import { createAddressSync } from './address-sync.ts';
+import { collect } from './paginate.ts';
+import { createRepositoryStore, type RepositoryListState } from './repository-store.ts';
+import { authorizationHeader, type Credentials } from './session.ts';
+import { mountRepositoryView } from './views/repositories.ts';
+
+/** What the signed-in view needs of the session's life. */
+export interface SessionControls {
+  signIn(): void;
+  signOut(): void;
+  /** The API refused the credentials: the session ends with this message. */
+  refused(message: Message): void;
+}
+
+/** The running signed-in view: tell it how long the session has left, or stop it. */
+export interface SignedInView {
+  endsIn(minutes: number | null): void;
+  stop(): void;
+}
+
+/** Shows the signed-in view in `deps.root` and starts loading the list. */
+export function showSignedIn(deps: AppDeps, life: SessionControls, credentials: Credentials, endsInMinutes: number | null): SignedInView {
+  const linkProtocols = ['https:', new URL(deps.config.apiUrl).protocol];
+  // Ends what the signed-in view started that no part below owns (a branch list loading).
+  const signedIn = new AbortController();
+  const address = createAddressSync(deps);
+  const client = createClient({
+    apiUrl: deps.config.apiUrl,
+    authorization: () => authorizationHeader(credentials),
+    fetch: deps.fetch,
+    offline: deps.offline,
+    onRetry: (retry) => store.showRetry(retry),
+  });
+  const store = createRepositoryStore({
+    ...deps,
+    client,
+    linkProtocols,
+    parseRepository: repositoryParser(linkProtocols),
+    query: address.query(),
+    onUnauthorized: (error) => life.refused(apiMessage(error)),
+  });
+  const update = mountRepositoryView(
+    deps.root,
+    {
+      onSignOut: life.signOut,
+      onQuery: (query) => {
+        store.setQuery(query);
+        address.write(query);
+      },
+      onRetry: store.load,
+      onRetryWorkspace: store.retryWorkspace,
+      onReconnect: life.signIn,
+      onBranches: async (repo) => {
+        try {
+          return (await collect({ client, call: listBranches(repo.full_name), signal: signedIn.signal })).values;
+        } catch (error) {
+          if (error instanceof ApiError && error.code === 'UNAUTHORIZED') life.refused(apiMessage(error));
+          throw error;
+        }
+      },
+    },
+    deps,
+  );
+  let list: RepositoryListState;
+  const unsubscribe = store.subscribe((state) => update({ ...(list = state), endsInMinutes }));
+  // A list kept for the session is painted before anything is asked of Bitbucket; the refresh follows.
+  if (list!.total > 0) deps.afterPaint(() => signedIn.signal.aborted || store.load());
+  else store.load();
+  return {
+    endsIn: (minutes) => update({ ...list, endsInMinutes: (endsInMinutes = minutes) }),
+    stop: () => {
+      signedIn.abort();
+      unsubscribe();
+      store.stop();
+      address.stop();
+    },
+  };
+}

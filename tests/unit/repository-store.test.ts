@@ -1,0 +1,143 @@
+/** The repository store on its own: a fake Bitbucket, a memory cache, schedulers the test runs. */
+import { describe, expect, it } from 'vitest';
+import { repositoryParser } from '../../src/api-shapes.ts';
+import { ApiError, createClient } from '../../src/bitbucket.ts';
+import { createRepositoryCache } from '../../src/repo-cache.ts';
+import { DEFAULT_QUERY } from '../../src/repo-filter.ts';
+import { createRepositoryStore, type RepositoryListState } from '../../src/repository-store.ts';
+import { API, apiError, fakeBitbucket, json, repo, type Intercept } from '../support/fake-fetch.ts';
+import { memoryStorage } from '../support/memory-storage.ts';
+
+const many = (workspace: string, count: number) => Array.from({ length: count }, (_, n) => repo(workspace, n));
+
+function setup(
+  workspaces: Record<string, ReturnType<typeof many>>,
+  options: { intercept?: Intercept; storage?: ReturnType<typeof memoryStorage> } = {},
+) {
+  const fake = fakeBitbucket(workspaces, options.intercept ? { intercept: options.intercept } : {});
+  const client = createClient({
+    apiUrl: API,
+    authorization: () => 'Bearer t',
+    fetch: fake.fetch,
+    sleep: async () => {},
+    random: () => 0.5,
+  });
+  const storage = options.storage ?? memoryStorage();
+  const timers: Array<() => void> = [];
+  const refused: ApiError[] = [];
+  const store = createRepositoryStore({
+    client,
+    cache: createRepositoryCache(storage),
+    linkProtocols: ['https:'],
+    parseRepository: repositoryParser(['https:']),
+    query: DEFAULT_QUERY,
+    schedule: (task) => void queueMicrotask(task),
+    defer: (task) => void setTimeout(task),
+    setTimer: (task) => {
+      timers.push(task);
+      return () => {};
+    },
+    onUnauthorized: (error) => void refused.push(error),
+    bounds: { pagesPerList: 5 },
+  });
+  const states: RepositoryListState[] = [];
+  store.subscribe((state) => void states.push(state));
+  const settled = async (condition: (state: RepositoryListState) => boolean) => {
+    for (let turns = 0; !condition(states.at(-1) as RepositoryListState); turns++) {
+      if (turns > 1000) throw new Error(`never: ${JSON.stringify({ ...states.at(-1), matches: undefined })}`);
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+    return states.at(-1) as RepositoryListState;
+  };
+  return { store, fake, storage, timers, refused, states, settled };
+}
+
+describe('repository store', () => {
+  it('subscribers get the state at once, then each change; load fills the list page by page', async () => {
+    const { store, states, settled } = setup({ a: many('a', 150), b: many('b', 3) });
+    expect(states).toHaveLength(1);
+    expect(states[0]).toMatchObject({ loading: true, total: 0 });
+    store.load();
+    const done = await settled((s) => !s.loading);
+    expect(done).toMatchObject({ total: 153, user: { display_name: 'Ada Lovelace' }, error: null });
+    expect(done.workspaces.map((w) => w.slug).sort()).toEqual(['a', 'b']);
+    // On the way: some state showed part of the list.
+    expect(states.some((s) => s.loading && s.total > 0 && s.total < 153)).toBe(true);
+  });
+
+  it('setQuery narrows the matches at once; unchanged parts keep their identity', async () => {
+    const { store, states, settled } = setup({ a: [repo('a', 1, { name: 'api' }), repo('a', 2, { name: 'web' })] });
+    store.load();
+    const before = await settled((s) => !s.loading);
+    store.setQuery({ ...DEFAULT_QUERY, q: 'api' });
+    const after = states.at(-1) as RepositoryListState;
+    expect(after.matches.map((r) => r.name)).toEqual(['api']);
+    expect(after.workspaces).toBe(before.workspaces);
+  });
+
+  it('keeps a failed workspace apart, and retryWorkspace loads it alone', async () => {
+    let broken = true;
+    const { store, fake, settled } = setup(
+      { good: many('good', 2), bad: many('bad', 2) },
+      { intercept: (url) => (broken && url.pathname.endsWith('/bad') ? apiError(403, 'no') : undefined) },
+    );
+    store.load();
+    const failed = await settled((s) => !s.loading);
+    expect(failed.total).toBe(2);
+    expect(failed.workspaceErrors).toMatchObject([
+      { slug: 'bad', message: { id: 'FORBIDDEN', slots: { permission: 'Repositories: Read', scope: 'read:repository:bitbucket' } } },
+    ]);
+    broken = false;
+    const before = fake.requests.length;
+    store.retryWorkspace('bad');
+    await settled((s) => s.total === 4);
+    expect(fake.requests.slice(before).map((r) => r.url.pathname)).toEqual(['/2.0/repositories/bad']);
+  });
+
+  it('a refused token goes to onUnauthorized and nowhere else', async () => {
+    const { store, refused, states } = setup(
+      { a: many('a', 1) },
+      { intercept: (url) => (url.pathname.endsWith('/user') ? apiError(401, 'expired') : undefined) },
+    );
+    store.load();
+    for (let turns = 0; refused.length === 0 && turns < 1000; turns++) await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(refused.map((e) => e.code)).toEqual(['UNAUTHORIZED']);
+    expect(states.every((s) => s.error === null)).toBe(true);
+  });
+
+  it('says where a bound stopped the load, and keeps what loaded', async () => {
+    const endless: Intercept = (url) => {
+      if (!url.pathname.endsWith('/repositories/w')) return undefined;
+      const n = Number(url.searchParams.get('cursor') ?? 0);
+      return json({ values: [repo('w', n)], next: `${API}/repositories/w?cursor=${n + 1}` });
+    };
+    const { store, settled } = setup({ w: [] }, { intercept: endless });
+    store.load();
+    const done = await settled((s) => !s.loading);
+    expect(done.total).toBe(5);
+    expect(done.stops).toEqual([{ id: 'PAGE_LIMIT', slots: { workspace: 'w' } }]);
+  });
+
+  it('starts with the cached list, refreshes in the background, and saves the new list after showing it', async () => {
+    const storage = memoryStorage();
+    const first = setup({ a: many('a', 3) }, { storage });
+    first.store.load();
+    await first.settled((s) => !s.loading);
+    for (const task of first.timers) task();
+    const second = setup({ a: many('a', 4) }, { storage });
+    expect(second.states[0]).toMatchObject({ loading: false, total: 3 });
+    second.store.load();
+    expect(second.states.at(-1)).toMatchObject({ notice: { id: 'REFRESHING' }, total: 3 });
+    await second.settled((s) => s.notice === null && s.total === 4);
+  });
+
+  it('stop cancels what is under way: nothing is published afterwards', async () => {
+    const { store, fake, states } = setup({ a: many('a', 3) });
+    store.load();
+    store.stop();
+    const count = states.length;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(states).toHaveLength(count);
+    expect(fake.requests.every((r) => r.signal?.aborted)).toBe(true);
+  });
+});
