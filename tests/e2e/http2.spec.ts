@@ -1,7 +1,14 @@
 /**
  * Over HTTP/2, as browsers reach api.bitbucket.org: no round of requests waits for the main
- * thread. Read from the simulator's request log, a structural check of which request waited for
- * which answer, not a timing of the whole load.
+ * thread. A structural check of which request waited for which answer, not a timing of the whole
+ * load: the simulator's request log says which requests were made and over which protocol, and
+ * Chromium's Resource Timing says when each left the page after the answer that made it known.
+ *
+ * Why the page's clock and not the simulator's: between an answer leaving the simulator and the
+ * next request reaching it lie Chromium's network process and the simulator's own event loop. On
+ * a busy 2-core machine those alone took 10-18 ms for a preflight's GET, which no JavaScript
+ * touches, so the simulator's gap (34-52 ms there) measures the machine; the page's gap (3-8 ms
+ * there) measures the app.
  */
 import { expect, test } from '@playwright/test';
 import { benchClient, serveApp, type ServedApp } from '../../scripts/bench-load.ts';
@@ -34,6 +41,11 @@ test.afterAll(async () => {
   await sim?.close();
 });
 
+// A retry or two: on a busy machine the page's main thread is sometimes not scheduled in time. An
+// app that does wait for its main thread (25 ms of work per page before dispatch, tried) fails
+// every try.
+test.describe.configure({ retries: 2 });
+
 test('over HTTP/2, each round of requests leaves within 15 ms of the answer that made it known', async ({ page }) => {
   await page.goto(`${app.origin}/`);
   await page.getByRole('button', { name: /sign in with bitbucket/i }).click();
@@ -44,12 +56,24 @@ test('over HTTP/2, each round of requests leaves within 15 ms of the answer that
   const log = sim.requests().filter((record) => record.server === 'api');
   expect(new Set(log.map((record) => record.protocol))).toEqual(new Set(['h2']));
   const gets = log.filter((record) => record.method === 'GET');
-  // A request starts with its preflight, when it has one: that is when it left the browser.
-  const started = (get: SimRequestRecord) => Math.min(...log.filter((record) => record.url === get.url).map((record) => record.time));
+  // When each request left the page (startTime) and when its answer had arrived (responseEnd).
+  const timings = await page.evaluate(() =>
+    performance.getEntriesByType('resource').map((entry) => {
+      const { name, startTime, responseEnd } = entry as PerformanceResourceTiming;
+      return { name, startTime, responseEnd };
+    }),
+  );
+  const timing = (record: SimRequestRecord) => {
+    const found = timings.find((entry) => entry.name === record.url);
+    expect(found, `a Resource Timing entry for ${path(record)}`).toBeDefined();
+    return found ?? { startTime: NaN, responseEnd: NaN };
+  };
   const late: string[] = [];
   const check = (request: SimRequestRecord, cause: SimRequestRecord) => {
-    const waited = started(request) - cause.answeredTime;
-    if (waited > DISPATCH_MS) late.push(`${path(request)} left ${Math.round(waited)} ms after ${path(cause)} was answered`);
+    // Made known by that answer: asked for after it was answered, and in the page soon after it arrived.
+    expect(request.time, `${path(request)} after ${path(cause)}`).toBeGreaterThanOrEqual(cause.answeredTime);
+    const waited = timing(request).startTime - timing(cause).responseEnd;
+    if (!(waited <= DISPATCH_MS)) late.push(`${path(request)} left ${Math.round(waited)} ms after ${path(cause)} arrived`);
   };
 
   const find = (pattern: RegExp) => gets.filter((record) => pattern.test(path(record)));
@@ -60,7 +84,7 @@ test('over HTTP/2, each round of requests leaves within 15 ms of the answer that
   expect(moreWorkspacePages).toEqual([]);
   if (!user || !workspaces) return;
   // Round 1: the user and the workspaces together.
-  expect(Math.abs(started(user) - started(workspaces))).toBeLessThanOrEqual(DISPATCH_MS);
+  expect(Math.abs(timing(user).startTime - timing(workspaces).startTime)).toBeLessThanOrEqual(DISPATCH_MS);
 
   for (const { slug, repositories } of WORKSPACES) {
     const pages = find(new RegExp(`^/2\\.0/repositories/${slug}\\?`));
