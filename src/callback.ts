@@ -85,8 +85,8 @@ export function readCallback(
   if (!holds('STATE_MATCHES', state === pending.state)) return { ok: false, code: 'STATE_MISMATCH' };
 
   const accessToken = params.get('access_token') ?? '';
-  if (!holds('TOKEN_PRESENT', accessToken !== '' && /^[\x21-\x7e]+$/.test(accessToken))) {
-    // A token must fit in an HTTP header: printable ASCII, no spaces (RFC 6750 §2.1's b64token and more).
+  if (!holds('TOKEN_PRESENT', /^[\x21-\x7e]+$/.test(accessToken))) {
+    // A token must be there and fit in an HTTP header: printable ASCII, no spaces (RFC 6750 §2.1's b64token and more).
     return { ok: false, code: accessToken ? 'TOKEN_INVALID' : 'TOKEN_MISSING' };
   }
   if (!holds('TOKEN_TYPE', params.get('token_type')?.toLowerCase() === 'bearer')) return { ok: false, code: 'TOKEN_TYPE_UNSUPPORTED' };
