@@ -1,0 +1,40 @@
+// The response checks by example, where the properties in response-checks.property.test.ts do
+// not reach: what the app asks Bitbucket for (`fields`), and what an error names.
+import { describe, expect, it } from 'vitest';
+import { parsePage, parseUser, parseWorkspaceAccess, repositoryParser, REPOSITORY_FIELDS, WORKSPACE_FIELDS } from '../../src/api-shapes.ts';
+import { applyFields } from '../../sim/fields.ts';
+import { failure, repo } from '../support/fake-fetch.ts';
+
+const parseRepository = repositoryParser(['https:']);
+const next = 'https://api.bitbucket.org/2.0/repositories/w?page=2';
+
+describe('the fields the app asks for', () => {
+  // Bitbucket shapes the whole answer by `fields`, the page envelope included (sim/fields.ts does
+  // as it does): a field left out of the list is a field the app never sees.
+  it('are every field the repository list reads: the shaped page reads as the whole one', () => {
+    const whole = { size: 12, page: 1, pagelen: 10, next, values: [repo('w', 1), repo('w', 2)] };
+    const shaped = applyFields(whole, REPOSITORY_FIELDS);
+    expect(parsePage(shaped, '/repositories/w', parseRepository)).toEqual(parsePage(whole, '/repositories/w', parseRepository));
+    // …and nothing more: the uuid, which the list does not show, is not asked for.
+    expect(JSON.stringify(shaped)).not.toContain('uuid');
+  });
+
+  it('are every field the workspace list reads, and nothing more', () => {
+    const access = (slug: string) => ({
+      type: 'workspace_access',
+      administrator: false,
+      workspace: { type: 'workspace_base', slug, uuid: `{${slug}}` },
+    });
+    const whole = { pagelen: 10, next, values: [access('a'), access('b')] };
+    const shaped = applyFields(whole, WORKSPACE_FIELDS);
+    expect(parsePage(shaped, '/user/workspaces', parseWorkspaceAccess)).toEqual({ next, values: [{ slug: 'a' }, { slug: 'b' }] });
+    expect(shaped).toEqual({ next, values: [{ workspace: { slug: 'a' } }, { workspace: { slug: 'b' } }] });
+  });
+});
+
+describe('what a refusal names', () => {
+  it('GET /user’s check names /user unless told another path', async () => {
+    expect((await failure(Promise.resolve().then(() => parseUser({ nickname: 'ada' })))).path).toBe('/user');
+    expect((await failure(Promise.resolve().then(() => parseUser(null, '/2.0/user')))).path).toBe('/2.0/user');
+  });
+});
