@@ -38,3 +38,44 @@ describe('what a refusal names', () => {
     expect((await failure(Promise.resolve().then(() => parseUser(null, '/2.0/user')))).path).toBe('/2.0/user');
   });
 });
+
+describe('a repository’s workspace', () => {
+  const { workspace: _, ...withoutWorkspace } = repo('w', 1);
+
+  it('is the one it names, whichever list it came in', () => {
+    expect(parseRepository(repo('w', 1), '/repositories/other', 'other').workspace).toEqual({ slug: 'w', name: 'w team' });
+  });
+
+  it('without one, is the workspace whose list it came in, named by its slug', () => {
+    expect(parseRepository(withoutWorkspace, '/repositories/w', 'w').workspace).toEqual({ slug: 'w', name: 'w' });
+  });
+
+  it('without one, and from no workspace’s list, is refused', async () => {
+    const error = await failure(Promise.resolve().then(() => parseRepository(withoutWorkspace, '/repositories/w')));
+    expect([error.code, error.path]).toEqual(['BAD_RESPONSE', '/repositories/w']);
+  });
+
+  it('is named by its slug when its name is empty or missing', () => {
+    expect(parseRepository(repo('w', 1, { workspace: { slug: 'w', name: '' } }), '/x').workspace).toEqual({ slug: 'w', name: 'w' });
+  });
+});
+
+describe('a repository’s links and description', () => {
+  it.each([
+    ['links', { links: [] }],
+    ['links.html', { links: { html: [] } }],
+    ['workspace', { workspace: [] }],
+  ])('refuses a list where %s should be an object', (_name, overrides) => {
+    expect(() => parseRepository({ ...repo('w', 1), ...overrides }, '/x')).toThrow(expect.objectContaining({ code: 'BAD_RESPONSE' }));
+  });
+
+  it('shows no link when it sends none', () => {
+    expect(parseRepository({ ...repo('w', 1), links: undefined }, '/x').html_href).toBeNull();
+    expect(parseRepository({ ...repo('w', 1), links: {} }, '/x').html_href).toBeNull();
+  });
+
+  it('keeps the first 500 characters of a long description', () => {
+    const description = `${'a'.repeat(500)}${'b'.repeat(4500)}`;
+    expect(parseRepository(repo('w', 1, { description }), '/x').description).toBe('a'.repeat(500));
+  });
+});
