@@ -79,3 +79,17 @@ describe('a repository’s links and description', () => {
     expect(parseRepository(repo('w', 1, { description }), '/x').description).toBe('a'.repeat(500));
   });
 });
+
+describe('a workspace slug', () => {
+  const access = (slug: string) => ({ type: 'workspace_access', workspace: { type: 'workspace_base', slug } });
+
+  it.each(['.', '..'])('is refused when it is %j, which a URL resolves to another endpoint', async (slug) => {
+    expect((await failure(Promise.resolve().then(() => parseWorkspaceAccess(access(slug), '/user/workspaces')))).code).toBe('BAD_RESPONSE');
+  });
+
+  // Only `.` and `..` move a URL path: a slug that merely starts with dots stays its own segment.
+  it.each(['...', '.github', '..a', 'a..'])('is kept when it is %j', (slug) => {
+    expect(parseWorkspaceAccess(access(slug), '/user/workspaces')).toEqual({ slug });
+    expect(new URL(`repositories/${slug}`, 'https://api.bitbucket.org/2.0/').pathname).toBe(`/2.0/repositories/${slug}`);
+  });
+});
