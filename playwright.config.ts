@@ -17,7 +17,10 @@ export default defineConfig<object, { relayRuntime: RelayRuntime }>({
   globalSetup: './tests/e2e/global-setup.ts',
   reporter: 'list',
   projects: [
-    { name: 'chromium' },
+    { name: 'chromium', testIgnore: 'http2.spec.ts' },
+    // How soon each round of requests leaves over HTTP/2 (issue 10): a check with a 15 ms bound that
+    // a busy 2-core machine does not always meet, so it runs on its own: `npm run test:http2`.
+    { name: 'http2 dispatch', testMatch: 'http2.spec.ts' },
     // The relay's tests once more, with its Worker entry on workerd (relay/'s own dependency).
     { name: 'relay on workerd', testMatch: 'relay.spec.ts', use: { relayRuntime: 'workerd' } },
   ],

@@ -32,8 +32,9 @@ export type DevRelayPlan =
   | { readonly kind: 'relay'; readonly config: RelayConfig; readonly appEnv: Readonly<Record<string, string>> }
   | { readonly kind: 'invalid'; readonly problems: readonly DevRelayProblem[] };
 
-// A VITE_ variable is compiled into the app and readable by every visitor.
-const PUBLIC_SECRETS = ['VITE_BITBUCKET_CLIENT_SECRET', 'VITE_RELAY_SECRET'];
+// A VITE_ variable is compiled into the app and readable by every visitor: one whose name says it
+// holds a secret (the consumer's, the relay's, a password, a private key, an API token) is refused.
+const PUBLIC_SECRET = /^VITE_\w*(SECRET|PASSWORD|PRIVATE_KEY|API_TOKEN)/;
 
 /**
  * Decides, from the environment (`.env` files and the shell), whether the dev server on `origin`
@@ -44,7 +45,9 @@ export function planDevRelay(env: RelayEnv, origin: string, newSecret: () => str
   const problem = (variable: string, code: DevRelayProblemCode, message: string) => problems.push({ variable, code, message });
   const has = (variable: string) => (env[variable]?.trim() ?? '') !== '';
 
-  for (const variable of PUBLIC_SECRETS.filter(has)) {
+  for (const variable of Object.keys(env)
+    .filter((name) => PUBLIC_SECRET.test(name) && has(name))
+    .sort()) {
     const name = variable.slice('VITE_'.length);
     problem(variable, 'PUBLIC_SECRET', `${variable} would be built into the app for every visitor to read. Name it ${name} (no VITE_).`);
   }

@@ -102,6 +102,11 @@ export function workerEnvironment(config: RelayConfig): Record<(typeof WORKER_VA
  * @see https://github.com/cloudflare/workerd/blob/main/src/workerd/server/workerd.capnp
  */
 export function workerdConfig(options: { readonly address: string; readonly tokenUrl: string }): string {
+  // The address goes into the config's text as it is: a quote or a new line in it (from RELAY_HOST)
+  // would write configuration of its own. A host name or IP address, and a port, is all it may be.
+  if (!/^(\[[\da-f:.]+\]|[\w.-]+):\d{1,5}$/i.test(options.address)) {
+    throw new Error(`The relay's address "${options.address}" is not a host and a port: set RELAY_HOST to a host name or an IP address.`);
+  }
   // workerd's default outbound network refuses loopback addresses; a local simulator needs them.
   const allow = LOOPBACK_HOSTS.has(new URL(options.tokenUrl).hostname) ? '["public", "local"]' : '["public"]';
   const bindings = WORKER_VARIABLES.map((name) => `    (name = "${name}", fromEnvironment = "${name}"),`);

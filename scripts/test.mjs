@@ -51,7 +51,7 @@ if (!existsSync(new URL('../relay/node_modules/workerd/package.json', import.met
 
 if (existsSync(chrome)) {
   const playwrightReport = join(out, 'playwright.json');
-  const status = run('end-to-end tests in Chromium', 'node_modules/.bin/playwright', ['test', '--reporter=list,json'], {
+  const status = run('end-to-end tests in Chromium', 'node_modules/.bin/playwright', ['test', '--project=chromium', '--project=relay on workerd', '--reporter=list,json'], {
     PLAYWRIGHT_JSON_OUTPUT_NAME: playwrightReport,
     CHROME_PATH: chrome,
   });

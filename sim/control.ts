@@ -27,7 +27,11 @@ export function isControlPath(path: string): boolean {
 export function createControlHandler(state: SimState): Handler {
   return (request) => {
     const origin = header(request, 'origin');
-    if (request.method === 'OPTIONS' || (origin !== undefined && !state.options.appOrigins.includes(origin))) {
+    if (
+      request.method === 'OPTIONS' ||
+      (origin !== undefined && !state.options.appOrigins.includes(origin)) ||
+      !knownHost(header(request, 'host'), state.options.appOrigins)
+    ) {
       return apiError(403, 'Forbidden', 'The simulator control endpoint answers only its tools and the app’s own origin.');
     }
     const action = `${request.method} ${request.url.pathname.slice(CONTROL_PREFIX.length)}`;
@@ -155,4 +159,23 @@ export function parsePatch(value: unknown): { ok: true; patch: SimPatch } | { ok
   }
   // Every key was checked against its shape just above.
   return { ok: true, patch: value as SimPatch };
+}
+
+/**
+ * True when the request was addressed to this machine by a name it knows: a loopback name, or the
+ * host of one of the app's origins. A page whose own name was pointed at 127.0.0.1 (DNS
+ * rebinding) is same-origin with the simulator, sends no `Origin` on a GET, but names itself in `Host`.
+ */
+function knownHost(host: string | undefined, appOrigins: readonly string[]): boolean {
+  if (host === undefined) return true;
+  const hostname = host.replace(/:\d+$/, '').toLowerCase();
+  const known = new Set(['localhost', '127.0.0.1', '[::1]']);
+  for (const origin of appOrigins) {
+    try {
+      known.add(new URL(origin).hostname);
+    } catch {
+      // Not a URL: it names no host.
+    }
+  }
+  return known.has(hostname);
 }

@@ -284,7 +284,8 @@ function parameterTable(title: string, rows: Array<[where: string, ...Parameter]
             th(code(name), 'row'),
             h('td', '', where),
             h('td', 'inspector-value', code(value)),
-            h('td', '', PARAMETERS[name] ?? ''),
+            // Own keys only: a parameter named `constructor` or `__proto__` has no purpose to show.
+            h('td', '', Object.hasOwn(PARAMETERS, name) ? (PARAMETERS[name] ?? '') : ''),
           ),
         ),
       ),
@@ -301,7 +302,7 @@ function renderChecks(checks: Array<Extract<FlowStep, { step: 'check' }>>): HTML
         'li',
         check.passed ? 'passed' : 'failed',
         h('strong', '', check.passed ? 'Passed: ' : 'Failed: '),
-        CHECKS[check.check as CallbackCheck] ?? check.check,
+        Object.hasOwn(CHECKS, check.check) ? CHECKS[check.check as CallbackCheck] : check.check,
         ' — ',
         code(sourceOf(check)),
       ),

@@ -142,6 +142,19 @@ describe('the Flow inspector', () => {
     expect(document.body.innerHTML).not.toContain(TOKEN);
   });
 
+  it('explains only the parameters it knows: one named constructor or __proto__ gets no words from elsewhere', async () => {
+    const { container, flow } = signIn((state) => `${answer(state)}&constructor=c&__proto__=p&toString=t`);
+    mountFlowToggle(container, flow);
+    const region = await open();
+    const callback = within(region).getByRole('table', { name: 'Callback parameters' });
+    for (const name of ['constructor', '__proto__', 'toString']) {
+      const cells = within(within(callback).getByRole('rowheader', { name }).closest('tr') as HTMLElement).getAllByRole('cell');
+      expect(cells.at(-1)?.textContent, name).toBe('');
+    }
+    const known = within(within(callback).getByRole('rowheader', { name: 'expires_in' }).closest('tr') as HTMLElement).getAllByRole('cell');
+    expect(known.at(-1)?.textContent).not.toBe('');
+  });
+
   it('shows which check failed, in words, and that the sign-in stopped there', async () => {
     const { container, flow, completed, storage } = signIn(() => answer('forged'));
     expect(completed).toBe(false);

@@ -79,6 +79,16 @@ describe('the relay in the dev server: which setup', () => {
       ['VITE_BITBUCKET_CLIENT_SECRET PUBLIC_SECRET', 'BITBUCKET_CLIENT_SECRET MISSING'],
     ],
     [{ ...KEY_AND_SECRET, VITE_RELAY_SECRET: RELAY_SECRET }, ['VITE_RELAY_SECRET PUBLIC_SECRET']],
+    // Any name that says secret, whoever made it up.
+    [
+      { VITE_MY_SECRET: 's', VITE_DB_PASSWORD: 'p', VITE_BITBUCKET_API_TOKEN: 't', VITE_SIGNING_PRIVATE_KEY: 'k' },
+      [
+        'VITE_BITBUCKET_API_TOKEN PUBLIC_SECRET',
+        'VITE_DB_PASSWORD PUBLIC_SECRET',
+        'VITE_MY_SECRET PUBLIC_SECRET',
+        'VITE_SIGNING_PRIVATE_KEY PUBLIC_SECRET',
+      ],
+    ],
   ])('refuses a half or contradictory setup: %o', (env, expected) => {
     expect(problemsOf(plan(env))).toEqual(expected);
   });

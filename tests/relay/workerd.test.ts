@@ -32,6 +32,16 @@ describe('workerd configuration', () => {
     expect(config).not.toContain('text =');
   });
 
+  it('refuses an address that is not a host and a port (RELAY_HOST goes into the config as text)', () => {
+    const tokenUrl = 'https://bitbucket.org/site/oauth2/access_token';
+    for (const address of ['0.0.0.0:3001', 'relay.example:8080', '[::1]:3001', 'localhost:0']) {
+      expect(() => workerdConfig({ address, tokenUrl }), address).not.toThrow();
+    }
+    for (const address of ['127.0.0.1", http = (), service = "other":3001', '127.0.0.1\n:3001', 'host:', ':3001', 'a b:3001']) {
+      expect(() => workerdConfig({ address, tokenUrl }), address).toThrow(/RELAY_HOST/);
+    }
+  });
+
   it('reaches loopback addresses only when the token endpoint is on this machine', () => {
     const remote = workerdConfig({ address: '127.0.0.1:3001', tokenUrl: 'https://bitbucket.org/site/oauth2/access_token' });
     const local = workerdConfig({ address: '127.0.0.1:3001', tokenUrl: 'http://localhost:3100/site/oauth2/access_token' });

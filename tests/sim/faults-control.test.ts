@@ -1,4 +1,5 @@
 // @vitest-environment node
+import { request as httpRequest } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import type { Simulator } from '../../sim/index.ts';
 import { bearer, getJson, start } from './helpers.ts';
@@ -204,6 +205,23 @@ function control(sim: Simulator, method: string, action: string, body?: unknown)
 }
 
 describe('control endpoint /__sim/', () => {
+  it('refuses a request addressed by another name (DNS rebinding): same-origin GETs carry no Origin, but a Host', async () => {
+    const sim = await start();
+    const { port } = new URL(sim.apiBase);
+    const get = (host: string) =>
+      new Promise<number>((resolve, reject) => {
+        const request = httpRequest({ host: '127.0.0.1', port, path: '/__sim/requests', headers: { host } }, (response) => {
+          response.resume();
+          resolve(response.statusCode ?? 0);
+        });
+        request.on('error', reject);
+        request.end();
+      });
+    expect(await get(`evil.example:${port}`)).toBe(403);
+    expect(await get(`localhost:${port}`)).toBe(200);
+    expect(await get(`127.0.0.1:${port}`)).toBe(200);
+  });
+
   it('configure: changes behaviour (204), sends no CORS headers, and is not logged', async () => {
     const sim = await start();
     const response = await control(sim, 'POST', 'configure', { omitSize: true, pagination: 'cursor' });
