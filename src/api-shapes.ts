@@ -127,7 +127,8 @@ export const DESCRIPTION_KEPT = 500;
 export function repositoryParser(linkProtocols: readonly string[]) {
   return (json: unknown, path: string, listedUnder?: string): Repository => {
     const repo = record(json, path);
-    const workspace = repo.workspace === undefined && listedUnder !== undefined ? { slug: listedUnder } : record(repo.workspace, path);
+    // With neither a workspace nor a list it came in, the slug check below refuses the repository.
+    const workspace = repo.workspace === undefined ? { slug: listedUnder } : record(repo.workspace, path);
     const fullName = text(repo.full_name, path);
     const updatedOn = text(repo.updated_on, path);
     if (typeof repo.is_private !== 'boolean' || Number.isNaN(Date.parse(updatedOn))) bad(path);

@@ -147,7 +147,8 @@ export function createClient(options: ClientOptions): BitbucketClient {
       const body = await errorBody(response);
       return new ApiError(codeForStatus(response.status, body.message), path, response.status, body.message, needs, body.scopes);
     }
-    if (!/^application\/(.+\+)?json\b/i.test(response.headers.get('content-type') ?? '')) {
+    const type = response.headers.get('content-type');
+    if (type === null || !/^application\/(.+\+)?json\b/i.test(type)) {
       return new ApiError('BAD_RESPONSE', path, response.status);
     }
     try {

@@ -40,7 +40,9 @@ describe('client requests', () => {
     'refuses to send the token to %s',
     async (url) => {
       const { api, requests } = client(() => json({}));
-      expect((await failure(api.get(url))).code).toBe('BAD_RESPONSE');
+      const error = await failure(api.get(url));
+      // The error says what was refused without repeating the foreign address into logs.
+      expect([error.code, error.path]).toEqual(['BAD_RESPONSE', '(a link outside the API)']);
       expect(requests).toHaveLength(0);
     },
   );
@@ -92,6 +94,8 @@ describe('client errors', () => {
     const error = await failure(api.get('/user'));
     expect(error.message).toContain('GET /2.0/user');
     expect(error.message).not.toContain('tok');
+    // As a log prints it: the kind of error first.
+    expect(String(error)).toBe('ApiError: UNAUTHORIZED: GET /2.0/user');
   });
 
   it('retries a 429 with exponential backoff and jitter, a bounded number of times, then fails', async () => {
