@@ -49,8 +49,8 @@ export async function hashNonce(nonce: string): Promise<string> {
 export function timingSafeEqual(a: string, b: string): boolean {
   if (a.length !== b.length) return false;
   let difference = 0;
-  // Stryker disable next-line EqualityOperator: one step past the end reads NaN from both strings, and NaN ^ NaN is 0, so that step changes nothing.
-  for (let i = 0; i < a.length; i += 1) difference |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  // `!==`, not `<`: a step past the end would read NaN ^ NaN = 0, so `<=` could never be told from `<`.
+  for (let i = 0; i !== a.length; i += 1) difference |= a.charCodeAt(i) ^ b.charCodeAt(i);
   return difference === 0;
 }
 
