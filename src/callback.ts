@@ -91,8 +91,8 @@ export function readCallback(
   }
   if (!holds('TOKEN_TYPE', params.get('token_type')?.toLowerCase() === 'bearer')) return { ok: false, code: 'TOKEN_TYPE_UNSUPPORTED' };
 
-  const expiresIn = params.get('expires_in') ?? '';
-  if (!holds('LIFETIME', /^[1-9][0-9]{0,8}$/.test(expiresIn))) return { ok: false, code: 'EXPIRES_IN_INVALID' };
+  const expiresIn = params.get('expires_in');
+  if (!holds('LIFETIME', expiresIn !== undefined && /^[1-9][0-9]{0,8}$/.test(expiresIn))) return { ok: false, code: 'EXPIRES_IN_INVALID' };
 
   // Bitbucket said `scopes` until May 2026 and `scope` since; a response with both is ambiguous.
   if (!holds('SCOPES', !(params.has('scopes') && params.has('scope')))) return { ok: false, code: 'REPEATED_PARAMETER' };
