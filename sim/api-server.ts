@@ -72,13 +72,8 @@ const ROUTES: readonly Route[] = [
     scope: 'repository',
     tokenScope: 'read:repository:bitbucket',
     resolve: (state, match) => {
-      const found = findWorkspace(state, match[1] ?? '');
-      if ('response' in found) return { kind: 'error', response: found.response };
-      const slug = decodeSegment(match[2] ?? '');
-      const repository = found.repositories.find((candidate) => candidate.slug === slug || candidate.uuid === slug);
-      return repository === undefined
-        ? { kind: 'error', response: apiError(404, `Repository ${found.workspace.slug}/${slug} not found`) }
-        : { kind: 'object', body: repository };
+      const found = findRepository(state, match[1] ?? '', match[2] ?? '');
+      return 'response' in found ? { kind: 'error', response: found.response } : { kind: 'object', body: found };
     },
   },
   {
@@ -86,13 +81,8 @@ const ROUTES: readonly Route[] = [
     scope: 'repository',
     tokenScope: 'read:repository:bitbucket',
     resolve: (state, match) => {
-      const found = findWorkspace(state, match[1] ?? '');
-      if ('response' in found) return { kind: 'error', response: found.response };
-      const slug = decodeSegment(match[2] ?? '');
-      const repository = found.repositories.find((candidate) => candidate.slug === slug);
-      return repository === undefined
-        ? { kind: 'error', response: apiError(404, `Repository ${found.workspace.slug}/${slug} not found`) }
-        : { kind: 'list', items: branchesOf(state, repository) };
+      const found = findRepository(state, match[1] ?? '', match[2] ?? '');
+      return 'response' in found ? { kind: 'error', response: found.response } : { kind: 'list', items: branchesOf(state, found) };
     },
   },
 ];
@@ -182,6 +172,15 @@ function findWorkspace(state: SimState, encoded: string): SimWorkspaceData | { r
   const id = decodeSegment(encoded);
   const found = state.data.workspaces.find((entry) => entry.workspace.slug === id || entry.workspace.uuid === id);
   return found ?? { response: apiError(404, `No workspace with identifier '${id}'.`, 'It does not exist, or you are not a member of it.') };
+}
+
+/** A repository of a workspace, by slug or UUID (both path segments as sent), or the 404 Bitbucket answers. */
+function findRepository(state: SimState, workspace: string, encoded: string): BitbucketRepository | { response: SimResponse } {
+  const found = findWorkspace(state, workspace);
+  if ('response' in found) return found;
+  const slug = decodeSegment(encoded);
+  const repository = found.repositories.find((candidate) => candidate.slug === slug || candidate.uuid === slug);
+  return repository ?? { response: apiError(404, `Repository ${found.workspace.slug}/${slug} not found`) };
 }
 
 function decodeSegment(encoded: string): string {

@@ -1,5 +1,5 @@
 /** A fake `fetch` for unit and DOM tests: routes by path, records every request. */
-import { ApiError } from '../../src/bitbucket.ts';
+import { ApiError, createClient } from '../../src/bitbucket.ts';
 
 /**
  * One request as the client made it: the URL and the whole `RequestInit`. An option the client
@@ -155,4 +155,9 @@ export async function failure(promise: Promise<unknown>): Promise<ApiError> {
   );
   if (!(error instanceof ApiError)) throw error;
   return error;
+}
+
+/** A client of `fetch` that never waits to retry (no sleeps, jitter fixed), for the loaders' tests. */
+export function quickClient(fetch: typeof globalThis.fetch) {
+  return createClient({ apiUrl: API, authorization: () => 'Bearer t', fetch, sleep: async () => {}, random: () => 0.5 });
 }

@@ -7,7 +7,7 @@ import { repositoryParser, type Repository } from '../../src/api-shapes.ts';
 import { listRepositories } from '../../src/api.ts';
 import { createClient } from '../../src/bitbucket.ts';
 import { collect, createPageBudget, paginate, plannedPages, type PaginateOptions } from '../../src/paginate.ts';
-import { API, fakeBitbucket, json, repo, type Intercept } from '../support/fake-fetch.ts';
+import { API, fakeBitbucket, json, quickClient, repo, type Intercept } from '../support/fake-fetch.ts';
 
 const many = (workspace: string, count: number) => Array.from({ length: count }, (_, n) => repo(workspace, n));
 const check = repositoryParser(['https:']);
@@ -32,13 +32,7 @@ function setup(
   extra: { omitSize?: boolean; cursor?: boolean } = {},
 ) {
   const fake = fakeBitbucket(data, { ...extra, ...(intercept ? { intercept } : {}) });
-  const client = createClient({
-    apiUrl: API,
-    authorization: () => 'Bearer t',
-    fetch: fake.fetch,
-    sleep: async () => {},
-    random: () => 0.5,
-  });
+  const client = quickClient(fake.fetch);
   const handed: Repository[][] = [];
   const run = (options: Partial<PaginateOptions<Repository>> = {}) =>
     paginate({

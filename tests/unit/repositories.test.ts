@@ -3,20 +3,14 @@ import { repositoryParser, type Repository } from '../../src/api-shapes.ts';
 import { ApiError, createClient } from '../../src/bitbucket.ts';
 import { createLimiter, plannedPages } from '../../src/paginate.ts';
 import { loadEverything } from '../../src/repositories.ts';
-import { abortedBy, API, apiError, fakeBitbucket, json, repo, type FakeRepo, type Intercept } from '../support/fake-fetch.ts';
+import { abortedBy, API, apiError, fakeBitbucket, json, quickClient, repo, type FakeRepo, type Intercept } from '../support/fake-fetch.ts';
 
 const many = (workspace: string, count: number) => Array.from({ length: count }, (_, n) => repo(workspace, n));
 const parseRepository = repositoryParser(['https:']);
 
 async function load(workspaces: Record<string, FakeRepo[]>, options: Parameters<typeof fakeBitbucket>[1] = {}) {
   const fake = fakeBitbucket(workspaces, options);
-  const client = createClient({
-    apiUrl: API,
-    authorization: () => 'Bearer t',
-    fetch: fake.fetch,
-    sleep: async () => {},
-    random: () => 0.5,
-  });
+  const client = quickClient(fake.fetch);
   const byWorkspace = new Map<string, Repository[]>();
   const batches: number[] = [];
   const errors: Array<[string, string]> = [];

@@ -1,11 +1,11 @@
 /** The repository store on its own: a fake Bitbucket, a memory cache, schedulers the test runs. */
 import { describe, expect, it } from 'vitest';
 import { repositoryParser } from '../../src/api-shapes.ts';
-import { ApiError, createClient } from '../../src/bitbucket.ts';
+import { ApiError } from '../../src/bitbucket.ts';
 import { createRepositoryCache } from '../../src/repo-cache.ts';
 import { DEFAULT_QUERY } from '../../src/repo-filter.ts';
 import { createRepositoryStore, type RepositoryListState } from '../../src/repository-store.ts';
-import { API, apiError, fakeBitbucket, json, repo, type Intercept } from '../support/fake-fetch.ts';
+import { API, apiError, fakeBitbucket, json, quickClient, repo, type Intercept } from '../support/fake-fetch.ts';
 import { memoryStorage } from '../support/memory-storage.ts';
 
 const many = (workspace: string, count: number) => Array.from({ length: count }, (_, n) => repo(workspace, n));
@@ -15,13 +15,7 @@ function setup(
   options: { intercept?: Intercept; storage?: ReturnType<typeof memoryStorage> } = {},
 ) {
   const fake = fakeBitbucket(workspaces, options.intercept ? { intercept: options.intercept } : {});
-  const client = createClient({
-    apiUrl: API,
-    authorization: () => 'Bearer t',
-    fetch: fake.fetch,
-    sleep: async () => {},
-    random: () => 0.5,
-  });
+  const client = quickClient(fake.fetch);
   const storage = options.storage ?? memoryStorage();
   const timers: Array<() => void> = [];
   const refused: ApiError[] = [];
