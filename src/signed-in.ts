@@ -74,7 +74,8 @@ export function showSignedIn(deps: AppDeps, life: SessionControls, credentials: 
   let list: RepositoryListState;
   const unsubscribe = store.subscribe((state) => update({ ...(list = state), endsInMinutes }));
   // A list kept for the session is painted before anything is asked of Bitbucket; the refresh follows.
-  if (list!.total > 0) deps.afterPaint(() => signedIn.signal.aborted || store.load());
+  // (A store stopped meanwhile sends nothing: its load is cancelled before it starts.)
+  if (list!.total > 0) deps.afterPaint(store.load);
   else store.load();
   return {
     endsIn: (minutes) => update({ ...list, endsInMinutes: (endsInMinutes = minutes) }),

@@ -289,6 +289,19 @@ describe('signed in', () => {
     expect(app.requests.length).toBeGreaterThan(0);
   });
 
+  it('signed out before the kept list was painted: the refresh that was to follow asks Bitbucket nothing', async () => {
+    const first = startHarness({ workspaces: { w: many('w', 3) } });
+    await loaded('3 repositories');
+    first.advance(0);
+    const painted: Array<() => void> = [];
+    const app = startHarness({ workspaces: { w: many('w', 4) }, storage: first.storage, afterPaint: (task) => void painted.push(task) });
+    await screen.findByRole('status');
+    fireEvent.click(screen.getByRole('button', { name: /sign out/i }));
+    for (const task of painted.splice(0)) task();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(app.requests).toHaveLength(0);
+  });
+
   it('Retry on a workspace while the list refreshes in the background keeps that workspace', async () => {
     const first = startHarness({ workspaces: { good: many('good', 4), bad: many('bad', 2) } });
     await loaded('6 repositories');
