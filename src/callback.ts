@@ -60,8 +60,9 @@ export function readCallback(
   };
   const present = <T>(check: CallbackCheck, value: T | null): value is T => holds(check, value !== null);
   const absent = (check: CallbackCheck, value: string | undefined): value is undefined => holds(check, value === undefined);
-  const fragment = parseParameters(url.hash.replace(/^#/, ''));
-  const query = parseParameters(url.search.replace(/^\?/, ''));
+  // A URL's `hash` is '' or starts with '#'; URLSearchParams drops the '?' that starts `search`.
+  const fragment = parseParameters(url.hash.slice(1));
+  const query = parseParameters(url.search);
 
   const repeated = fragment.repeated || (query.values.has('error') && query.repeated);
   if (!holds('NO_REPEATED_PARAMETER', !repeated)) return { ok: false, code: 'REPEATED_PARAMETER' };

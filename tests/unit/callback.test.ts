@@ -70,7 +70,7 @@ describe('readCallback refuses', () => {
 
   it('drops only the "?" that starts the query: a later one is part of a name', () => {
     // Not "error" twice (which would be refused as repeated) but "error" and "?error".
-    expect(read('', 'error=access_denied&?error=x')).toMatchObject({ ok: false, code: 'ACCESS_DENIED' });
+    expect(read('', '?error=access_denied&?error=x')).toMatchObject({ ok: false, code: 'ACCESS_DENIED' });
   });
 
   it.each(cases)('%s', (_name, hash, search, stored, code) => {
