@@ -100,16 +100,22 @@ async function serve(setup: ServerSetup, incoming: Incoming, outgoing: Outgoing)
     return;
   }
 
-  await sleep(state.options.latencyMs);
-  let outcome: Outcome | undefined = body === undefined ? tooLarge() : undefined;
+  // The latency runs while the answer is made, as a network's does: parallel requests arrive
+  // together and are answered together, not one answer's making after another.
+  const latency = sleep(state.options.latencyMs);
+  let delayMs = 0;
+  let fixed: Outcome | undefined = body === undefined ? tooLarge() : undefined;
   // Faults hit only real requests: a failed preflight would be a different failure (a CORS one).
-  if (outcome === undefined && request.method !== 'OPTIONS') {
+  if (fixed === undefined && request.method !== 'OPTIONS') {
     const decision = decideFaults(state.faults, request.url.pathname + request.url.search);
-    await sleep(decision.delayMs);
-    outcome = decision.answer;
+    delayMs = decision.delayMs;
+    fixed = decision.answer;
     if (decision.shaping.length > 0) request.shaping = decision.shaping;
   }
-  outcome ??= await run(setup.handle, request);
+  const answer = fixed ?? run(setup.handle, request);
+  await latency;
+  await sleep(delayMs);
+  const outcome = await answer;
 
   const log = (status: number, bytes: number): void => {
     state.log.push({
