@@ -13,8 +13,6 @@ export interface LoadHandlers {
   onUser(user: User): void;
   /** `/user` failed: only the display name depends on it, so the rest goes on. */
   onUserError(error: ApiError): void;
-  /** `/user` failed: only the display name depends on it, so the rest goes on. */
-  onUserError(error: ApiError): void;
   /** New repositories of a workspace (never one already handed over). */
   onRepositories(workspace: string, repositories: Repository[]): void;
   /** A workspace failed; the others go on. */

@@ -1,5 +1,6 @@
 // @vitest-environment jsdom
 /** The signed-in view on its own: it renders the state it is given and forwards events. */
+import { readFileSync } from 'node:fs';
 import { fireEvent, screen, within } from '@testing-library/dom';
 import { describe, expect, it } from 'vitest';
 import { repositoryParser } from '../../src/api-shapes.ts';
@@ -71,6 +72,30 @@ describe('repository view', { timeout: 30_000 }, () => {
     ]);
     expect(within(screen.getByRole('list', { name: 'Repositories' })).getAllByRole('listitem')).toHaveLength(1);
     expect(screen.getByRole('status').textContent).toBe('1 repository');
+  });
+
+  it('lays out a sample entry, hidden from everyone, while the first repositories are awaited', () => {
+    const { update } = mount();
+    // The stylesheet, for the rule that keeps the sample from being painted or taking room.
+    const style = document.createElement('style');
+    style.textContent = readFileSync('src/styles.css', 'utf8');
+    document.head.append(style);
+    update(state({ loading: true }));
+    const sample = document.querySelector('.font-warm-up');
+    expect(sample?.querySelector('.repo-name')?.textContent).toBe('Repository');
+    expect(sample?.getAttribute('aria-hidden')).toBe('true');
+    expect((sample as HTMLElement).inert).toBe(true);
+    expect(getComputedStyle(sample as Element).visibility).toBe('hidden');
+    expect(getComputedStyle(sample as Element).position).toBe('absolute');
+    expect(screen.queryAllByRole('listitem')).toHaveLength(0);
+    // Still loading, nothing to show: the sample stays until there is.
+    update(state({ loading: true, matches: [] }));
+    expect(document.querySelector('.font-warm-up')).not.toBeNull();
+    const matches = [parse(repo('acme', 1), '/x')];
+    update(state({ loading: true, total: 1, matches }));
+    expect(document.querySelector('.font-warm-up')).toBeNull();
+    expect(document.querySelectorAll('.repo')).toHaveLength(1);
+    style.remove();
   });
 
   it('puts the first repositories in at once and the rest after the next paint, through the injected scheduler', () => {
