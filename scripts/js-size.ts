@@ -14,8 +14,6 @@ export const SIGNED_IN_BUDGET_GZIP_BYTES = 10_000;
 export const FLOW_INSPECTOR_BUDGET_GZIP_BYTES = 5_000;
 /** Everything loaded on demand together, gzipped: 4,000 for the branches view and later features, and the Flow inspector's. */
 export const ON_DEMAND_BUDGET_GZIP_BYTES = 4_000 + FLOW_INSPECTOR_BUDGET_GZIP_BYTES;
-/** The budget the benchmark prints against. */
-export const JS_BUDGET_GZIP_BYTES = FIRST_LOAD_BUDGET_GZIP_BYTES;
 
 export interface JavaScriptSize {
   raw: number;
@@ -68,10 +66,4 @@ function allJavaScript(outDir: string): string[] {
   return readdirSync(join(outDir, 'assets'))
     .filter((name) => name.endsWith('.js'))
     .map((name) => `assets/${name}`);
-}
-
-/** Bytes of every JavaScript file in the build, raw and gzipped. */
-export function javascriptBytes(outDir: string): { raw: number; gzip: number; files: number } {
-  const size = measure(outDir, allJavaScript(outDir));
-  return { raw: size.raw, gzip: size.gzip, files: size.files.length };
 }
