@@ -51,10 +51,15 @@ if (!existsSync(new URL('../relay/node_modules/workerd/package.json', import.met
 
 if (existsSync(chrome)) {
   const playwrightReport = join(out, 'playwright.json');
-  const status = run('end-to-end tests in Chromium', 'node_modules/.bin/playwright', ['test', '--project=chromium', '--project=relay on workerd', '--reporter=list,json'], {
-    PLAYWRIGHT_JSON_OUTPUT_NAME: playwrightReport,
-    CHROME_PATH: chrome,
-  });
+  const status = run(
+    'end-to-end tests in Chromium',
+    'node_modules/.bin/playwright',
+    ['test', '--project=chromium', '--project=relay on workerd', '--reporter=list,json'],
+    {
+      PLAYWRIGHT_JSON_OUTPUT_NAME: playwrightReport,
+      CHROME_PATH: chrome,
+    },
+  );
   if (existsSync(playwrightReport)) {
     const { stats } = JSON.parse(readFileSync(playwrightReport, 'utf8'));
     passed += stats.expected + stats.flaky;

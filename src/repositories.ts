@@ -52,14 +52,16 @@ export async function loadEverything(client: BitbucketClient, handlers: LoadHand
 
   const user = getUser();
   const loads: Promise<void>[] = [
-    run.limit(() => client.get(user.path, { signal, needs: user.needs })).then(
-      (json) => handlers.onUser(user.check(json, user.path)),
-      (error: unknown) => {
-        // A refused token or a cancelled load concerns everything; any other failure only the name.
-        if (!(error instanceof ApiError) || error.code === 'UNAUTHORIZED' || error.code === 'ABORTED') throw error;
-        handlers.onUserError(error);
-      },
-    ),
+    run
+      .limit(() => client.get(user.path, { signal, needs: user.needs }))
+      .then(
+        (json) => handlers.onUser(user.check(json, user.path)),
+        (error: unknown) => {
+          // A refused token or a cancelled load concerns everything; any other failure only the name.
+          if (!(error instanceof ApiError) || error.code === 'UNAUTHORIZED' || error.code === 'ABORTED') throw error;
+          handlers.onUserError(error);
+        },
+      ),
   ];
   loads[0]?.catch(fail);
   try {
