@@ -5,11 +5,9 @@ import { resolve } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { buildAuthorizeUrl } from '../../src/authorize.ts';
 import { completeSignIn, reduceToken } from '../../src/callback-page.ts';
-import { requestRows } from '../../src/flow-model.ts';
 import { createFlowRecorder } from '../../src/flow-record.ts';
 import { mountFlowToggle } from '../../src/flow-toggle.ts';
 import { createSessionStore } from '../../src/session.ts';
-import { mountFlowInspectorView } from '../../src/views/flow-inspector.ts';
 import { memoryStorage } from '../support/memory-storage.ts';
 import { loadTemplates } from '../support/page-templates.ts';
 
@@ -203,33 +201,5 @@ describe('the Flow inspector', () => {
     } finally {
       vi.useRealTimers();
     }
-  });
-});
-
-describe('the view', () => {
-  it('offers the download of the flow and draws each request as a bar on one time scale', () => {
-    document.body.replaceChildren();
-    const root = document.createElement('div');
-    document.body.append(root);
-    const onDownload = vi.fn();
-    const view = mountFlowInspectorView(root, { onDownload });
-    view.update({
-      steps: [],
-      rows: requestRows([
-        { method: 'GET', url: 'https://api.example/2.0/user', start: 100, end: 300, status: 200 },
-        { method: 'GET', url: 'https://api.example/2.0/repositories/a', start: 300, end: 500, status: 200 },
-      ]),
-    });
-    fireEvent.click(screen.getByRole('button', { name: 'Download the flow (JSON)' }));
-    expect(onDownload).toHaveBeenCalledOnce();
-    const table = screen.getByRole('table', { name: 'API requests' });
-    expect(table.style.getPropertyValue('--span')).toBe('400');
-    const bars = [...table.querySelectorAll<HTMLElement>('.inspector-bar')];
-    expect(bars.map((bar) => [bar.style.getPropertyValue('--start'), bar.style.getPropertyValue('--duration')])).toEqual([
-      ['0', '200'],
-      ['200', '200'],
-    ]);
-    expect(bars.every((bar) => bar.getAttribute('aria-hidden') === 'true')).toBe(true);
-    expect(screen.getByText(/Not recorded: no sign-in was started from this tab/)).toBeTruthy();
   });
 });
