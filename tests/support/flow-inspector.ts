@@ -31,3 +31,37 @@ export function breaks(element: Element): string {
 export function apiRequest(path: string, start: number, outcome: Partial<ApiRequest> = {}): ApiRequest {
   return { method: 'GET', url: `https://api.example/2.0${path}`, start, end: start + 100, status: 200, ...outcome };
 }
+
+/**
+ * requestIdleCallback and cancelIdleCallback of a page the test makes idle (`idle()`), or keeps
+ * busy: then a callback runs only at its `timeout`, if it was given one. Install with vi.stubGlobal.
+ */
+export function idleCallbacks() {
+  const pending = new Map<number, { task: IdleRequestCallback; timer: ReturnType<typeof setTimeout> | undefined }>();
+  let last = 0;
+  const run = (id: number) => {
+    const callback = pending.get(id);
+    if (!callback) return;
+    cancelIdleCallback(id);
+    callback.task({ didTimeout: false, timeRemaining: () => 0 });
+  };
+  const cancelIdleCallback = (id: number) => {
+    clearTimeout(pending.get(id)?.timer);
+    pending.delete(id);
+  };
+  const requestIdleCallback = (task: IdleRequestCallback, options?: IdleRequestOptions) => {
+    const id = ++last;
+    const timeout = options?.timeout;
+    pending.set(id, { task, timer: timeout === undefined ? undefined : setTimeout(() => run(id), timeout) });
+    return id;
+  };
+  return {
+    requestIdleCallback,
+    cancelIdleCallback,
+    /** The page has a moment: every callback waiting runs. */
+    idle: () => [...pending.keys()].forEach(run),
+    get pending() {
+      return pending.size;
+    },
+  };
+}
