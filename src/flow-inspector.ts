@@ -29,7 +29,7 @@ export function openFlowInspector(root: HTMLElement, flow: FlowRecorder): () => 
     },
   });
   let summaryTimer: ReturnType<typeof setTimeout> | undefined;
-  let said = '';
+  let said: string | undefined;
   const render = (first = false) => {
     const rows = requestRows(flow.requests);
     view.update({ steps: flow.steps, rows });

@@ -110,8 +110,9 @@ export function mountFlowInspectorView(root: HTMLElement, handlers: { onDownload
       state.rows.forEach((row, index) => {
         let shown = rows[index];
         if (!shown) {
-          const cells = COLUMNS.map((_, column) => (column === 1 ? th('row') : el('td')));
-          const bar = h('span', 'inspector-bar');
+          // A row's request (its number, method and path) never changes: it is drawn with the row, once.
+          const cells = [el('td', String(row.number)), th('row', ...requestLabel(row)), ...COLUMNS.slice(2).map(() => el('td'))];
+          const bar = el('span');
           bar.setAttribute('aria-hidden', 'true');
           cells[8]?.append(bar);
           body.append(el('tr', ...cells));
@@ -121,8 +122,6 @@ export function mountFlowInspectorView(root: HTMLElement, handlers: { onDownload
         // retry from those before it): while a load goes on, only the rows still in flight cost anything.
         if (shown.done) return;
         const values = [
-          String(row.number),
-          `${row.method} ${row.path}`,
           row.outcome,
           formatMs(row.start),
           row.duration === null ? '…' : formatMs(row.duration),
@@ -134,9 +133,7 @@ export function mountFlowInspectorView(root: HTMLElement, handlers: { onDownload
         if (signature === shown.shown) return;
         shown.shown = signature;
         shown.done = row.final;
-        values.forEach((value, column) =>
-          (shown.cells[column] as HTMLTableCellElement).replaceChildren(...(column === 1 ? requestLabel(row) : [value])),
-        );
+        values.forEach((value, index) => (shown.cells[index + 2] as HTMLTableCellElement).replaceChildren(value));
         shown.bar.className = `inspector-bar${row.failed ? ' failed' : row.retry ? ' retried' : ''}${row.done ? '' : ' waiting'}`;
         shown.bar.style.setProperty('--start', String(row.start));
         shown.bar.style.setProperty('--duration', String(row.duration ?? 0));
@@ -153,8 +150,7 @@ export function mountFlowInspectorView(root: HTMLElement, handlers: { onDownload
 /** "GET /2.0/repositories/a", and below it the query, decoded to be read, with places to break at. */
 function requestLabel(row: RequestRow): Child[] {
   const at = row.path.indexOf('?');
-  // Stryker disable next-line EqualityOperator: a request's path begins with "/" (the URL's pathname), so "?" is never at 0.
-  if (at < 0) return [`${row.method} ${row.path}`];
+  if (at === -1) return [`${row.method} ${row.path}`];
   const path = row.path.slice(0, at);
   const query = row.path.slice(at);
   let readable = query;

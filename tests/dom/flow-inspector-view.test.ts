@@ -63,6 +63,9 @@ describe('the view, before anything was recorded', () => {
     expect(source?.textContent).toBe(
       'Sent by src/bitbucket.ts · createClient, recorded by src/flow-record.ts · recordFetch around the page’s fetch.',
     );
+    // Styled as every step's source is, in a section styled as every step's is.
+    expect(source?.className).toBe('inspector-source');
+    expect(requests.className).toBe('inspector-step');
     expect(preflight?.textContent).toBe(
       'Before a request to a URL it has not asked about lately, the browser itself sends a CORS preflight: an OPTIONS ' +
         'request asking the API whether a page from this origin may send a GET with an Authorization header ' +
@@ -103,8 +106,9 @@ describe('the steps', () => {
     expect(noneOf(root, /^2\./)).toBe('Not recorded in this tab.');
     expect(noneOf(root, /^3\./)).toBe('None yet.');
     expect(noneOf(root, /^4\./)).toBe('No token has been kept yet.');
-    // Set apart from what was recorded (the stylesheet greys them).
+    // Set apart from what was recorded (the stylesheet greys them), and nothing else said.
     expect(root.querySelectorAll('.inspector-step > p.inspector-none')).toHaveLength(4);
+    for (const section of [/^1\./, /^2\./, /^3\./, /^4\./]) expect(sectionOf(root, section).childNodes).toHaveLength(2);
 
     const started = [authorize()];
     view.update({ steps: started, rows: [] });
@@ -300,19 +304,19 @@ describe('the requests table', () => {
         apiRequest('/user/workspaces', 300, { status: 429 }),
         apiRequest('/user/workspaces', 500),
         apiRequest('/repositories/a', 800, { status: 404 }),
-        { method: 'GET', url: `${API}/2.0/repositories/b`, start: 1000 },
+        { method: 'GET', url: `${API}/2.0/repositories/b`, start: 850 },
       ],
     );
     const table = screen.getByRole('table', { name: 'API requests' });
     // The scale runs to the latest end (or start, of one still waiting).
-    expect(table.style.getPropertyValue('--span')).toBe('900');
+    expect(table.style.getPropertyValue('--span')).toBe('800');
     const bars = [...table.querySelectorAll<HTMLElement>('tbody tr td:last-child > span')];
     expect(bars.map((bar) => [bar.className, bar.style.getPropertyValue('--start'), bar.style.getPropertyValue('--duration')])).toEqual([
       ['inspector-bar', '0', '100'],
       ['inspector-bar failed', '200', '100'],
       ['inspector-bar retried', '400', '100'],
       ['inspector-bar failed', '700', '100'],
-      ['inspector-bar waiting', '900', '0'],
+      ['inspector-bar waiting', '750', '0'],
     ]);
     expect(bars.every((bar) => bar.getAttribute('aria-hidden') === 'true')).toBe(true);
   });
@@ -341,12 +345,14 @@ describe('updates', () => {
     const table = screen.getByRole('table', { name: 'API requests' });
     const heading = within(root).getByRole('heading', { name: '1. The authorization request' });
     const label = within(table).getByRole('rowheader').lastChild;
+    const status = within(table).getAllByRole('cell')[1]?.firstChild;
     expect(tableRows(table)[0]?.[2]).toBe('waiting');
 
     // The same steps, and the row unchanged: neither is drawn again (a selection in them survives).
     view.update({ steps, rows: [row(waiting)] });
     expect(within(root).getByRole('heading', { name: '1. The authorization request' })).toBe(heading);
     expect(within(table).getByRole('rowheader').lastChild).toBe(label);
+    expect(within(table).getAllByRole('cell')[1]?.firstChild).toBe(status);
 
     // One more step, an answer, and a second request: the steps are drawn again, the row changes in place.
     const more = [...steps, callback([])];
