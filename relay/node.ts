@@ -69,21 +69,16 @@ export async function startRelayServer(
   server.maxConnections = options.maxConnections ?? MAX_CONNECTIONS;
   // Node's headersTimeout starts with the first byte: a connection that sends nothing would stay
   // open for ever. It gets the same 5 s to deliver its first request's headers.
-  const waiting = new Map<Socket, NodeJS.Timeout>();
+  // Weak: a closed connection's entry goes with its socket.
+  const waiting = new WeakMap<Socket, NodeJS.Timeout>();
   server.on('connection', (socket: Socket) => {
     waiting.set(
       socket,
       setTimeout(() => socket.destroy(), HEADERS_TIMEOUT_MS),
     );
-    socket.once('close', () => {
-      clearTimeout(waiting.get(socket));
-      waiting.delete(socket);
-    });
+    socket.once('close', () => clearTimeout(waiting.get(socket)));
   });
-  server.on('request', (incoming: IncomingMessage) => {
-    clearTimeout(waiting.get(incoming.socket));
-    waiting.delete(incoming.socket);
-  });
+  server.on('request', (incoming: IncomingMessage) => clearTimeout(waiting.get(incoming.socket)));
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -121,12 +116,8 @@ export function toWebRequest(incoming: IncomingMessage, origin: string): Request
 /** Writes a Web `Response` to Node's response, keeping several `Set-Cookie` headers apart. */
 export async function writeWebResponse(response: Response, outgoing: ServerResponse): Promise<void> {
   outgoing.statusCode = response.status;
-  for (const [name, value] of response.headers) {
-    if (name !== 'set-cookie') outgoing.setHeader(name, value);
-  }
-  // Headers iteration would merge them; cookies must stay one header each.
-  const cookies = response.headers.getSetCookie();
-  if (cookies.length > 0) outgoing.setHeader('set-cookie', cookies);
+  // Node's setHeaders sends each Set-Cookie as a header of its own (setHeader per name would keep the last).
+  outgoing.setHeaders(response.headers);
   outgoing.end(new Uint8Array(await response.arrayBuffer()));
 }
 
@@ -174,8 +165,11 @@ export function urlHost(host: string): string {
  * .env) under the process's own variables, which win; check them; start; print the URLs to
  * configure; stop on a signal. Problems are printed and set exit code 1.
  */
-export async function runRelayCommand(name: string, start: (config: RelayConfig) => Promise<RelayServer>): Promise<void> {
-  const envFile = fileURLToPath(new URL('./.env', import.meta.url));
+export async function runRelayCommand(
+  name: string,
+  start: (config: RelayConfig) => Promise<RelayServer>,
+  envFile: string = fileURLToPath(new URL('./.env', import.meta.url)),
+): Promise<void> {
   if (existsSync(envFile)) process.loadEnvFile(envFile);
 
   const result = readRelayConfig(process.env);
@@ -189,7 +183,7 @@ export async function runRelayCommand(name: string, start: (config: RelayConfig)
   try {
     server = await start(config);
   } catch (error) {
-    console.error(error instanceof Error ? error.message : String(error));
+    console.error(messageOf(error));
     process.exitCode = 1;
     return;
   }
@@ -205,13 +199,21 @@ export async function runRelayCommand(name: string, start: (config: RelayConfig)
   }
 }
 
-// Run only when executed directly (npm run relay), not when imported by tests.
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  await runRelayCommand('Relay', (config) =>
-    startRelayServer(config).catch((error: unknown) => {
-      throw new Error(
-        `The relay cannot listen on ${config.host}:${config.port}: ${error instanceof Error ? error.message : String(error)}`,
-      );
-    }),
-  );
+/** What `npm run relay` starts: the relay on the configured address, or an error that names the address. */
+export function startConfiguredRelay(config: RelayConfig): Promise<RelayServer> {
+  return startRelayServer(config).catch((error: unknown) => {
+    throw new Error(`The relay cannot listen on ${config.host}:${config.port}: ${messageOf(error)}`);
+  });
 }
+
+/** Whether the module at `moduleUrl` is the script Node was started with (`script`, a path). */
+export function isMainModule(moduleUrl: string, script: string | undefined = process.argv[1]): boolean {
+  return script !== undefined && moduleUrl === pathToFileURL(script).href;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+// Run only when executed directly (npm run relay), not when imported by tests.
+if (isMainModule(import.meta.url)) await runRelayCommand('Relay', startConfiguredRelay);

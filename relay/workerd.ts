@@ -10,10 +10,10 @@ import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { LOOPBACK_HOSTS } from './config.ts';
 import type { RelayConfig } from './config.ts';
-import { runRelayCommand, urlHost } from './node.ts';
+import { isMainModule, runRelayCommand, urlHost } from './node.ts';
 import type { RelayServer } from './node.ts';
 
 /**
@@ -231,7 +231,7 @@ function freePort(host: string): Promise<number> {
 }
 
 // Run only when executed directly (npm run relay:worker), not when imported by tests.
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (isMainModule(import.meta.url)) {
   // Before the configuration: without the runtime, nothing else matters yet.
   const located = locateWorkerd();
   if (located.ok) await runRelayCommand('Relay (workerd)', (config) => startWorkerdRelay(config));

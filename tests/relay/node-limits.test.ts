@@ -7,9 +7,9 @@
 import { connect } from 'node:net';
 import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { HEADERS_TIMEOUT_MS, LIMITS_CHECK_INTERVAL_MS, startRelayServer } from '../../relay/node.ts';
+import { HEADERS_TIMEOUT_MS, LIMITS_CHECK_INTERVAL_MS, MAX_CONNECTIONS, startRelayServer } from '../../relay/node.ts';
 import type { RelayServer } from '../../relay/node.ts';
-import { testConfig } from './support.ts';
+import { APP_CALLBACK, APP_STATE, ACCESS_TOKEN, CODE, bitbucketToken, testConfig, tokenResponse } from './support.ts';
 
 // The documented limit, plus Node's check interval, plus room for a loaded machine (a CI run once
 // saw a close come later than 2 s of room allowed). Still far below the 30 s of Node's default.
@@ -20,8 +20,12 @@ afterEach(async () => {
   for (const step of cleanup.splice(0).reverse()) await step();
 });
 
-async function start(maxConnections?: number): Promise<RelayServer> {
-  const server = await startRelayServer(testConfig(), 0, { log: () => {}, ...(maxConnections === undefined ? {} : { maxConnections }) });
+async function start(maxConnections?: number, deps?: { fetch: typeof fetch }): Promise<RelayServer> {
+  const server = await startRelayServer(testConfig(), 0, {
+    log: () => {},
+    ...(maxConnections === undefined ? {} : { maxConnections }),
+    ...(deps === undefined ? {} : { deps }),
+  });
   cleanup.push(() => server.close());
   return server;
 }
@@ -108,19 +112,61 @@ describe('the Node relay against slow clients', () => {
     expect(Math.max(...closedAfter)).toBeLessThanOrEqual(CLOSED_WITHIN_MS);
   }, 40_000);
 
-  it('closes connections beyond maxConnections as they arrive', async () => {
-    const server = await start(5);
-    const holders = Array.from({ length: 5 }, () => open(server));
-    for (const holder of holders) drip(holder.socket);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+  it.each([
+    ['maxConnections', 5],
+    ['default', undefined],
+  ])(
+    'closes connections beyond the %s limit as they arrive',
+    async (_limit, maxConnections) => {
+      const server = await start(maxConnections);
+      const holders = Array.from({ length: maxConnections ?? MAX_CONNECTIONS }, () => open(server));
+      for (const holder of holders) drip(holder.socket);
+      await Promise.all(holders.map((holder) => new Promise((resolve) => holder.socket.once('connect', resolve))));
+      await new Promise((resolve) => setTimeout(resolve, 300));
 
-    const extra = open(server);
-    extra.socket.write('GET /healthcheck HTTP/1.1\r\nHost: relay\r\n\r\n');
-    let answered = false;
-    extra.socket.on('data', () => (answered = true));
-    const extraFor = await withTimeout(extra.closed);
-    expect(answered).toBe(false);
-    expect(extraFor).toBeLessThan(HEADERS_TIMEOUT_MS);
-    expect(holders.every((holder) => holder.closedAfter() === undefined)).toBe(true);
+      const extra = open(server);
+      extra.socket.write('GET /healthcheck HTTP/1.1\r\nHost: relay\r\n\r\n');
+      let answered = false;
+      extra.socket.on('data', () => (answered = true));
+      const extraFor = await withTimeout(extra.closed);
+      expect(answered).toBe(false);
+      expect(extraFor).toBeLessThan(HEADERS_TIMEOUT_MS);
+      expect(holders.every((holder) => holder.closedAfter() === undefined)).toBe(true);
+    },
+    30_000,
+  );
+
+  it('answers a request whose token exchange takes longer than the headers limit', async () => {
+    const slowTokenEndpoint = () =>
+      new Promise<Response>((resolve) => setTimeout(() => resolve(tokenResponse(bitbucketToken())), HEADERS_TIMEOUT_MS + 1_000));
+    const server = await start(undefined, { fetch: slowTokenEndpoint });
+    const query = new URLSearchParams({ state: APP_STATE, redirect_uri: APP_CALLBACK });
+    const authorized = await fetch(`${server.url}/authorize?${query}`, { redirect: 'manual' });
+    const relayState = new URL(authorized.headers.get('location') ?? '').searchParams.get('state') ?? '';
+    const cookie = (authorized.headers.getSetCookie()[0] ?? '').split(';')[0] ?? '';
+
+    const answer = await fetch(`${server.url}/callback?${new URLSearchParams({ code: CODE, state: relayState })}`, {
+      headers: { cookie },
+      redirect: 'manual',
+    });
+    expect(answer.status).toBe(302);
+    const location = new URL(answer.headers.get('location') ?? '');
+    expect(`${location.origin}${location.pathname}`).toBe(APP_CALLBACK);
+    expect(new URLSearchParams(location.hash.slice(1)).get('access_token')).toBe(ACCESS_TOKEN);
+  }, 30_000);
+
+  it('leaves no timer behind for a connection that closed before its first request', async () => {
+    const server = await start();
+    const timers = () => process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length;
+    const before = timers();
+    const clients = Array.from({ length: 40 }, () => open(server));
+    await Promise.all(clients.map((client) => new Promise((resolve) => client.socket.once('connect', resolve))));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // One timer per connection waiting for its first request: the count this test watches.
+    expect(timers()).toBeGreaterThanOrEqual(40);
+
+    for (const client of clients) client.socket.destroy();
+    // Well before the 5 s limit would have fired them: the server's side of each closed at once.
+    await expect.poll(timers, { timeout: HEADERS_TIMEOUT_MS / 2 }).toBeLessThanOrEqual(before + 5);
   }, 30_000);
 });

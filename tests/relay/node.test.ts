@@ -2,11 +2,12 @@
 import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
+import type { IncomingMessage } from 'node:http';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startRelayServer, writeWebResponse } from '../../relay/node.ts';
+import { isMainModule, startConfiguredRelay, startRelayServer, toWebRequest, urlHost, writeWebResponse } from '../../relay/node.ts';
 import type { RelayServer } from '../../relay/node.ts';
-import { APP_CALLBACK, APP_STATE, CODE, testConfig, tokenResponse } from './support.ts';
+import { APP_CALLBACK, APP_STATE, CODE, rawRequest, testConfig, tokenResponse } from './support.ts';
 
 const running: Array<{ close(): Promise<void> }> = [];
 afterEach(async () => {
@@ -62,6 +63,65 @@ describe('startRelayServer', () => {
     expect(response.headers.get('cache-control')).toBe('no-store');
   });
 
+  it('keeps a connection without a body open, and closes one whose request announces a chunked body', async () => {
+    const server = await start();
+    const plain = await fetch(`${server.url}/healthcheck`);
+    expect(plain.headers.get('connection')).toBe('keep-alive');
+    const chunked = await rawRequest(
+      `${server.url}/callback`,
+      'POST /callback HTTP/1.1\r\nHost: relay\r\nTransfer-Encoding: chunked',
+      '4\r\ncode\r\n0\r\n\r\n',
+    );
+    expect(chunked.status).toBe(405);
+    expect(chunked.headers.get('connection')).toBe('close');
+  });
+
+  it('answers 400 with the usual headers, and logs no details, when a request has no Web form (TRACE)', async () => {
+    const logs: string[] = [];
+    const server = await start(logs);
+    const answer = await rawRequest(server.url, `TRACE /callback?code=${CODE} HTTP/1.1\r\nHost: relay`);
+    expect(answer.status).toBe(400);
+    expect(answer.body).toBe('Bad request');
+    expect(Object.fromEntries(answer.headers)).toMatchObject({
+      'cache-control': 'no-store',
+      'referrer-policy': 'no-referrer',
+      'x-content-type-options': 'nosniff',
+      'content-type': 'text/plain; charset=utf-8',
+    });
+    // The path is not known to the adapter then; the query never is.
+    expect(logs).toEqual(['adapter error (TypeError)', 'TRACE - 400']);
+  });
+
+  it('logs at most 100 characters of a path', async () => {
+    const logs: string[] = [];
+    const server = await start(logs);
+    await fetch(`${server.url}/${'a'.repeat(300)}`);
+    expect(logs.at(-1)).toBe(`GET /${'a'.repeat(99)} 404`);
+  });
+
+  it('refuses headers larger than 8 KiB with 431', async () => {
+    const server = await start();
+    expect((await fetch(`${server.url}/healthcheck`, { headers: { 'x-big': 'a'.repeat(7 * 1024) } })).status).toBe(200);
+    expect((await fetch(`${server.url}/healthcheck`, { headers: { 'x-big': 'a'.repeat(9 * 1024) } })).status).toBe(431);
+  });
+
+  it('listens on the configured port and host, unless told another host', async () => {
+    const configured = await startRelayServer(testConfig({ PORT: '0', RELAY_HOST: 'localhost' }), undefined, { log: () => {} });
+    running.push(configured);
+    expect(configured.url).toMatch(/^http:\/\/localhost:\d+$/);
+    expect((await fetch(`${configured.url}/healthcheck`)).status).toBe(200);
+
+    const told = await startRelayServer(testConfig({ RELAY_HOST: 'localhost' }), 0, { host: '127.0.0.1', log: () => {} });
+    running.push(told);
+    expect(told.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+  });
+
+  it('reports a second close as an error', async () => {
+    const server = await startRelayServer(testConfig(), 0, { log: () => {} });
+    await server.close();
+    await expect(server.close()).rejects.toMatchObject({ code: 'ERR_SERVER_NOT_RUNNING' });
+  });
+
   it('closes even with a keep-alive connection open', async () => {
     const server = await startRelayServer(testConfig(), 0, { log: () => {} });
     await fetch(`${server.url}/healthcheck`, { headers: { connection: 'keep-alive' } });
@@ -74,6 +134,61 @@ describe('startRelayServer', () => {
     const server = await start();
     const port = Number(new URL(server.url).port);
     await expect(startRelayServer(testConfig(), port, { log: () => {} })).rejects.toThrow(/EADDRINUSE/);
+  });
+});
+
+describe('startConfiguredRelay (what npm run relay starts)', () => {
+  it('listens on the configured address, or says which address it could not use', async () => {
+    const server = await startConfiguredRelay(testConfig({ PORT: '0' }));
+    running.push(server);
+    expect((await fetch(`${server.url}/healthcheck`)).status).toBe(200);
+
+    const port = new URL(server.url).port;
+    await expect(startConfiguredRelay(testConfig({ PORT: port }))).rejects.toThrow(
+      `The relay cannot listen on 127.0.0.1:${port}: listen EADDRINUSE`,
+    );
+  });
+});
+
+describe('toWebRequest', () => {
+  it('keeps repeated headers, skips absent ones and defaults to GET /', () => {
+    const incoming = { headers: { cookie: 'a=1', 'x-list': ['1', '2'], 'x-absent': undefined } } as unknown as IncomingMessage;
+    const request = toWebRequest(incoming, 'http://127.0.0.1:3001');
+    expect(request.method).toBe('GET');
+    expect(request.url).toBe('http://127.0.0.1:3001/');
+    expect([...request.headers]).toEqual([
+      ['cookie', 'a=1'],
+      ['x-list', '1, 2'],
+    ]);
+  });
+});
+
+describe('urlHost', () => {
+  it.each([
+    ['127.0.0.1', '127.0.0.1'],
+    ['relay.internal', 'relay.internal'],
+    ['::1', '[::1]'],
+    ['0.0.0.0', 'localhost'],
+    ['::', 'localhost'],
+    ['', 'localhost'],
+  ])('writes the listening address %o as %o in a URL', (host, expected) => {
+    expect(urlHost(host)).toBe(expected);
+  });
+});
+
+describe('isMainModule', () => {
+  const nodeTs = new URL('../../relay/node.ts', import.meta.url);
+  it.each([
+    [fileURLToPath(nodeTs), true],
+    [fileURLToPath(new URL('../../relay/workerd.ts', import.meta.url)), false],
+    [undefined, false],
+  ])('is %o the script started as relay/node.ts? %o', (script, expected) => {
+    expect(isMainModule(nodeTs.href, script)).toBe(expected);
+  });
+
+  it('compares with the script of this process by default', () => {
+    expect(isMainModule(import.meta.url)).toBe(false);
+    expect(isMainModule(pathToFileURL(process.argv[1] ?? '').href)).toBe(true);
   });
 });
 

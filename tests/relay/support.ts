@@ -2,6 +2,7 @@
  * Shared fixtures for the relay tests: a valid configuration, a fake token endpoint and a clock,
  * all injected (no global is patched).
  */
+import { connect } from 'node:net';
 import { expect } from 'vitest';
 import { readRelayConfig } from '../../relay/config.ts';
 import type { RelayConfig, RelayEnv } from '../../relay/config.ts';
@@ -132,4 +133,53 @@ export function targetOf(response: Response): string {
   const url = new URL(response.headers.get('location') ?? '');
   url.hash = '';
   return url.href;
+}
+
+/** An HTTP answer read off the wire: status, headers (names in lower case) and body. */
+export interface RawAnswer {
+  readonly status: number;
+  readonly headers: ReadonlyMap<string, string>;
+  readonly body: string;
+}
+
+/**
+ * Sends `head` (a request's line and headers, without the blank line that ends them) and `body`
+ * exactly as written to the server at `url`, with `Connection: close`, and reads its answer until
+ * the server closes the connection. For requests `fetch` would not send (other methods, framing).
+ */
+export function rawRequest(url: string, head: string, body = ''): Promise<RawAnswer> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname);
+    let received = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => (received += chunk));
+    socket.on('error', reject);
+    socket.on('close', () => {
+      const [top = '', content = ''] = received.split('\r\n\r\n', 2);
+      const [statusLine = '', ...lines] = top.split('\r\n');
+      const headers = new Map(
+        lines.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]),
+      );
+      resolve({
+        status: Number(statusLine.split(' ')[1]),
+        headers,
+        body: headers.get('transfer-encoding') === 'chunked' ? unchunk(content) : content,
+      });
+    });
+    socket.end(`${head}\r\nConnection: close\r\n\r\n${body}`);
+  });
+}
+
+/** The data of a chunked HTTP/1.1 body (sizes in hex, each chunk followed by CRLF, a 0 at the end). */
+function unchunk(framed: string): string {
+  let data = '';
+  let rest = framed;
+  for (;;) {
+    const lineEnd = rest.indexOf('\r\n');
+    const size = Number.parseInt(rest.slice(0, lineEnd), 16);
+    if (!(size > 0)) return data;
+    data += rest.slice(lineEnd + 2, lineEnd + 2 + size);
+    rest = rest.slice(lineEnd + 2 + size + 2);
+  }
 }
