@@ -1,5 +1,5 @@
 // @vitest-environment node
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import worker, { createWorker } from '../../relay/worker.ts';
 import { APP_CALLBACK, APP_STATE, CLIENT_SECRET, RELAY_SECRET, testEnv } from './support.ts';
 
@@ -45,5 +45,31 @@ describe('Cloudflare Worker entry', () => {
     expect(errors).toEqual(['relay misconfigured: BITBUCKET_CLIENT_ID MISSING, RELAY_SECRET TOO_SHORT, RELAY_ALLOWED_CALLBACKS MISSING']);
     expect(errors.join()).not.toContain(RELAY_SECRET.slice(0, 10));
     expect(errors.join()).not.toContain(CLIENT_SECRET);
+    // The page tells the user what happened, in a heading and one sentence, and nothing of the setup.
+    expect(/<h1>(.*)<\/h1>/.exec(page)?.[1]).toBe('Sign-in is not available');
+    expect(/<p>(.*)<\/p>/.exec(page)?.[1]).toMatch(/^[A-Z].{15,}\.$/);
+  });
+
+  it('takes only strings as configuration: a binding under a variable name counts as unset', async () => {
+    const { worker, errors } = testWorker();
+    const response = await worker.fetch(new Request('https://relay.example.workers.dev/healthcheck'), {
+      ...testEnv(),
+      BITBUCKET_CLIENT_ID: { get: () => null },
+      RELAY_PUBLIC_URL: 42,
+    });
+    expect(response.status).toBe(500);
+    expect(errors).toEqual(['relay misconfigured: BITBUCKET_CLIENT_ID MISSING']);
+  });
+
+  it('writes its lines to the console, where Cloudflare collects them', async () => {
+    const info: unknown[] = [];
+    const errors: unknown[] = [];
+    vi.spyOn(console, 'log').mockImplementation((line: unknown) => void info.push(line));
+    vi.spyOn(console, 'error').mockImplementation((line: unknown) => void errors.push(line));
+    const query = new URLSearchParams({ state: APP_STATE, redirect_uri: APP_CALLBACK });
+    await worker.fetch(new Request(`https://relay.example.workers.dev/authorize?${query}`), testEnv());
+    await worker.fetch(new Request('https://relay.example.workers.dev/healthcheck'), {});
+    expect(info).toEqual(['authorize: redirecting to Bitbucket']);
+    expect(errors).toEqual([expect.stringMatching(/^relay misconfigured: BITBUCKET_CLIENT_ID MISSING, /)]);
   });
 });
