@@ -1,13 +1,16 @@
 // @vitest-environment node
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ConfigEnv, UserConfig } from 'vite';
+import { createLogger, createServer } from 'vite';
+import type { ConfigEnv, Logger, UserConfig } from 'vite';
 import { DEV_RELAY_PATH, devRelay, formatDevRelayProblems, planDevRelay } from '../../relay/dev-server.ts';
 import type { DevRelayPlan } from '../../relay/dev-server.ts';
 import type { RelayEnv } from '../../relay/config.ts';
-import { CLIENT_ID, CLIENT_SECRET, RELAY_SECRET } from './support.ts';
+import { APP_STATE, CLIENT_ID, CLIENT_SECRET, RELAY_SECRET } from './support.ts';
 
 const ORIGIN = 'http://localhost:3000';
 const FRESH_SECRET = 'fresh-secret-for-this-start-0123456789abcdef';
@@ -93,6 +96,44 @@ describe('the relay in the dev server: which setup', () => {
     expect(problemsOf(plan(env))).toEqual(expected);
   });
 
+  it('refuses only the secret-like names Vite gives the app (VITE_ first), whatever the rest of the setup', () => {
+    expect(plan({ OLD_VITE_API_TOKEN: 't', MY_SECRET: 's' })).toEqual({ kind: 'off' });
+    expect(problemsOf(plan({ VITE_SECRET: 's', BITBUCKET_CLIENT_ID: CLIENT_ID, VITE_BITBUCKET_CLIENT_ID: CLIENT_ID }))).toEqual([
+      'VITE_SECRET PUBLIC_SECRET',
+      'BITBUCKET_CLIENT_SECRET MISSING',
+      'VITE_BITBUCKET_CLIENT_ID CONFLICT',
+    ]);
+  });
+
+  it('says in each message which variable to change and how', () => {
+    const result = plan({
+      BITBUCKET_CLIENT_ID: CLIENT_ID,
+      VITE_BITBUCKET_AUTHORIZE_URL: 'http://localhost:3001/authorize',
+      VITE_X_PASSWORD: 'p',
+    });
+    const messages = Object.fromEntries((result.kind === 'invalid' ? result.problems : []).map((p) => [p.code, p.message]));
+    // The variable to rename, and its new name.
+    expect(messages.PUBLIC_SECRET).toContain('VITE_X_PASSWORD');
+    expect(messages.PUBLIC_SECRET).toContain(' X_PASSWORD ');
+    // The missing variable, and the one that makes it needed.
+    expect(messages.MISSING).toContain('BITBUCKET_CLIENT_SECRET');
+    expect(messages.MISSING).toContain('BITBUCKET_CLIENT_ID');
+    // Either way out: the app's variable, or both of the relay's.
+    for (const name of ['VITE_BITBUCKET_AUTHORIZE_URL', 'BITBUCKET_CLIENT_ID', 'BITBUCKET_CLIENT_SECRET'])
+      expect(messages.CONFLICT).toContain(name);
+  });
+
+  it("lists one problem a line, under a pointer to the README's section on the setup", () => {
+    const result = plan({ BITBUCKET_CLIENT_SECRET: CLIENT_SECRET, VITE_RELAY_SECRET: RELAY_SECRET });
+    const problems = result.kind === 'invalid' ? result.problems : [];
+    expect(problems).toHaveLength(2);
+    const [heading, ...lines] = formatDevRelayProblems(problems).split('\n');
+    expect(lines).toEqual(problems.map((p) => `  - ${p.message}`));
+    const section = /"([^"]+)"/.exec(heading ?? '')?.[1] ?? '';
+    expect(heading).toContain('.env');
+    expect(readFileSync(new URL('../../README.md', import.meta.url), 'utf8')).toContain(`\n## ${section}\n`);
+  });
+
   it('never quotes a secret in its messages', () => {
     const result = plan({
       BITBUCKET_CLIENT_SECRET: CLIENT_SECRET,
@@ -147,8 +188,95 @@ describe('the Vite plugin', () => {
   it('leaves a build alone, except for a secret in a VITE_ variable', () => {
     runConfigHook([`BITBUCKET_CLIENT_ID=${CLIENT_ID}`, `BITBUCKET_CLIENT_SECRET=${CLIENT_SECRET}`], 'build');
     expect(process.env.VITE_BITBUCKET_CLIENT_ID).toBeUndefined();
-    expect(() => runConfigHook([`VITE_BITBUCKET_CLIENT_SECRET=${CLIENT_SECRET}`], 'build')).toThrow(
-      'VITE_BITBUCKET_CLIENT_SECRET would be built into the app',
-    );
+    // A half relay setup does not matter to a build.
+    runConfigHook([`BITBUCKET_CLIENT_ID=${CLIENT_ID}`], 'build');
+    let refusal: unknown;
+    try {
+      runConfigHook([`BITBUCKET_CLIENT_ID=${CLIENT_ID}`, `VITE_BITBUCKET_CLIENT_SECRET=${CLIENT_SECRET}`], 'build');
+    } catch (error) {
+      refusal = error;
+    }
+    expect(refusal).toBeInstanceOf(Error);
+    expect(String(refusal)).toContain('VITE_BITBUCKET_CLIENT_SECRET would be built into the app');
+    expect(String(refusal)).not.toContain('BITBUCKET_CLIENT_SECRET is not set');
+  });
+
+  it.each([
+    ['the root', (root: string) => ({ root }), ''],
+    ['envDir, relative to the root', (root: string) => ({ root, envDir: 'env' }), 'env'],
+  ])("reads .env from %s, and uses the plugin's port when the config has none", (_where, config, folder) => {
+    const root = mkdtempSync(join(tmpdir(), 'dev-relay-root-'));
+    folders.push(root);
+    mkdirSync(join(root, folder), { recursive: true });
+    writeFileSync(join(root, folder, '.env'), `BITBUCKET_CLIENT_ID=${CLIENT_ID}\nBITBUCKET_CLIENT_SECRET=${CLIENT_SECRET}\n`);
+    const hook = devRelay(3000).config as (config: UserConfig, env: ConfigEnv) => void;
+    hook(config(root), { command: 'serve', mode: 'development' });
+    expect(process.env.VITE_BITBUCKET_CLIENT_ID).toBe(CLIENT_ID);
+    expect(process.env.VITE_BITBUCKET_AUTHORIZE_URL).toBe('http://localhost:3000/relay/authorize');
+  });
+
+  it('is not applied to vite preview, which serves a build', () => {
+    const apply = devRelay(3000).apply as (config: UserConfig, env: ConfigEnv) => boolean;
+    expect(apply({}, { command: 'serve', mode: 'production', isPreview: true })).toBe(false);
+    expect(apply({}, { command: 'serve', mode: 'development', isPreview: false })).toBe(true);
+  });
+});
+
+describe('the dev server with the plugin', () => {
+  const cleanup: Array<() => unknown> = [];
+  afterEach(async () => {
+    for (const step of cleanup.splice(0).reverse()) await step();
+    delete process.env.VITE_BITBUCKET_CLIENT_ID;
+    delete process.env.VITE_BITBUCKET_AUTHORIZE_URL;
+  });
+
+  /** Vite in middleware mode with the plugin, .env holding `lines`, behind a loopback server; returns its URL and Vite's info lines. */
+  async function devServer(lines: string[]): Promise<{ url: string; info: string[] }> {
+    const root = mkdtempSync(join(tmpdir(), 'dev-relay-server-'));
+    cleanup.push(() => rmSync(root, { recursive: true, force: true }));
+    writeFileSync(join(root, '.env'), `${lines.join('\n')}\n`);
+    const info: string[] = [];
+    const logger: Logger = { ...createLogger('silent'), info: (message) => void info.push(message) };
+    const vite = await createServer({
+      configFile: false,
+      root,
+      appType: 'custom',
+      customLogger: logger,
+      server: { middlewareMode: true, hmr: false, ws: false, port: 3456 },
+      plugins: [devRelay(3000)],
+    });
+    cleanup.push(() => vite.close());
+    const http = createHttpServer(vite.middlewares);
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    cleanup.push(() => new Promise((resolve) => http.close(resolve)));
+    return { url: `http://127.0.0.1:${(http.address() as AddressInfo).port}`, info };
+  }
+
+  it('answers the relay under /relay, logs through Vite and says where to point the OAuth consumer', async () => {
+    const { url, info } = await devServer([`BITBUCKET_CLIENT_ID=${CLIENT_ID}`, `BITBUCKET_CLIENT_SECRET=${CLIENT_SECRET}`]);
+
+    const health = await fetch(`${url}${DEV_RELAY_PATH}/healthcheck`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ status: 'ok' });
+    const query = new URLSearchParams({ state: APP_STATE, redirect_uri: 'http://localhost:3456/oauth-callback' });
+    const authorize = await fetch(`${url}${DEV_RELAY_PATH}/authorize?${query}`, { redirect: 'manual' });
+    expect(authorize.status).toBe(302);
+    expect(new URL(authorize.headers.get('location') ?? '').searchParams.get('client_id')).toBe(CLIENT_ID);
+    expect(authorize.headers.getSetCookie()).toHaveLength(1);
+    // Outside its path the relay is not there.
+    expect((await fetch(`${url}/healthcheck`)).status).toBe(404);
+
+    expect(info).toContain('  relay: authorize: redirecting to Bitbucket');
+    const started = info.find((line) => line.includes('Bitbucket sign-in through the relay')) ?? '';
+    expect(started).toContain('http://localhost:3456/relay/authorize');
+    expect(started).toContain('http://localhost:3456/relay/callback');
+    expect(started).toContain('https://bitbucket.org/site/oauth2/access_token');
+    expect(info.join('\n')).not.toContain(CLIENT_SECRET);
+  });
+
+  it('has no relay without the Key and the Secret', async () => {
+    const { url, info } = await devServer([]);
+    expect((await fetch(`${url}${DEV_RELAY_PATH}/healthcheck`)).status).toBe(404);
+    expect(info.join('\n')).not.toContain('relay');
   });
 });
