@@ -4,7 +4,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { IncomingMessage } from 'node:http';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { isMainModule, startConfiguredRelay, startRelayServer, toWebRequest, urlHost, writeWebResponse } from '../../relay/node.ts';
 import type { RelayServer } from '../../relay/node.ts';
 import { APP_CALLBACK, APP_STATE, CODE, rawRequest, testConfig, tokenResponse } from './support.ts';
@@ -53,6 +53,15 @@ describe('startRelayServer', () => {
       'GET /callback 400',
     ]);
     expect(logs.join('\n')).not.toContain(CODE);
+  });
+
+  it('logs to the console when given no log', async () => {
+    const lines: unknown[] = [];
+    vi.spyOn(console, 'log').mockImplementation((line: unknown) => void lines.push(line));
+    const server = await startRelayServer(testConfig(), 0);
+    running.push(server);
+    await fetch(`${server.url}/healthcheck`);
+    expect(lines).toEqual(['GET /healthcheck 200']);
   });
 
   it('answers a POST with a body with 405 and closes the connection instead of reading it', async () => {
