@@ -230,13 +230,23 @@ describe('the dev server with the plugin', () => {
     delete process.env.VITE_BITBUCKET_AUTHORIZE_URL;
   });
 
-  /** Vite in middleware mode with the plugin, .env holding `lines`, behind a loopback server; returns its URL and Vite's info lines. */
-  async function devServer(lines: string[]): Promise<{ url: string; info: string[] }> {
+  /**
+   * Vite in middleware mode with the plugin, .env holding `lines`, behind a loopback server;
+   * returns its URL, Vite's info lines and the lines among them that were given a timestamp.
+   */
+  async function devServer(lines: string[]): Promise<{ url: string; info: string[]; stamped: string[] }> {
     const root = mkdtempSync(join(tmpdir(), 'dev-relay-server-'));
     cleanup.push(() => rmSync(root, { recursive: true, force: true }));
     writeFileSync(join(root, '.env'), `${lines.join('\n')}\n`);
     const info: string[] = [];
-    const logger: Logger = { ...createLogger('silent'), info: (message) => void info.push(message) };
+    const stamped: string[] = [];
+    const logger: Logger = {
+      ...createLogger('silent'),
+      info: (message, options) => {
+        info.push(message);
+        if (options?.timestamp === true) stamped.push(message);
+      },
+    };
     const vite = await createServer({
       configFile: false,
       root,
@@ -249,11 +259,11 @@ describe('the dev server with the plugin', () => {
     const http = createHttpServer(vite.middlewares);
     await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
     cleanup.push(() => new Promise((resolve) => http.close(resolve)));
-    return { url: `http://127.0.0.1:${(http.address() as AddressInfo).port}`, info };
+    return { url: `http://127.0.0.1:${(http.address() as AddressInfo).port}`, info, stamped };
   }
 
   it('answers the relay under /relay, logs through Vite and says where to point the OAuth consumer', async () => {
-    const { url, info } = await devServer([`BITBUCKET_CLIENT_ID=${CLIENT_ID}`, `BITBUCKET_CLIENT_SECRET=${CLIENT_SECRET}`]);
+    const { url, info, stamped } = await devServer([`BITBUCKET_CLIENT_ID=${CLIENT_ID}`, `BITBUCKET_CLIENT_SECRET=${CLIENT_SECRET}`]);
 
     const health = await fetch(`${url}${DEV_RELAY_PATH}/healthcheck`);
     expect(health.status).toBe(200);
@@ -266,7 +276,8 @@ describe('the dev server with the plugin', () => {
     // Outside its path the relay is not there.
     expect((await fetch(`${url}/healthcheck`)).status).toBe(404);
 
-    expect(info).toContain('  relay: authorize: redirecting to Bitbucket');
+    // The relay's own lines say when, among Vite's.
+    expect(stamped).toEqual(['  relay: authorize: redirecting to Bitbucket']);
     const started = info.find((line) => line.includes('Bitbucket sign-in through the relay')) ?? '';
     expect(started).toContain('http://localhost:3456/relay/authorize');
     expect(started).toContain('http://localhost:3456/relay/callback');
