@@ -20,7 +20,8 @@ export function bytesToBase64(bytes: Uint8Array): string {
 
 /** Encodes bytes as base64url without padding (RFC 4648 §5), safe in URLs and cookies. */
 export function bytesToBase64Url(bytes: Uint8Array): string {
-  return bytesToBase64(bytes).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
+  // Base64 has "=" only as padding, at the end.
+  return bytesToBase64(bytes).replaceAll('+', '-').replaceAll('/', '_').replaceAll('=', '');
 }
 
 /** Decodes base64url without padding; returns undefined for anything that is not base64url. */

@@ -2,6 +2,7 @@
  * Runs the relay on Node: a thin adapter from `node:http` to the Web-standard handler in
  * relay.ts. `npm run relay` runs this file; tests import {@link startRelayServer} from it.
  */
+import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -81,13 +82,9 @@ export async function startRelayServer(
   });
   server.on('request', (incoming: IncomingMessage) => clearTimeout(waiting.get(incoming.socket)));
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  server.listen(port, host);
+  // Rejects with the error if listening fails (EADDRINUSE, …); takes its listeners off either way.
+  await once(server, 'listening');
   const { port: boundPort } = server.address() as AddressInfo;
   origin = `http://${urlHost(host)}:${boundPort}`;
 

@@ -19,7 +19,7 @@ describe('Cloudflare Worker entry', () => {
   });
 
   it('serves the relay, with a Secure __Host- cookie on https', async () => {
-    const { worker } = testWorker();
+    const { worker, info, errors } = testWorker();
     const query = new URLSearchParams({ state: APP_STATE, redirect_uri: APP_CALLBACK });
     const response = await worker.fetch(new Request(`https://relay.example.workers.dev/authorize?${query}`), {
       ...testEnv(),
@@ -28,6 +28,8 @@ describe('Cloudflare Worker entry', () => {
     });
     expect(response.status).toBe(302);
     expect(response.headers.getSetCookie()[0]).toMatch(/^__Host-relay-nonce=.*; Secure$/);
+    expect(info).toEqual(['authorize: redirecting to Bitbucket']);
+    expect(errors).toEqual([]);
   });
 
   it('answers 500 with a generic page when misconfigured, and logs names but not values', async () => {
