@@ -111,7 +111,10 @@ describe('the relay in the dev server: which setup', () => {
       VITE_BITBUCKET_AUTHORIZE_URL: 'http://localhost:3001/authorize',
       VITE_X_PASSWORD: 'p',
     });
-    const messages = Object.fromEntries((result.kind === 'invalid' ? result.problems : []).map((p) => [p.code, p.message]));
+    const problems = result.kind === 'invalid' ? result.problems : [];
+    // Each message starts with the variable it is about, as the relay's own do.
+    for (const p of problems) expect(p.message).toMatch(new RegExp(`^${p.variable} `));
+    const messages = Object.fromEntries(problems.map((p) => [p.code, p.message]));
     // The variable to rename, and its new name.
     expect(messages.PUBLIC_SECRET).toContain('VITE_X_PASSWORD');
     expect(messages.PUBLIC_SECRET).toContain(' X_PASSWORD ');

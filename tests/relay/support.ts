@@ -143,11 +143,11 @@ export interface RawAnswer {
 }
 
 /**
- * Sends `head` (a request's line and headers, without the blank line that ends them) and `body`
- * exactly as written to the server at `url`, with `Connection: close`, and reads its answer until
- * the server closes the connection. For requests `fetch` would not send (other methods, framing).
+ * Sends `head` (a request's line and headers, without the blank line that ends them) exactly as
+ * written to the server at `url`, with `Connection: close`, and reads its answer until the server
+ * closes the connection. For requests `fetch` would not send (such as TRACE).
  */
-export function rawRequest(url: string, head: string, body = ''): Promise<RawAnswer> {
+export function rawRequest(url: string, head: string): Promise<RawAnswer> {
   const { hostname, port } = new URL(url);
   return new Promise((resolve, reject) => {
     const socket = connect(Number(port), hostname);
@@ -167,7 +167,7 @@ export function rawRequest(url: string, head: string, body = ''): Promise<RawAns
         body: headers.get('transfer-encoding') === 'chunked' ? unchunk(content) : content,
       });
     });
-    socket.end(`${head}\r\nConnection: close\r\n\r\n${body}`);
+    socket.end(`${head}\r\nConnection: close\r\n\r\n`);
   });
 }
 
