@@ -110,7 +110,8 @@ export function toWebRequest(incoming: IncomingMessage, origin: string): Request
   // The URL is built on the server's own origin, not the client's Host header: the relay never
   // uses the host, and this way a forged Host cannot make the URL unparseable.
   // Stryker disable next-line StringLiteral: '' resolves to the origin's '/' as well (the origin has no path).
-  return new Request(new URL(incoming.url ?? '/', origin), { method: incoming.method ?? 'GET', headers });
+  const url = new URL(incoming.url ?? '/', origin);
+  return new Request(url, { method: incoming.method ?? 'GET', headers });
 }
 
 /** Writes a Web `Response` to Node's response, keeping several `Set-Cookie` headers apart. */
