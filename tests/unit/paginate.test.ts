@@ -6,8 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { repositoryParser, type Repository } from '../../src/api-shapes.ts';
 import { listRepositories } from '../../src/api.ts';
 import { createClient } from '../../src/bitbucket.ts';
-import { collect, createPageBudget, paginate, plannedPages, type PaginateOptions } from '../../src/paginate.ts';
-import { API, fakeBitbucket, json, quickClient, repo, type Intercept } from '../support/fake-fetch.ts';
+import { collect, createLimiter, createPageBudget, paginate, plannedPages, type PaginateOptions } from '../../src/paginate.ts';
+import { abortedBy, API, fakeBitbucket, gate, json, quickClient, repo, type Intercept } from '../support/fake-fetch.ts';
 
 const many = (workspace: string, count: number) => Array.from({ length: count }, (_, n) => repo(workspace, n));
 const check = repositoryParser(['https:']);
@@ -185,5 +185,158 @@ describe('collect', () => {
     expect(all.values.map((r) => r.full_name)).toEqual(many('w', 250).map((r) => r.full_name));
     const some = await collect({ client, call, bounds: { pagesPerList: 2 } });
     expect([some.values.length, some.stopped]).toEqual([200, 'PAGE_LIMIT']);
+  });
+});
+
+describe('paginate: what is in flight', () => {
+  it('without a shared limiter, keeps at most 12 requests in flight', async () => {
+    const held = gate();
+    const intercept: Intercept = (url) => (url.searchParams.get('page') ? held.opened.then(() => undefined) : undefined);
+    const { run, handed, pagesAsked } = setup(intercept, { w: many('w', 2000) });
+    const done = run();
+    await until(() => pagesAsked().length === 13);
+    // The first page, then 12 of the 19 planned: the rest wait for a free slot.
+    for (let turn = 0; turn < 20; turn++) await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(pagesAsked()).toHaveLength(13);
+    held.open();
+    expect(await done).toBeNull();
+    expect(handed.flat()).toHaveLength(2000);
+    expect(pagesAsked()).toHaveLength(20);
+  });
+
+  it('a cancel from outside stops the list: it rejects with ABORTED, cancels its requests and hands nothing over', async () => {
+    const view = heldView();
+    const outside = new AbortController();
+    const { run, handed, fake } = setup();
+    const done = run({ yieldToView: view.yieldToView, signal: outside.signal });
+    await until(() => view.waiting === 5);
+    outside.abort();
+    view.release();
+    await expect(done).rejects.toMatchObject({ code: 'ABORTED', path: '/repositories/w' });
+    expect(handed).toEqual([]);
+    expect(fake.requests.every((r) => r.signal?.aborted)).toBe(true);
+  });
+
+  it('a list that ends exactly at the bound of values is complete', async () => {
+    const { run, handed } = setup(undefined, { w: many('w', 450) });
+    expect(await run({ bounds: { valuesPerList: 450 } })).toBeNull();
+    expect(handed.flat()).toHaveLength(450);
+  });
+
+  it('reaching the bound of values cancels the pages still in flight, and ends there', async () => {
+    // Pages 4 and 5 answer only when cancelled.
+    const intercept: Intercept = (url, request) =>
+      ['4', '5'].includes(url.searchParams.get('page') ?? '') ? abortedBy(request.signal) : undefined;
+    const { run, handed } = setup(intercept, { w: many('w', 450) });
+    let outcome: unknown;
+    void run({ bounds: { valuesPerList: 150 } }).then((result) => (outcome = result));
+    await until(() => outcome !== undefined);
+    expect(outcome).toBe('VALUE_LIMIT');
+    expect(handed.flat().map((r) => r.full_name)).toEqual(many('w', 150).map((r) => r.full_name));
+  });
+
+  it('without a budget, one list is bounded by the pages of a whole load', async () => {
+    const endless: Intercept = (url) => {
+      const n = Number(url.searchParams.get('cursor') ?? 0);
+      return json({ values: [repo('w', n)], next: `${API}/repositories/w?cursor=${n + 1}` });
+    };
+    const { run, fake } = setup(endless);
+    expect(await run({ bounds: { pagesPerLoad: 7 } })).toBe('LOAD_LIMIT');
+    expect(fake.requests).toHaveLength(7);
+  });
+});
+
+describe('paginate: repeats and wrong answers', () => {
+  /** Pages of `pages` (repository numbers, or a value as it comes), linked by cursor, without a total. */
+  const linked =
+    (pages: Array<Array<number | object>>): Intercept =>
+    (url) => {
+      const n = Number(url.searchParams.get('cursor') ?? 0);
+      const next = n + 1 < pages.length ? { next: `${API}/repositories/w?cursor=${n + 1}` } : {};
+      return json({ values: (pages[n] ?? []).map((k) => (typeof k === 'number' ? repo('w', k) : k)), ...next });
+    };
+
+  it('with a key, a value already handed over is dropped, and a page of repeats hands nothing; without one, all is kept', async () => {
+    const pages = [[0, 1], [1, 2], [2]];
+    const keyed = setup(linked(pages));
+    expect(await keyed.run()).toBeNull();
+    expect(keyed.handed.map((page) => page.map((r) => r.full_name))).toEqual([['w/repo-0', 'w/repo-1'], ['w/repo-2']]);
+    const unkeyed = setup(linked(pages));
+    expect(await unkeyed.run({ key: undefined })).toBeNull();
+    expect(unkeyed.handed.map((page) => page.length)).toEqual([2, 2, 1]);
+  });
+
+  it('a value that fails its check, on a page reached by next, fails the list with the path without its query', async () => {
+    const { run, handed } = setup(linked([[0, 1], [{ name: 42 }], [3]]));
+    await expect(run()).rejects.toMatchObject({ code: 'BAD_RESPONSE', path: '/repositories/w' });
+    expect(handed.flat().map((r) => r.full_name)).toEqual(['w/repo-0', 'w/repo-1']);
+  });
+
+  it('a planned page answered as another page is not taken: following next gets the right one', async () => {
+    let swapped = false;
+    const intercept: Intercept = (url) => {
+      if (url.searchParams.get('page') !== '3' || swapped) return undefined;
+      swapped = true;
+      return json({ size: 450, page: 2, pagelen: 100, values: many('w', 200).slice(100) });
+    };
+    const { run, handed, pagesAsked } = setup(intercept);
+    expect(await run()).toBeNull();
+    expect(handed.flat().map((r) => r.full_name)).toEqual(expect.arrayContaining(many('w', 450).map((r) => r.full_name)));
+    expect(handed.flat()).toHaveLength(450);
+    expect(pagesAsked()).toEqual([null, '2', '3', '4', '5', '3', '4', '5']);
+  });
+
+  it('a planned page that went missing (404) or came empty is asked again by following next', async () => {
+    let missing = true;
+    const intercept: Intercept = (url) => {
+      const page = url.searchParams.get('page');
+      if (page === '2' && missing) {
+        missing = false;
+        return json({ type: 'error', error: { message: 'gone' } }, 404);
+      }
+      if (page === '5') return json({ size: 450, page: 5, pagelen: 100, values: [] });
+      return undefined;
+    };
+    const { run, handed, pagesAsked } = setup(intercept);
+    expect(await run()).toBeNull();
+    expect(handed.flat()).toHaveLength(400);
+    expect(pagesAsked()).toEqual([null, '2', '3', '4', '5', '2', '3', '4', '5']);
+  });
+});
+
+describe('plannedPages: where the count comes from', () => {
+  it('without pagelen, counts by the values of the first page', () => {
+    const first = { values: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], size: 25, next: `${API}/r?page=2` };
+    expect(plannedPages(first).map((p) => p.number)).toEqual([2, 3]);
+  });
+
+  it('plans nothing with a next that is no URL, or pages of no values', () => {
+    expect(plannedPages({ values: [], size: 25, pagelen: 10, next: 'page=2' })).toEqual([]);
+    expect(plannedPages({ values: [], size: 25, next: `${API}/r?page=2` })).toEqual([]);
+    expect(plannedPages({ values: [], size: 25, pagelen: 0, next: `${API}/r?page=2` })).toEqual([]);
+  });
+});
+
+describe('createLimiter: slots', () => {
+  it('hands a freed slot to the task waiting longest, and frees it for later tasks once none wait', async () => {
+    const limit = createLimiter(1);
+    const started: string[] = [];
+    const first = gate();
+    const task = (name: string, wait = Promise.resolve()) =>
+      limit(async () => {
+        started.push(name);
+        await wait;
+      });
+    const all = [task('a', first.opened), task('b'), task('c')];
+    await until(() => started.length === 1);
+    expect(started).toEqual(['a']);
+    first.open();
+    await Promise.all(all);
+    expect(started).toEqual(['a', 'b', 'c']);
+    // Nothing waits any more: a new task has the slot at once.
+    let later = false;
+    void task('d').then(() => (later = true));
+    await until(() => later);
+    expect(started).toEqual(['a', 'b', 'c', 'd']);
   });
 });
