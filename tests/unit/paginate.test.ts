@@ -261,9 +261,11 @@ describe('paginate: repeats and wrong answers', () => {
     const keyed = setup(linked(pages));
     expect(await keyed.run()).toBeNull();
     expect(keyed.handed.map((page) => page.map((r) => r.full_name))).toEqual([['w/repo-0', 'w/repo-1'], ['w/repo-2']]);
-    const unkeyed = setup(linked(pages));
-    expect(await unkeyed.run({ key: undefined })).toBeNull();
-    expect(unkeyed.handed.map((page) => page.length)).toEqual([2, 2, 1]);
+    const unkeyed: Repository[][] = [];
+    const fake = fakeBitbucket({}, { intercept: linked(pages) });
+    const call = listRepositories('w', check);
+    expect(await paginate({ client: quickClient(fake.fetch), call, onValues: (values) => void unkeyed.push(values) })).toBeNull();
+    expect(unkeyed.map((page) => page.length)).toEqual([2, 2, 1]);
   });
 
   it('a value that fails its check, on a page reached by next, fails the list with the path without its query', async () => {
