@@ -221,6 +221,39 @@ describe('repository view: what it says about the list', { timeout: 30_000 }, ()
   });
 });
 
+describe('repository view: what stays put', { timeout: 30_000 }, () => {
+  it('leaves the alerts and the notice as they are while they do not change, so focus and announcements stay', () => {
+    const { update } = mount();
+    const workspaceErrors = [{ slug: 'bad', message: { id: 'NOT_FOUND' as const, slots: { path: '/x' } } }];
+    const notice = { id: 'REFRESHING' as const };
+    // The store keeps the identity of what did not change: these lists are the same from one state to the next.
+    const stops: RepositoryViewState['stops'] = [];
+    update(state({ workspaceErrors, notice, stops }));
+    const retry = screen.getByRole('button', { name: 'Retry bad' });
+    retry.focus();
+    const refreshing = screen.getByText('Refreshing from Bitbucket…');
+    update(state({ workspaceErrors, notice, stops, total: 5 }));
+    expect(document.activeElement).toBe(retry);
+    expect(retry.isConnected).toBe(true);
+    expect(screen.getByText('Refreshing from Bitbucket…')).toBe(refreshing);
+  });
+
+  it.each([
+    ['a failure', { error: { id: 'NETWORK' as const } }],
+    ['a failed name', { userError: { id: 'NETWORK' as const } }],
+    ['a bound', { stops: [{ id: 'LOAD_LIMIT' as const, slots: { workspace: '' } }] }],
+    ['a failed workspace', { workspaceErrors: [{ slug: 'bad', message: { id: 'NETWORK' as const } }] }],
+  ])('shows %s as soon as it comes, and takes it away when it goes', (_name, change) => {
+    const { update } = mount();
+    update(state());
+    expect(screen.queryAllByRole('alert')).toHaveLength(0);
+    update(state(change));
+    expect(screen.getAllByRole('alert')).toHaveLength(1);
+    update(state());
+    expect(screen.queryAllByRole('alert')).toHaveLength(0);
+  });
+});
+
 describe('repository view: the filters', { timeout: 30_000 }, () => {
   const options = (name: string) =>
     within(screen.getByRole('combobox', { name }))
