@@ -5,11 +5,12 @@
  * on `origin`: where the app may send the user after sign-in without being an open redirect.
  */
 export function sameOriginPath(target: string, origin: string, fallback: string): string {
-  // "//evil.example" and "/\evil.example" are paths to a URL parser but hosts to a browser.
-  if (!target.startsWith('/') || target.startsWith('//') || target.startsWith('/\\')) return fallback;
+  if (!target.startsWith('/')) return fallback;
   try {
+    // "//evil.example" and "/\evil.example" name another host: the parser says so in `origin`.
     const url = new URL(target, origin);
-    // Dot segments can turn "/.//evil.example" into "//evil.example": check what it became.
+    // Dot segments can turn "/.//evil.example" into a path "//evil.example", which a browser
+    // would take as a host when it is written back into the address bar: check what it became.
     return url.origin === origin && !/^\/[/\\]/.test(url.pathname) ? `${url.pathname}${url.search}${url.hash}` : fallback;
   } catch {
     return fallback;

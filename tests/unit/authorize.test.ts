@@ -44,6 +44,8 @@ describe('sameOriginPath', () => {
     ['javascript:alert(1)', '/fallback'],
     ['', '/fallback'],
     ['relative/path', '/fallback'],
+    ['relative/', '/fallback'],
+    ['/a//b?c=d', '/a//b?c=d'],
     ['/.//evil.example/', '/fallback'],
     ['/a/..//evil.example', '/fallback'],
     ['/%2e//evil.example', '/fallback'],
