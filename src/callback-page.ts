@@ -74,9 +74,12 @@ export function reduceToken(token: string): string {
 // instead of to the relay (a misconfigured consumer), which could still be redeemed.
 const CREDENTIAL = /^(access_token|refresh_token|id_token|code)$|secret|password/i;
 
-/** A callback's query or fragment as recorded: every credential reduced, long values cut. */
+/**
+ * A callback's query or fragment as recorded: every credential reduced, long names and values cut.
+ * `text` is a URL's `search` or `hash`: empty, or its `?` or `#` and what follows.
+ */
 export function callbackParameters(text: string): Parameter[] {
-  return [...new URLSearchParams(text.replace(/^[#?]/, ''))]
+  return [...new URLSearchParams(text.slice(1))]
     .slice(0, MAX_PARAMETERS)
     .map(([name, value]) => [name.slice(0, MAX_VALUE), CREDENTIAL.test(name) ? reduceToken(value) : value.slice(0, MAX_VALUE)]);
 }

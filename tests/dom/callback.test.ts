@@ -101,6 +101,7 @@ describe('callback page', () => {
     expect(replace).not.toHaveBeenCalled();
     expect(screen.getByRole('link', { name: /try again/i }).getAttribute('href')).toBe('/');
     expect(document.activeElement).toBe(screen.getByRole('heading', { level: 1, name: 'Sign-in failed' }));
+    expect(document.title).toBe('Sign-in failed — Bitbucket sign-in starter');
   });
 
   it('links to Atlassian’s notice when Bitbucket no longer does the implicit grant', async () => {
