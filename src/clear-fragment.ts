@@ -5,4 +5,5 @@
  * @see https://datatracker.ietf.org/doc/html/rfc9700#section-4.3.2 (RFC 9700 §4.3.2)
  */
 export const arrivedUrl: Readonly<Pick<URL, 'hash' | 'search'>> = { hash: location.hash, search: location.search };
+// Stryker disable next-line StringLiteral: browsers ignore the second argument (MDN, History.replaceState: "unused").
 history.replaceState(null, '', location.pathname);

@@ -385,3 +385,32 @@ describe('permissions', () => {
     expect(alert.textContent).toContain(`needs ${permission} (an API token: ${scope})`);
   });
 });
+
+describe('the page heading', () => {
+  it('names the view, and takes the focus only when the user has just signed in or out', async () => {
+    const app = startHarness({ credentials: null, workspaces: { w: many('w', 2) } });
+    expect(app.heading.textContent).toBe('Sign in to Bitbucket from the browser');
+    expect(document.activeElement).not.toBe(app.heading);
+    fireEvent.input(screen.getByLabelText('Atlassian account email'), { target: { value: 'ada@example.com' } });
+    fireEvent.input(screen.getByLabelText('API token'), { target: { value: 'api-tok' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Use API token' }));
+    expect(app.heading.textContent).toBe('Your Bitbucket repositories');
+    expect(document.activeElement).toBe(app.heading);
+    await loaded('2 repositories');
+  });
+
+  it('a session already there on load is shown without moving the focus', async () => {
+    const app = startHarness({ workspaces: { w: many('w', 2) } });
+    expect(app.heading.textContent).toBe('Your Bitbucket repositories');
+    await loaded('2 repositories');
+    expect(document.activeElement).not.toBe(app.heading);
+  });
+});
+
+describe('the first load', () => {
+  it('with no list kept, asks Bitbucket at once, without waiting for a paint', async () => {
+    const painted: Array<() => void> = [];
+    const app = startHarness({ workspaces: { w: many('w', 2) }, afterPaint: (task) => void painted.push(task) });
+    await waitFor(() => expect(app.requests.length).toBeGreaterThan(0));
+  });
+});

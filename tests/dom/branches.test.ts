@@ -97,6 +97,8 @@ describe('branches of a repository', () => {
     expect((await within(item).findByRole('alert')).textContent).toContain(
       'needs Repositories: Read (an API token: read:repository:bitbucket)',
     );
+    // The alert says it all: the status no longer says the branches are loading.
+    expect(within(item).getByRole('status').textContent).toBe('');
     refuse = false;
     fireEvent.click(toggle);
     fireEvent.click(toggle);
@@ -113,6 +115,7 @@ describe('branches of a repository', () => {
     fireEvent.click(within(await repositoryItem()).getByRole('button', { name: /branches/i }));
     const branches = await screen.findByRole('list', { name: 'Branches of acme/api' });
     await waitFor(() => expect(within(branches).getByRole('listitem').textContent).toBe('<img src=x onerror=alert(1)>'));
+    expect(screen.getByText('1 branch').getAttribute('role')).toBe('status');
     expect(branches.querySelector('img')).toBeNull();
   });
 });

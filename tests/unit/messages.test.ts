@@ -6,8 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { AppMessageId } from '../../src/messages.ts';
-import type { CallbackMessageId } from '../../src/views/callback.ts';
+import { ApiError, type Permission } from '../../src/bitbucket.ts';
+import { apiMessage, type AppMessageId } from '../../src/messages.ts';
+import { callbackMessage, type CallbackMessageId } from '../../src/views/callback.ts';
 import { BOUNDS } from '../../src/paginate.ts';
 
 const APP_IDS: Record<AppMessageId, true> = {
@@ -79,5 +80,73 @@ describe('the bounds, as the messages say them', () => {
     ['LOAD_LIMIT', BOUNDS.pagesPerLoad, 'pages'],
   ])('%s says %d %s, the bound in src/paginate.ts', (id, bound, unit) => {
     expect(words(id)).toContain(`${bound.toLocaleString('en-US')} ${unit}`);
+  });
+});
+
+describe('apiMessage: what a failed call is explained with', () => {
+  const needs: Permission = { oauth: 'Repositories: Read', apiToken: 'read:repository:bitbucket' };
+
+  it('names the path without its query, the status and Bitbucket’s own words', () => {
+    expect(apiMessage(new ApiError('HTTP_ERROR', '/repositories/ws?pagelen=100&fields=x', 418, 'I am a teapot'))).toEqual({
+      id: 'HTTP_ERROR',
+      slots: { path: '/repositories/ws', status: '418', detail: 'I am a teapot' },
+    });
+  });
+
+  it('leaves the status and the detail empty when the failure had none', () => {
+    expect(apiMessage(new ApiError('NETWORK', '/user'))).toEqual({ id: 'NETWORK', slots: { path: '/user', status: '', detail: '' } });
+  });
+
+  it('a refusal names the permission the call declared it needs', () => {
+    expect(apiMessage(new ApiError('FORBIDDEN', '/user/workspaces', 403, undefined, needs)).slots).toEqual({
+      path: '/user/workspaces',
+      status: '403',
+      detail: '',
+      permission: 'Repositories: Read',
+      scope: 'read:repository:bitbucket',
+    });
+  });
+
+  it('a refusal for missing scopes names each scope required and each granted, or none', () => {
+    const scopes = (required: string[], granted: string[]) =>
+      apiMessage(new ApiError('FORBIDDEN', '/user', 403, 'no', needs, { required, granted }));
+    expect(scopes(['read:user:bitbucket', 'read:workspace:bitbucket'], ['read:me', 'read:repository:bitbucket'])).toEqual({
+      id: 'FORBIDDEN_SCOPE',
+      slots: {
+        path: '/user',
+        status: '403',
+        detail: 'no',
+        required: 'read:user:bitbucket, read:workspace:bitbucket',
+        granted: 'read:me, read:repository:bitbucket',
+      },
+    });
+    expect(scopes(['read:user:bitbucket'], []).slots?.granted).toBe('none');
+  });
+
+  it('only a refusal is explained by scopes: any other failure keeps its own message', () => {
+    const error = new ApiError('NOT_FOUND', '/user', 404, undefined, undefined, { required: ['read:user:bitbucket'], granted: [] });
+    expect(apiMessage(error).id).toBe('NOT_FOUND');
+  });
+});
+
+describe('callbackMessage: one explanation per kind of refused sign-in', () => {
+  it.each([
+    ['STATE_MISSING', 'STATE_INVALID'],
+    ['STATE_MISMATCH', 'STATE_INVALID'],
+    ['TOKEN_MISSING', 'TOKEN_INVALID'],
+    ['EXPIRES_IN_INVALID', 'TOKEN_INVALID'],
+    ['NO_PENDING_SIGN_IN', 'NO_PENDING_SIGN_IN'],
+  ] as const)('%s is told as %s, naming no error from Bitbucket', (code, id) => {
+    expect(callbackMessage(code)).toEqual({ id, slots: { error: 'unknown' } });
+  });
+
+  it.each([
+    ['server_error', 'OAUTH_UNAVAILABLE'],
+    ['temporarily_unavailable', 'OAUTH_UNAVAILABLE'],
+    ['not_server_error', 'OAUTH_ERROR'],
+    ['server_error_2', 'OAUTH_ERROR'],
+    ['invalid_scope', 'OAUTH_ERROR'],
+  ] as const)('Bitbucket’s error %j is told as %s, quoting it', (oauthError, id) => {
+    expect(callbackMessage('OAUTH_ERROR', oauthError)).toEqual({ id, slots: { error: oauthError } });
   });
 });

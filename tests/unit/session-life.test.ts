@@ -19,6 +19,7 @@ function setup(credentials: Credentials | null, options: { hostname?: string; ar
   const config = readConfig({ VITE_BITBUCKET_CLIENT_ID: 'KEY' }, hostname);
   if (!config.ok) throw new Error('bad config');
   const events: unknown[] = [];
+  const notices: unknown[] = [];
   const navigations: string[] = [];
   const posted: unknown[] = [];
   const timers: Array<{ at: number; task: () => void; cleared: boolean }> = [];
@@ -42,7 +43,10 @@ function setup(credentials: Credentials | null, options: { hostname?: string; ar
     },
     {
       signedIn: (c, fresh) => void events.push(['in', c.kind, fresh]),
-      signedOut: (notice, ended) => void events.push(['out', notice?.message.id ?? null, ended]),
+      signedOut: (notice, ended) => {
+        events.push(['out', notice?.message.id ?? null, ended]);
+        notices.push(notice);
+      },
       endsIn: (minutes) => void events.push(['ends in', minutes]),
     },
   );
@@ -53,7 +57,18 @@ function setup(credentials: Credentials | null, options: { hostname?: string; ar
       timer.task();
     }
   };
-  return { life, session, storage, events, navigations, posted, channel, advance, pendingTimers: () => timers.filter((t) => !t.cleared) };
+  return {
+    life,
+    session,
+    storage,
+    events,
+    notices,
+    navigations,
+    posted,
+    channel,
+    advance,
+    pendingTimers: () => timers.filter((t) => !t.cleared),
+  };
 }
 
 const bearer = (expiresIn: number): Credentials => ({ kind: 'bearer', accessToken: 'tok', expiresAt: NOW + expiresIn, scopes: [] });
@@ -84,12 +99,13 @@ describe('session life', () => {
     expect(storage.getItem('bitbucket-starter:pending-sign-in')).toContain('"returnTo":"/?q=x"');
   });
 
-  it('signIn refused over plain http elsewhere: signed out with the reason', async () => {
-    const { life, events, navigations } = setup(null, { hostname: 'app.example' });
+  it('signIn refused over plain http elsewhere: signed out with the reason, naming the host', async () => {
+    const { life, events, notices, navigations } = setup(null, { hostname: 'app.example' });
     life.start();
     await life.signIn();
     expect(navigations).toEqual([]);
     expect(events.at(-1)).toEqual(['out', 'INSECURE_ORIGIN', false]);
+    expect(notices.at(-1)).toEqual({ kind: 'alert', message: { id: 'INSECURE_ORIGIN', slots: { host: 'app.example' } } });
   });
 
   it('an API token signs in at once and is kept as HTTP Basic credentials', () => {
@@ -140,5 +156,25 @@ describe('session life', () => {
     basic.life.start();
     basic.life.refused({ id: 'UNAUTHORIZED' });
     expect(basic.events.at(-1)).toEqual(['out', 'API_TOKEN_REJECTED', true]);
+  });
+
+  it('only a sign-out message from another tab ends the session, and only a session that is still there', () => {
+    const signedIn = setup(bearer(3600e3));
+    signedIn.life.start();
+    signedIn.channel.onmessage?.(new MessageEvent('message', { data: 'hello' }));
+    expect(signedIn.events).toEqual([['in', 'bearer', false]]);
+    const signedOut = setup(null);
+    signedOut.life.start();
+    signedOut.channel.onmessage?.(new MessageEvent('message', { data: 'signed-out' }));
+    expect(signedOut.events).toEqual([['out', null, false]]);
+  });
+
+  it.each([
+    ['between two whole minutes', 10 * 60e3 + 30e3, 30e3],
+    ['on a whole minute', 10 * 60e3, 60e3],
+  ])('the expiry timer wakes at the next whole minute before expiry: %s', (_when, expiresIn, delay) => {
+    const { life, pendingTimers } = setup(bearer(expiresIn));
+    life.start();
+    expect(pendingTimers().map((timer) => timer.at - NOW)).toEqual([delay]);
   });
 });
