@@ -408,6 +408,21 @@ describe('the page heading', () => {
 });
 
 describe('the first load', () => {
+  it('with an API on plain http (the simulator), still links to repositories on https', async () => {
+    startHarness({ env: { VITE_BITBUCKET_API_URL: 'http://localhost:4000/2.0' }, workspaces: { w: many('w', 1) } });
+    await loaded('1 repository');
+    const link = within(screen.getByRole('list', { name: 'Repositories' })).getByRole('link');
+    expect(new URL(link.getAttribute('href') ?? '').protocol).toBe('https:');
+  });
+
+  it('says that it is trying again while Bitbucket answers with errors', async () => {
+    startHarness({
+      workspaces: { w: many('w', 1) },
+      api: { intercept: (url) => (url.pathname.endsWith('/user/workspaces') ? apiError(503, 'Down') : undefined) },
+    });
+    expect((await screen.findByText(/Trying again in/)).textContent).toMatch(/attempt 1/);
+  });
+
   it('with no list kept, asks Bitbucket at once, without waiting for a paint', async () => {
     const painted: Array<() => void> = [];
     const app = startHarness({ workspaces: { w: many('w', 2) }, afterPaint: (task) => void painted.push(task) });

@@ -1,9 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { repositoryParser, type Repository } from '../../src/api-shapes.ts';
 import { ApiError, createClient } from '../../src/bitbucket.ts';
-import { createLimiter, plannedPages } from '../../src/paginate.ts';
+import { createLimiter, plannedPages, type Bounds } from '../../src/paginate.ts';
 import { loadEverything } from '../../src/repositories.ts';
-import { abortedBy, API, apiError, fakeBitbucket, json, quickClient, repo, type FakeRepo, type Intercept } from '../support/fake-fetch.ts';
+import {
+  abortedBy,
+  API,
+  apiError,
+  fakeBitbucket,
+  gate,
+  json,
+  quickClient,
+  repo,
+  type FakeRepo,
+  type Intercept,
+} from '../support/fake-fetch.ts';
 
 const many = (workspace: string, count: number) => Array.from({ length: count }, (_, n) => repo(workspace, n));
 const parseRepository = repositoryParser(['https:']);
@@ -173,6 +184,25 @@ describe('loadEverything when things go wrong', () => {
     for (const request of pages) expect(request.signal?.aborted).toBe(true);
   });
 
+  it('a /user cancelled with the failed load is not reported as a failure of its own', async () => {
+    const intercept: Intercept = (url, request) =>
+      url.pathname.endsWith('/user')
+        ? abortedBy(request.signal)
+        : url.pathname.includes('/repositories/')
+          ? apiError(401, 'Token is invalid')
+          : undefined;
+    const fake = fakeBitbucket({ a: many('a', 5) }, { intercept });
+    const client = createClient({ apiUrl: API, authorization: () => 'Bearer t', fetch: fake.fetch });
+    const userErrors: string[] = [];
+    const outcome = loadEverything(
+      client,
+      { onUser: () => {}, onUserError: (error) => void userErrors.push(error.code), onRepositories: () => {}, onWorkspaceError: () => {} },
+      { parseRepository },
+    );
+    await expect(outcome).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+    expect(userErrors).toEqual([]);
+  });
+
   it('a next link that points back is refused instead of followed for ever', async () => {
     let calls = 0;
     const intercept: Intercept = (url) => {
@@ -328,5 +358,57 @@ describe('loadEverything: bounded whatever the API sends', () => {
     const { pages, limits } = await boundedLoad(undefined);
     expect(pages).toBe(1999);
     expect(limits).toEqual([[null, 'LOAD_LIMIT']]);
+  });
+
+  /** Limits said by a load whose workspace list and repository lists are answered by `intercept`. */
+  async function limitsOf(intercept: Intercept, bounds: Partial<Bounds>, onLimit = () => {}) {
+    const fake = fakeBitbucket({ a: [], b: [] }, { intercept });
+    const client = createClient({ apiUrl: API, authorization: () => 'Bearer t', fetch: fake.fetch });
+    const limits: Array<[string | null, string]> = [];
+    const ignore = () => {};
+    const handlers = { onUser: ignore, onUserError: ignore, onRepositories: ignore, onWorkspaceError: ignore };
+    const said = (slug: string | null, code: string) => {
+      limits.push([slug, code]);
+      onLimit();
+    };
+    await loadEverything(client, { ...handlers, onLimit: said }, { parseRepository, bounds });
+    return limits;
+  }
+
+  it('a workspace list stopped at its bound is a bound of the whole load', async () => {
+    const workspacePages: Intercept = (url, request) => {
+      if (!url.pathname.endsWith('/user/workspaces')) return endless(url, request);
+      const n = Number(url.searchParams.get('cursor') ?? 0);
+      return json({ values: [{ workspace: { slug: `w${n}` } }], next: `${API}/user/workspaces?cursor=${n + 1}` });
+    };
+    expect(await limitsOf(workspacePages, { pagesPerList: 2 })).toEqual([
+      [null, 'LOAD_LIMIT'],
+      ['w0', 'PAGE_LIMIT'],
+      ['w1', 'PAGE_LIMIT'],
+    ]);
+  });
+
+  it('each bound is said whichever comes first: a workspace’s own, then the whole load’s', async () => {
+    // a: one page of three repositories (past its bound of two); b: empty pages without end, the
+    // second of them once a's bound has been said.
+    const aStopped = gate();
+    const intercept: Intercept = async (url, request) => {
+      if (url.pathname.endsWith('/repositories/a')) return json({ values: [repo('a', 1), repo('a', 2), repo('a', 3)] });
+      if (!url.pathname.endsWith('/repositories/b')) return endless(url, request);
+      const n = Number(url.searchParams.get('cursor') ?? 0);
+      if (n > 0) await aStopped.opened;
+      return json({ values: [], next: `${API}/repositories/b?cursor=${n + 1}` });
+    };
+    expect(await limitsOf(intercept, { valuesPerList: 2, pagesPerLoad: 10 }, aStopped.open)).toEqual([
+      ['a', 'VALUE_LIMIT'],
+      [null, 'LOAD_LIMIT'],
+    ]);
+  });
+
+  it('each bound is said whichever comes first: the whole load’s, then a workspace’s own', async () => {
+    expect(await limitsOf(endless, { pagesPerList: 2, pagesPerLoad: 4 })).toEqual([
+      [null, 'LOAD_LIMIT'],
+      ['a', 'PAGE_LIMIT'],
+    ]);
   });
 });
