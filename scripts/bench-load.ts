@@ -1,8 +1,10 @@
 /**
  * The loading part of `npm run bench`, in Chromium: one load of every repository, by the app (the
- * production build, signed in through the simulator's consent page) or by the straightforward
- * client (one page after another, full objects, each page appended to a list as it comes), each in
- * a fresh browser context (no connection, preflight or session left from the run before).
+ * production build, signed in through the simulator's consent page), by the straightforward
+ * client (one page after another, full objects, each page appended to a list as it comes), or by
+ * the fetch-only client (the app's requests, in the app's order, and nothing else: the floor of this
+ * browser, simulator and machine), each in a fresh browser context (no connection, preflight or
+ * session left from the run before).
  *
  * The wire is read from the simulator's request log (when each request arrived, when its answer
  * left), the screen from marks the page takes. The two clocks (this process's and the page's) are
@@ -14,6 +16,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { build, preview } from 'vite';
 import type { SimRequestRecord, Simulator } from '../sim/index.ts';
+import { getUser, listRepositories, listWorkspaces } from '../src/api.ts';
 
 /** The clock the simulator's log must use: this process's, on the wall clock, sub-millisecond. */
 export const benchClock = (): number => performance.timeOrigin + performance.now();
@@ -72,6 +75,8 @@ export interface LoadFigures {
   usableMs: number;
   /** From the last answer leaving the simulator to the list being usable. */
   lastAnswerToUsableMs: number;
+  /** From the last answer being in the page (its Resource Timing `responseEnd`) to the list being usable. */
+  inPageToUsableMs: number;
   bytesPerRepository: number;
   /** Chromium's protocol as the simulator saw it (`h2` or `http/1.1`). */
   protocol: string;
@@ -82,7 +87,11 @@ export interface ReloadFigures {
   /** The list in the page, and the frame after it (painted). */
   listInPageMs: number;
   listPaintedMs: number;
-  /** API requests that arrived before the list was painted: 0 is the goal. */
+  /**
+   * API requests the page began before the frame that painted the list: 0 is the goal. Read from
+   * the page's Resource Timing against that frame's animation callback: a request begun in a task
+   * after the frame's callbacks left after its paint, whichever task the instrument's own mark got.
+   */
   requestsBeforePaint: number;
   /** When the background refresh's first request arrived (null: none came). */
   firstRequestMs: number | null;
@@ -104,7 +113,7 @@ export interface LoadTarget {
  */
 export interface LoadRun {
   name: string;
-  client: 'app' | 'straightforward';
+  client: 'app' | 'straightforward' | 'fetch-only';
   setup?: (page: Page) => Promise<void>;
 }
 
@@ -112,20 +121,32 @@ export interface LoadRun {
 interface Marks {
   firstRepository: number;
   firstPainted: number;
+  /** The animation-frame callback of the frame that painted the first repository (its rendering follows). */
+  firstFrame: number;
   complete: number;
+  /** When the last answer from the API was in the page (Resource Timing's `responseEnd`). */
+  lastResponse: number;
 }
 
 // Injected before any page script runs: when the first repository is in the page (and the frame
 // after), and when a status first reads "N repositories" (loaded, rendered, nothing pending).
-function instrument(total: number): void {
+function instrument({ total, apiBase }: { total: number; apiBase: string }): void {
   const clock = () => performance.timeOrigin + performance.now();
-  const marks = { firstRepository: 0, firstPainted: 0, complete: 0 };
+  const marks = { firstRepository: 0, firstPainted: 0, firstFrame: 0, complete: 0, lastResponse: 0 };
   Object.assign(window, { __bench: marks });
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries() as PerformanceResourceTiming[]) {
+      if (entry.name.startsWith(apiBase)) marks.lastResponse = Math.max(marks.lastResponse, performance.timeOrigin + entry.responseEnd);
+    }
+  }).observe({ type: 'resource', buffered: true });
   const done = `${total} repositories`;
   new MutationObserver(() => {
     if (!marks.firstRepository && document.querySelector('[aria-label="Repositories"] li')) {
       marks.firstRepository = clock();
-      requestAnimationFrame(() => setTimeout(() => (marks.firstPainted = clock()), 0));
+      requestAnimationFrame(() => {
+        marks.firstFrame = clock();
+        setTimeout(() => (marks.firstPainted = clock()), 0);
+      });
     }
     if (!marks.complete && [...document.querySelectorAll('[role="status"]')].some((status) => status.textContent === done))
       marks.complete = clock();
@@ -167,13 +188,81 @@ async function straightforward({ apiBase, token }: { apiBase: string; token: str
   status.textContent = `${count} repositories`;
 }
 
+/** The app's own paths (the fields it asks for included), for the fetch-only client. */
+const PLACEHOLDER = 'WORKSPACE';
+const paths: AppPaths = {
+  user: getUser().path,
+  workspaces: listWorkspaces().path,
+  repositories: listRepositories(PLACEHOLDER, (json) => json as never).path.replace(`/${PLACEHOLDER}?`, '/{workspace}?'),
+};
+
+interface AppPaths {
+  user: string;
+  workspaces: string;
+  /** With `{workspace}` for the slug. */
+  repositories: string;
+}
+
+// Runs in the page: the requests the app makes, as early as it makes them (the user and the
+// workspaces together, every first page at once, then every numbered page the first one makes
+// known), with nothing read but what the next request needs and nothing put on screen. What it
+// takes is what the browser, the simulator and the machine take: the app can only add to it.
+async function fetchOnly({ apiBase, token, paths }: { apiBase: string; token: string; paths: AppPaths }) {
+  type Page = { values: Array<{ workspace?: { slug: string } }>; next?: string; size?: number; pagelen?: number };
+  const get = async (url: string) => {
+    const response = await fetch(url, { headers: { Authorization: `Bearer ${token}` } });
+    if (!response.ok) throw new Error(`${url}: ${response.status}`);
+    return (await response.json()) as Page;
+  };
+  let count = 0;
+  const list = async (url: string | undefined): Promise<void> => {
+    if (!url) return;
+    const page = await get(url);
+    count += page.values.length;
+    const next = page.next ? new URL(page.next) : null;
+    if (next?.searchParams.get('page') === '2' && page.size !== undefined) {
+      const pages = Math.ceil(page.size / (page.pagelen ?? 100));
+      await Promise.all(
+        Array.from({ length: pages - 1 }, async (_, index) => {
+          next.searchParams.set('page', String(index + 2));
+          // Read once the page is in: `count += await …` would add to the count from before.
+          const { values } = await get(next.href);
+          count += values.length;
+        }),
+      );
+    } else await list(page.next);
+  };
+  const user = get(apiBase + paths.user);
+  const workspaces: string[] = [];
+  for (let url: string | undefined = apiBase + paths.workspaces; url;) {
+    const page = await get(url);
+    workspaces.push(...page.values.map((access) => access.workspace?.slug ?? ''));
+    url = page.next;
+  }
+  await Promise.all([
+    user,
+    ...workspaces.map((slug) => list(apiBase + paths.repositories.replace('{workspace}', encodeURIComponent(slug)))),
+  ]);
+  // One entry for the whole list, so that the marks are taken as for the other clients.
+  const item = document.createElement('li');
+  item.textContent = 'fetched';
+  document.querySelector('ul')?.append(item);
+  (document.querySelector('[role="status"]') as HTMLElement).textContent = `${count} repositories`;
+}
+
 /** Waits for a mark, then returns every mark on {@link benchClock}. */
 async function readMarks(page: Page, key: keyof Marks): Promise<Marks> {
   await page.waitForFunction((name) => (window as unknown as { __bench: Marks }).__bench[name] > 0, key, { timeout: 120_000 });
   const marks = await page.evaluate(() => (window as unknown as { __bench: Marks }).__bench);
   const offset = await clockOffset(page);
   const shift = (mark: number) => (mark > 0 ? mark - offset : 0);
-  return { firstRepository: shift(marks.firstRepository), firstPainted: shift(marks.firstPainted), complete: shift(marks.complete) };
+  return {
+    firstRepository: shift(marks.firstRepository),
+    firstPainted: shift(marks.firstPainted),
+    firstFrame: shift(marks.firstFrame),
+    complete: shift(marks.complete),
+    lastResponse: shift(marks.lastResponse),
+  };
 }
 
 // Two processes' wall clocks can disagree by several milliseconds (each reads the wall clock once,
@@ -195,7 +284,7 @@ async function freshPage(browser: Browser, target: LoadTarget): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   // tsx compiles the functions sent to the page with esbuild's `__name` helper, which the page lacks.
   await context.addInitScript('globalThis.__name = (target) => target;');
-  await context.addInitScript(instrument, target.total);
+  await context.addInitScript(instrument, { total: target.total, apiBase: target.sim.apiBase });
   return context.newPage();
 }
 
@@ -212,6 +301,7 @@ function figures(target: LoadTarget, log: SimRequestRecord[], marks: Marks): Loa
     firstRepositoryMs: marks.firstRepository - start,
     usableMs: marks.complete - start,
     lastAnswerToUsableMs: marks.complete - end,
+    inPageToUsableMs: marks.complete - marks.lastResponse,
     bytesPerRepository: bytes / target.total,
     protocol: [...new Set(api.map((record) => record.protocol))].join('+'),
   };
@@ -220,11 +310,12 @@ function figures(target: LoadTarget, log: SimRequestRecord[], marks: Marks): Loa
 /** Loads every repository once with `run`'s client and measures it; the page stays open (for a reload). */
 export async function measureLoad(browser: Browser, target: LoadTarget, run: LoadRun): Promise<{ figures: LoadFigures; page: Page }> {
   const page = await freshPage(browser, target);
-  if (run.client === 'straightforward') {
+  if (run.client !== 'app') {
     await page.goto(`${target.appOrigin}/straightforward.html`);
     const token = target.sim.issueToken();
     target.sim.clearRequests();
-    await page.evaluate(straightforward, { apiBase: target.sim.apiBase, token });
+    if (run.client === 'straightforward') await page.evaluate(straightforward, { apiBase: target.sim.apiBase, token });
+    else await page.evaluate(fetchOnly, { apiBase: target.sim.apiBase, token, paths });
   } else {
     await page.goto(`${target.appOrigin}/`);
     await run.setup?.(page);
@@ -250,6 +341,13 @@ export async function measureReload(page: Page, target: LoadTarget): Promise<Rel
   target.sim.clearRequests();
   await page.reload();
   const marks = await readMarks(page, 'firstPainted');
+  // On the page's own clock: which API requests began before the frame that painted the list.
+  const begunBeforePaint = await page.evaluate((apiBase) => {
+    const { firstFrame } = (window as unknown as { __bench: Marks }).__bench;
+    return performance
+      .getEntriesByType('resource')
+      .filter((entry) => entry.name.startsWith(apiBase) && performance.timeOrigin + entry.startTime < firstFrame).length;
+  }, target.sim.apiBase);
   // Navigation start, on this process's clock: our time when the page's clock read its origin.
   const origin =
     marks.firstRepository -
@@ -261,7 +359,7 @@ export async function measureReload(page: Page, target: LoadTarget): Promise<Rel
   return {
     listInPageMs: marks.firstRepository - origin,
     listPaintedMs: marks.firstPainted - origin,
-    requestsBeforePaint: api.filter((record) => record.time < marks.firstPainted).length,
+    requestsBeforePaint: begunBeforePaint,
     firstRequestMs: first === null ? null : first - origin,
   };
 }

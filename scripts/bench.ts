@@ -31,10 +31,16 @@ const PROTOCOLS = [
   { name: 'HTTP/1.1', http2: false, appPort: 4192 },
 ] as const;
 
-/** What is compared, in this order; the first is the baseline the ratios are against. */
+/**
+ * What is compared, in this order; the first is the baseline the ratios are against. The
+ * fetch-only client makes the app's requests and does nothing else: its figures are this
+ * machine's floor (Chromium's network stack and the simulator, sharing the cores), which the
+ * app's own work can only add to.
+ */
 const RUNS: LoadRun[] = [
   { name: 'straightforward', client: 'straightforward' },
   { name: 'app loader', client: 'app' },
+  { name: 'fetch only', client: 'fetch-only' },
 ];
 
 /** A simulator, an app build pointed at it, and `vite preview` serving the build. */
@@ -80,15 +86,27 @@ function medians<T extends object>(samples: T[]): T {
 }
 
 const ms = (n: number) => `${Math.round(n)} ms`;
-const COLUMNS = ['latencies', 'first repo', 'usable', 'last answer→usable', 'bytes/repo', 'requests + preflights', 'wire'];
+const COLUMNS = [
+  'latencies',
+  'first repo',
+  'usable',
+  'last answer→usable',
+  'in page→usable',
+  'bytes/repo',
+  'requests + preflights',
+  'wire',
+];
 
-function row(name: string, f: LoadFigures): string[] {
+function row(run: LoadRun, f: LoadFigures): string[] {
+  // The fetch-only client puts no repository on screen: it has no first one, and its "usable" is all the data in the page.
+  const onScreen = run.client !== 'fetch-only';
   return [
-    name,
+    run.name,
     f.latencies.toFixed(1),
-    ms(f.firstRepositoryMs),
+    onScreen ? ms(f.firstRepositoryMs) : '–',
     ms(f.usableMs),
     ms(f.lastAnswerToUsableMs),
+    ms(f.inPageToUsableMs),
     String(Math.round(f.bytesPerRepository)),
     `${f.requests} + ${f.preflights}`,
     f.protocol,
@@ -118,18 +136,24 @@ async function measureProtocol(browser: Browser, protocol: (typeof PROTOCOLS)[nu
         await page.context().close();
       }
     }
-    const results = RUNS.map((run) => [run.name, medians(samples.get(run.name) ?? [])] as const);
+    const results = RUNS.map((run) => [run, medians(samples.get(run.name) ?? [])] as const);
     console.log(`\n${protocol.name} (median of ${REPEATS}):`);
-    print([['client', ...COLUMNS], ...results.map(([name, figures]) => row(name, figures))]);
-    const [, baseline] = results[0] ?? [];
-    for (const [name, figures] of results.slice(1)) {
-      if (!baseline) break;
+    print([['client', ...COLUMNS], ...results.map(([run, figures]) => row(run, figures))]);
+    const [baselineRun, baseline] = results[0] ?? [];
+    for (const [run, figures] of results.slice(1)) {
+      if (!baseline || !baselineRun || run.client === 'fetch-only') continue;
       console.log(
-        `ratios, ${name} vs ${results[0]?.[0]}: critical path ${(baseline.latencies / figures.latencies).toFixed(1)}× shorter, ` +
+        `ratios, ${run.name} vs ${baselineRun.name}: critical path ${(baseline.latencies / figures.latencies).toFixed(1)}× shorter, ` +
           `first repository ${(baseline.firstRepositoryMs / figures.firstRepositoryMs).toFixed(1)}× sooner, ` +
           `usable ${(baseline.usableMs / figures.usableMs).toFixed(1)}× sooner, ` +
           `bytes per repository ${((figures.bytesPerRepository / baseline.bytesPerRepository) * 100).toFixed(1)}%`,
       );
+      const floor = results.find(([candidate]) => candidate.client === 'fetch-only')?.[1];
+      if (floor)
+        console.log(
+          `${run.name} vs fetch only (this machine's floor): critical path ${(figures.latencies / floor.latencies).toFixed(2)}× as long ` +
+            `(${figures.latencies.toFixed(1)} against ${floor.latencies.toFixed(1)} latencies; the network's floor is 6.0)`,
+        );
     }
     const reload = medians(reloads);
     console.log(
