@@ -72,6 +72,8 @@ export function mountRepositoryView(root: HTMLElement, handlers: RepositoryViewH
   let state: RepositoryViewState | null = null;
   let limit = RENDER_STEP;
   let generation = 0;
+  // Whether the list has all it should show (up to `limit`), or only its first chunk until the next paint.
+  let filled = false;
   const items = new Map<Repository, HTMLLIElement>();
 
   // The form's field names are the URL's query parameters, so reading it is reading a query string.
@@ -151,36 +153,65 @@ export function mountRepositoryView(root: HTMLElement, handlers: RepositoryViewH
     none.hidden = next.total > 0;
     noMatch.hidden = next.total === 0;
 
-    if (previous?.matches !== next.matches) renderList(next.matches);
+    if (previous?.matches !== next.matches) renderList(next.matches, previous?.query === next.query);
   };
 
-  function renderList(matches: Repository[]): void {
-    const shown = matches.slice(0, limit);
+  /**
+   * Shows the first `limit` of `matches`. The same query with more repositories (a page came in)
+   * changes only what differs, so entries stay put (and focus in them); a new query, or a full
+   * list mostly new (a refresh), is a fresh list, its first entries at once and the rest after
+   * the next paint. Until then only the first entries are kept up to date, which is quick.
+   */
+  function renderList(matches: Repository[], sameQuery: boolean): void {
+    const shown = matches.slice(0, filled ? limit : FIRST_CHUNK);
     if (shown.length > 0) {
       warmUp?.remove();
       warmUp = null;
     }
-    const current = ++generation;
-    // A fresh list swapped in for the old one: one detach instead of hundreds of removals.
-    const fresh = list.cloneNode(false) as HTMLElement;
-    fresh.append(...shown.slice(0, FIRST_CHUNK).map(item));
-    list.replaceWith(fresh);
-    list = fresh;
-    if (shown.length > FIRST_CHUNK) {
-      afterPaint(() => {
-        if (current === generation) fresh.append(...shown.slice(FIRST_CHUNK).map(item));
-      });
+    const kept = () => shown.filter((repo) => items.get(repo)?.parentNode === list).length;
+    if (sameQuery && (!filled || kept() * 2 >= shown.length)) {
+      reconcile(shown);
+    } else {
+      const current = ++generation;
+      // A fresh list swapped in for the old one: one detach instead of hundreds of removals.
+      const fresh = list.cloneNode(false) as HTMLElement;
+      fresh.append(...matches.slice(0, FIRST_CHUNK).map(item));
+      list.replaceWith(fresh);
+      list = fresh;
+      filled = matches.length <= FIRST_CHUNK;
+      if (!filled) {
+        afterPaint(() => {
+          if (current !== generation) return;
+          // The matches of now: pages may have come in since the first chunk went in.
+          reconcile((state?.matches ?? matches).slice(0, limit));
+          filled = true;
+        });
+      }
     }
     showMoreButton(matches);
+  }
+
+  /** Makes the list show `wanted`, in order, removing and adding entries only where they differ. */
+  function reconcile(wanted: Repository[]): void {
+    const keep = new Set(wanted.map(item));
+    for (const child of [...list.children]) if (!keep.has(child as HTMLLIElement)) child.remove();
+    // What stays keeps its order (the list's order is total): new entries go in between.
+    let next = list.firstElementChild;
+    for (const element of keep) {
+      if (element === next) next = next.nextElementSibling;
+      else list.insertBefore(element, next);
+    }
   }
 
   /** "Show more" adds the next repositories below those shown, and moves focus to the first of them. */
   function showMoreButton(matches: Repository[]): void {
     const rest = matches.length - limit;
     const showMore = () => {
-      const added = matches.slice(limit, (limit += RENDER_STEP)).map(item);
-      list.append(...added);
-      added[0]?.querySelector('a')?.focus();
+      const first = matches[limit];
+      limit += RENDER_STEP;
+      reconcile(matches.slice(0, limit));
+      filled = true;
+      if (first) item(first).querySelector('a')?.focus();
       showMoreButton(matches);
     };
     more.replaceChildren(rest > 0 ? button(`Show ${Math.min(rest, RENDER_STEP)} more (${rest} not shown)`, showMore, 'secondary') : '');

@@ -365,6 +365,93 @@ describe('repository view: long lists', { timeout: 60_000 }, () => {
     expect([...list().children].map((li) => li.querySelector('a')?.textContent)).toEqual(fewer.map((r) => r.name));
   });
 
+  it('a page that comes in changes only what differs: the entries on screen stay put, with focus, and the new ones go in between, in order', () => {
+    const { update, painted } = mount();
+    const all = many(150);
+    // Every other repository first, as the first page of one workspace among several might be.
+    const first = all.filter((_, n) => n % 2 === 0);
+    update(state({ loading: true, total: first.length, matches: first }));
+    for (const task of painted.splice(0)) task();
+    const shown = list();
+    const entry = shown.children[10] as HTMLElement;
+    entry.querySelector('a')?.focus();
+    update(state({ loading: true, total: all.length, matches: all }));
+    // Nothing is left for after a paint: the page's 75 new entries went in at once.
+    expect(painted).toHaveLength(0);
+    expect(list()).toBe(shown);
+    expect(shown.children[20]).toBe(entry);
+    expect(document.activeElement?.closest('li')).toBe(entry);
+    expect([...shown.children].map((li) => li.querySelector('a')?.textContent)).toEqual(all.map((r) => r.name));
+  });
+
+  it('entries pushed past the first 500 by a page that came in leave the list, and "Show more" counts them', () => {
+    const { update, painted } = mount();
+    const all = many(700);
+    const first = all.slice(100);
+    update(state({ loading: true, total: first.length, matches: first }));
+    for (const task of painted.splice(0)) task();
+    update(state({ loading: true, total: all.length, matches: all }));
+    expect([...list().children].map((li) => li.querySelector('a')?.textContent)).toEqual(all.slice(0, 500).map((r) => r.name));
+    expect(screen.getByText('Show 200 more (200 not shown)').tagName).toBe('BUTTON');
+  });
+
+  it('pages that come in before the first paint are in the rest put in after it', () => {
+    const { update, painted } = mount();
+    const all = many(150);
+    const first = all.filter((_, n) => n % 2 === 0);
+    update(state({ loading: true, total: first.length, matches: first }));
+    const shown = list();
+    update(state({ loading: true, total: all.length, matches: all }));
+    expect(list()).toBe(shown);
+    expect(shown.children.length).toBe(40);
+    expect(painted).toHaveLength(1);
+    for (const task of painted.splice(0)) task();
+    expect([...list().children].map((li) => li.querySelector('a')?.textContent)).toEqual(all.map((r) => r.name));
+  });
+
+  it('until the rest is in, a page that changes all of the first entries changes them in place', () => {
+    const { update, painted } = mount();
+    update(state({ loading: true, total: 100, matches: many(100) }));
+    const shown = list();
+    const before = new Set(shown.children);
+    // The same names, but other repositories (objects): every entry is another one.
+    const next = many(100);
+    update(state({ loading: true, total: 100, matches: next }));
+    expect(list()).toBe(shown);
+    expect(shown.children.length).toBe(40);
+    expect([...shown.children].some((li) => before.has(li))).toBe(false);
+    for (const task of painted.splice(0)) task();
+    expect(shown.children.length).toBe(100);
+    expect([...shown.children].every((li, n) => li.querySelector('a')?.textContent === next[n]?.name)).toBe(true);
+  });
+
+  it('keeps the list while at least half of what it shows stays; a list mostly new is a fresh one (a refresh, say)', () => {
+    const { update } = mount();
+    const old = many(40);
+    update(state({ total: 40, matches: old }));
+    const shown = list();
+    // Half of the 40 stay: changed in place.
+    const half = [...old.slice(0, 20), ...many(60).slice(40)];
+    update(state({ total: 40, matches: half }));
+    expect(list()).toBe(shown);
+    expect([...shown.children].map((li) => li.querySelector('a')?.textContent)).toEqual(half.map((r) => r.name));
+    // 19 of 40 stay: a fresh list.
+    const mostlyNew = [...half.slice(0, 19), ...many(61).slice(40)];
+    update(state({ total: 40, matches: mostlyNew }));
+    expect(list()).not.toBe(shown);
+    expect([...list().children].map((li) => li.querySelector('a')?.textContent)).toEqual(mostlyNew.map((r) => r.name));
+  });
+
+  it('a new query is a fresh list, even when it keeps most of what is shown', () => {
+    const { update } = mount();
+    const matches = many(40);
+    update(state({ total: 40, matches }));
+    const shown = list();
+    update(state({ total: 40, matches: matches.slice(0, 39), query: { ...DEFAULT_QUERY, q: 'w' } }));
+    expect(list()).not.toBe(shown);
+    expect(list().children.length).toBe(39);
+  });
+
   it('exactly 40 go in at once, with nothing left for after the paint', () => {
     const { update, painted } = mount();
     update(state({ total: 40, matches: many(40) }));
