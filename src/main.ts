@@ -11,11 +11,18 @@ const heading = document.getElementById('app-heading') as HTMLElement;
 const flow = createFlowRecorder(sessionStorage, Date.now, () => performance.now());
 mountFlowToggle(document.getElementById('flow') as HTMLElement, flow);
 
-// `defer` runs a task after those already waiting (answers that arrived meanwhile among them).
-// A message, not a timer: timers in a background tab may wait a second.
+// Work that may wait for what is more urgent (answers from the network, input, rendering): at
+// background priority where the browser ranks tasks (scheduler.postTask), so that an answer which
+// makes requests known is read before the pages already in are checked and rendered; elsewhere as
+// a message, after the tasks already waiting. Not a timer: timers in a background tab may wait a second.
 const deferred: Array<() => void> = [];
 const port = new MessageChannel();
 port.port1.onmessage = () => deferred.shift()?.();
+const later = (task: () => void): void => {
+  if (window.scheduler) return void scheduler.postTask(task, { priority: 'background' });
+  deferred.push(task);
+  port.port2.postMessage(null);
+};
 
 const result = browserConfig();
 if (!result.ok) {
@@ -42,11 +49,8 @@ if (!result.ok) {
     base: import.meta.env.BASE_URL,
     offline,
     schedule: (task) => requestAnimationFrame(task),
-    afterPaint: (task) => requestAnimationFrame(() => setTimeout(task)),
-    defer: (task) => {
-      deferred.push(task);
-      port.port2.postMessage(null);
-    },
+    afterPaint: (task) => requestAnimationFrame(() => later(task)),
+    defer: later,
     setTimer: (task, ms) => {
       const timer = setTimeout(task, ms);
       return () => clearTimeout(timer);
