@@ -341,19 +341,27 @@ export async function measureReload(page: Page, target: LoadTarget): Promise<Rel
   target.sim.clearRequests();
   await page.reload();
   const marks = await readMarks(page, 'firstPainted');
-  // On the page's own clock: which API requests began before the frame that painted the list.
+  // Navigation start, on this process's clock: our time when the page's clock read its origin.
+  const origin =
+    marks.firstRepository -
+    (await page.evaluate(() => (window as unknown as { __bench: Marks }).__bench.firstRepository - performance.timeOrigin));
+  // The background refresh: wait for it to finish (a repository page answered, and the notice
+  // gone), so that its requests are all counted and the next run starts from a quiet simulator.
+  await page.waitForFunction(
+    (apiBase) =>
+      performance.getEntriesByType('resource').some((entry) => entry.name.startsWith(`${apiBase}/repositories/`)) &&
+      !document.body.textContent?.includes('Refreshing from Bitbucket'),
+    target.sim.apiBase,
+    { timeout: 60_000 },
+  );
+  // On the page's own clock, once the refresh is done (Resource Timing lists a request when it has
+  // ended): which API requests began before the frame that painted the list.
   const begunBeforePaint = await page.evaluate((apiBase) => {
     const { firstFrame } = (window as unknown as { __bench: Marks }).__bench;
     return performance
       .getEntriesByType('resource')
       .filter((entry) => entry.name.startsWith(apiBase) && performance.timeOrigin + entry.startTime < firstFrame).length;
   }, target.sim.apiBase);
-  // Navigation start, on this process's clock: our time when the page's clock read its origin.
-  const origin =
-    marks.firstRepository -
-    (await page.evaluate(() => (window as unknown as { __bench: Marks }).__bench.firstRepository - performance.timeOrigin));
-  // The background refresh: wait for it to finish, so the next run starts from a quiet simulator.
-  await page.waitForFunction(() => !document.body.textContent?.includes('Refreshing from Bitbucket'), undefined, { timeout: 60_000 });
   const api = target.sim.requests().filter((record) => record.server === 'api');
   const first = api.length > 0 ? Math.min(...api.map((record) => record.time)) : null;
   return {
