@@ -11,6 +11,8 @@
  * set against each other by asking the page for its time, as NTP does, to about a millisecond.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { connect } from 'node:http2';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -203,17 +205,21 @@ interface AppPaths {
   repositories: string;
 }
 
-// Runs in the page: the requests the app makes, as early as it makes them (the user and the
-// workspaces together, every first page at once, then every numbered page the first one makes
-// known), with nothing read but what the next request needs and nothing put on screen. What it
-// takes is what the browser, the simulator and the machine take: the app can only add to it.
-async function fetchOnly({ apiBase, token, paths }: { apiBase: string; token: string; paths: AppPaths }) {
-  type Page = { values: Array<{ workspace?: { slug: string } }>; next?: string; size?: number; pagelen?: number };
-  const get = async (url: string) => {
-    const response = await fetch(url, { headers: { Authorization: `Bearer ${token}` } });
-    if (!response.ok) throw new Error(`${url}: ${response.status}`);
-    return (await response.json()) as Page;
-  };
+/** What the app reads of a list page to know the next requests. */
+interface ListPage {
+  values: Array<{ workspace?: { slug: string } }>;
+  next?: string;
+  size?: number;
+  pagelen?: number;
+}
+
+/**
+ * The requests the app makes, as early as it makes them (the user and the workspaces together,
+ * every first page at once, then every numbered page the first one makes known), reading nothing
+ * but what the next request needs. `get` makes one request. Resolves with the repositories
+ * counted. Self-contained (it also runs in the page), so it names nothing outside itself.
+ */
+async function walkAppRequests(get: (url: string) => Promise<ListPage>, apiBase: string, paths: AppPaths): Promise<number> {
   let count = 0;
   const list = async (url: string | undefined): Promise<void> => {
     if (!url) return;
@@ -243,11 +249,77 @@ async function fetchOnly({ apiBase, token, paths }: { apiBase: string; token: st
     user,
     ...workspaces.map((slug) => list(apiBase + paths.repositories.replace('{workspace}', encodeURIComponent(slug)))),
   ]);
+  return count;
+}
+
+// Runs in the page (as a script: `walk` is the source of walkAppRequests): the app's requests
+// through the page's fetch, and nothing put on screen but the count. What it takes is what the
+// browser, the simulator and the machine take: the app can only add to it.
+const FETCH_ONLY_SCRIPT = (apiBase: string, token: string) => `(async () => {
+  const walk = ${walkAppRequests.toString()};
+  const get = async (url) => {
+    const response = await fetch(url, { headers: { Authorization: ${JSON.stringify(`Bearer ${token}`)} } });
+    if (!response.ok) throw new Error(url + ': ' + response.status);
+    return response.json();
+  };
+  const count = await walk(get, ${JSON.stringify(apiBase)}, ${JSON.stringify(paths)});
   // One entry for the whole list, so that the marks are taken as for the other clients.
   const item = document.createElement('li');
   item.textContent = 'fetched';
-  document.querySelector('ul')?.append(item);
-  (document.querySelector('[role="status"]') as HTMLElement).textContent = `${count} repositories`;
+  document.querySelector('ul').append(item);
+  document.querySelector('[role="status"]').textContent = count + ' repositories';
+})()`;
+
+/**
+ * The same requests from Node, with no browser: a preflight and a GET for each, as Chromium sends
+ * them, over one HTTP/2 connection or at most 6 HTTP/1.1 ones. What it takes is the simulator's
+ * and the machine's share alone. Returns the critical path in latencies, read from the log.
+ */
+export async function measureWithoutBrowser(target: LoadTarget, origin: string): Promise<number> {
+  const api = new URL(target.sim.apiBase);
+  const token = target.sim.issueToken();
+  const http2 = api.protocol === 'https:';
+  const session = http2 ? connect(api.origin, { rejectUnauthorized: false }) : null;
+  const agent = new Agent({ keepAlive: true, maxSockets: 6 });
+  const send = (method: string, url: URL, headers: Record<string, string>) =>
+    new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const finish = (status: number, stream: NodeJS.ReadableStream) => {
+        let body = '';
+        stream.setEncoding('utf8');
+        stream.on('data', (chunk: string) => (body += chunk));
+        stream.on('end', () => resolve({ status, body }));
+        stream.on('error', reject);
+      };
+      if (session) {
+        const stream = session.request({ ':method': method, ':path': url.pathname + url.search, ...headers });
+        stream.on('response', (head) => finish(Number(head[':status']), stream));
+        stream.on('error', reject);
+        stream.end();
+      } else {
+        request(url, { method, headers, agent }, (response) => finish(response.statusCode ?? 0, response))
+          .on('error', reject)
+          .end();
+      }
+    });
+  const get = async (href: string): Promise<ListPage> => {
+    const url = new URL(href);
+    await send('OPTIONS', url, { origin, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' });
+    const { status, body } = await send('GET', url, { origin, authorization: `Bearer ${token}` });
+    if (status !== 200) throw new Error(`${href}: ${status}`);
+    return JSON.parse(body) as ListPage;
+  };
+  try {
+    // Connected before the log starts, as the browser is by the time the app asks.
+    await send('OPTIONS', new URL(`${target.sim.apiBase}/user`), { origin, 'access-control-request-method': 'GET' });
+    target.sim.clearRequests();
+    const count = await walkAppRequests(get, target.sim.apiBase, paths);
+    if (count !== target.total) throw new Error(`without a browser: ${count} repositories of ${target.total}`);
+    const log = target.sim.requests().filter((record) => record.server === 'api');
+    return (Math.max(...log.map((record) => record.answeredTime)) - Math.min(...log.map((record) => record.time))) / target.latencyMs;
+  } finally {
+    session?.close();
+    agent.destroy();
+  }
 }
 
 /** Waits for a mark, then returns every mark on {@link benchClock}. */
@@ -315,7 +387,7 @@ export async function measureLoad(browser: Browser, target: LoadTarget, run: Loa
     const token = target.sim.issueToken();
     target.sim.clearRequests();
     if (run.client === 'straightforward') await page.evaluate(straightforward, { apiBase: target.sim.apiBase, token });
-    else await page.evaluate(fetchOnly, { apiBase: target.sim.apiBase, token, paths });
+    else await page.evaluate(FETCH_ONLY_SCRIPT(target.sim.apiBase, token));
   } else {
     await page.goto(`${target.appOrigin}/`);
     await run.setup?.(page);

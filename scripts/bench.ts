@@ -3,7 +3,9 @@
  * straightforward client (one page after another, full objects), in the same run, over HTTP/2
  * (as browsers reach api.bitbucket.org) and over HTTP/1.1 (at most 6 connections to a host).
  * The simulator adds 50 ms to every request, CORS preflights included (a browser sends one before
- * each URL that carries an `Authorization` header). Then: a reload from the list kept for the
+ * each URL that carries an `Authorization` header). Two floors in the same run: the fetch-only
+ * client (the app's requests in Chromium, nothing rendered) and the same requests from Node with
+ * no browser (the simulator's and the machine's share). Then: a reload from the list kept for the
  * session, rendering and filtering 10,000 repositories, and the same with the Flow inspector open
  * against it closed. Prints figures and ratios; asserts nothing. Takes a few minutes.
  *
@@ -14,7 +16,7 @@ import { existsSync } from 'node:fs';
 import { chromium as playwright, type Browser } from 'playwright-core';
 import { startSimulator } from '../sim/index.ts';
 import chromium from './chromium.json' with { type: 'json' };
-import { benchClient, benchClock, measureLoad, measureReload, serveApp } from './bench-load.ts';
+import { benchClient, benchClock, measureLoad, measureReload, measureWithoutBrowser, serveApp } from './bench-load.ts';
 import type { LoadFigures, LoadRun, LoadTarget, ReloadFigures } from './bench-load.ts';
 
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 50);
@@ -136,6 +138,8 @@ async function measureProtocol(browser: Browser, protocol: (typeof PROTOCOLS)[nu
         await page.context().close();
       }
     }
+    const withoutBrowser: number[] = [];
+    for (let repeat = 0; repeat < REPEATS; repeat++) withoutBrowser.push(await measureWithoutBrowser(target, target.appOrigin));
     const results = RUNS.map((run) => [run, medians(samples.get(run.name) ?? [])] as const);
     console.log(`\n${protocol.name} (median of ${REPEATS}):`);
     print([['client', ...COLUMNS], ...results.map(([run, figures]) => row(run, figures))]);
@@ -155,6 +159,10 @@ async function measureProtocol(browser: Browser, protocol: (typeof PROTOCOLS)[nu
             `(${figures.latencies.toFixed(1)} against ${floor.latencies.toFixed(1)} latencies; the network's floor is 6.0)`,
         );
     }
+    console.log(
+      `the same requests from Node, no browser (the simulator's and the machine's share): ${median(withoutBrowser).toFixed(1)} latencies ` +
+        `(${withoutBrowser.map((latencies) => latencies.toFixed(1)).join(', ')})`,
+    );
     const reload = medians(reloads);
     console.log(
       `reload with the list kept for the session: list painted ${ms(reload.listPaintedMs)} after navigation start ` +
