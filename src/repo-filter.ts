@@ -62,28 +62,15 @@ export function createRepositoryIndex() {
   const time = (repo: Repository) => times.get(repo) ?? 0;
   // ISO 8601 with differing offsets does not sort as text: compare instants, parsed once.
   const byUpdated = (a: Repository, b: Repository) => time(b) - time(a) || byName(a, b);
-  const order = (sort: SortOrder) => (sort === 'name' ? byName : byUpdated);
   const sorted = new Map<SortOrder, Repository[]>();
-  // Facets are kept while they stay the same (more repositories of the same workspaces and
-  // languages), so an unchanged facet is the same array and its menu is not built again.
-  let facets: { workspaces: Array<{ slug: string; name: string }>; languages: string[] } = { workspaces: [], languages: [] };
-  let facetsStale = false;
+  // Facets are kept until the list changes, so an unchanged list gives the same arrays.
+  let facets: { workspaces: Array<{ slug: string; name: string }>; languages: string[] } | null = null;
   // The last answer: typing one more letter only narrows it, so it is searched instead of everything.
   let last: { query: ListQuery; matches: Repository[] } | null = null;
   const changed = () => {
-    facetsStale = true;
+    sorted.clear();
+    facets = null;
     last = null;
-  };
-  const readFacets = () => {
-    if (facetsStale) {
-      facetsStale = false;
-      const next = computeFacets();
-      facets = {
-        workspaces: sameList(facets.workspaces, next.workspaces, (w) => `${w.slug}\n${w.name}`) ? facets.workspaces : next.workspaces,
-        languages: sameList(facets.languages, next.languages, (language) => language) ? facets.languages : next.languages,
-      };
-    }
-    return facets;
   };
   const computeFacets = () => {
     const workspaces = new Map<string, string>();
@@ -108,14 +95,11 @@ export function createRepositoryIndex() {
         haystacks.set(repo, `${repo.name}\n${repo.description}`.toLowerCase());
         times.set(repo, Date.parse(repo.updated_on));
       }
-      // Each order kept takes the new ones in by a merge: a page costs about its own size, not a sort of everything.
-      for (const [sort, list] of sorted) sorted.set(sort, merge(list, [...repositories].sort(order(sort)), order(sort)));
       changed();
     },
     /** Removes every repository of a workspace (before it is loaded again). */
     removeWorkspace(slug: string): void {
       all = all.filter((repo) => repo.workspace.slug !== slug);
-      sorted.clear();
       changed();
     },
     all(): readonly Repository[] {
@@ -125,7 +109,7 @@ export function createRepositoryIndex() {
     query(query: ListQuery): Repository[] {
       let list = sorted.get(query.sort);
       if (!list) {
-        list = [...all].sort(order(query.sort));
+        list = [...all].sort(query.sort === 'name' ? byName : byUpdated);
         sorted.set(query.sort, list);
       }
       if (!isFiltering(query)) return list;
@@ -145,11 +129,11 @@ export function createRepositoryIndex() {
     },
     /** The workspaces present, by name, for the workspace filter. */
     workspaces() {
-      return readFacets().workspaces;
+      return (facets ??= computeFacets()).workspaces;
     },
     /** The languages present, for the language filter. */
     languages() {
-      return readFacets().languages;
+      return (facets ??= computeFacets()).languages;
     },
   };
 }
@@ -162,21 +146,6 @@ function narrows(previous: ListQuery, next: ListQuery): boolean {
     next.q.toLowerCase().startsWith(previous.q.toLowerCase()) &&
     JSON.stringify({ ...previous, q: '' }) === JSON.stringify({ ...next, q: '' })
   );
-}
-
-/** `a` and `b` (each in `compare`'s order) as one list in that order. */
-function merge(a: readonly Repository[], b: readonly Repository[], compare: (x: Repository, y: Repository) => number): Repository[] {
-  const out: Repository[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < a.length && j < b.length)
-    out.push(compare(a[i] as Repository, b[j] as Repository) <= 0 ? (a[i++] as Repository) : (b[j++] as Repository));
-  return out.concat(a.slice(i), b.slice(j));
-}
-
-/** True when `a` and `b` have the same items, in the same order, as `key` tells them. */
-function sameList<T>(a: readonly T[], b: readonly T[], key: (item: T) => string): boolean {
-  return a.length === b.length && a.every((item, n) => key(item) === key(b[n] as T));
 }
 
 const collator = new Intl.Collator(undefined, { sensitivity: 'base', numeric: true });

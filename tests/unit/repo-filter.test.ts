@@ -182,62 +182,6 @@ describe('repository index: order, facets and changes', () => {
     expect(index.languages()).toEqual(['go']);
   });
 
-  it('pages added after the list was sorted are merged in: the same order as one sort of everything, in both orders', () => {
-    // Dates and names in a scrambled order, with equal dates among them.
-    const all = Array.from({ length: 60 }, (_, n) =>
-      make(n % 3 === 0 ? 'b' : 'a', n, {
-        name: `repo ${(n * 37) % 60}`,
-        updated_on: new Date(Date.UTC(2026, 0, 1 + ((n * 17) % 20))).toISOString(),
-      }),
-    );
-    const byPages = createRepositoryIndex();
-    for (let start = 0; start < all.length; start += 13) {
-      byPages.add(all.slice(start, start + 13));
-      // Asked for after each page, as the view does, so that each order is kept and merged into.
-      byPages.query(DEFAULT_QUERY);
-      byPages.query({ ...DEFAULT_QUERY, sort: 'name' });
-    }
-    const atOnce = createRepositoryIndex();
-    atOnce.add(all);
-    expect(names(byPages)).toEqual(names(atOnce));
-    expect(names(byPages, { sort: 'name' })).toEqual(names(atOnce, { sort: 'name' }));
-    expect(names(byPages).slice(0, 3)).not.toEqual(all.slice(0, 3).map((r) => r.full_name));
-  });
-
-  it('a repository equal in order to one already there comes after it, as in one sort of everything', () => {
-    const index = createRepositoryIndex();
-    const first = make('a', 1);
-    index.add([first]);
-    index.query(DEFAULT_QUERY);
-    const again = { ...first };
-    index.add([again]);
-    const [one, two] = index.query(DEFAULT_QUERY);
-    expect(one).toBe(first);
-    expect(two).toBe(again);
-  });
-
-  it('keeps a facet the same array while more repositories leave it as it was, and makes a new one when it changes', () => {
-    const index = createRepositoryIndex();
-    expect(index.workspaces()).toEqual([]);
-    expect(index.languages()).toEqual([]);
-    index.add([make('a', 1, { language: 'go' })]);
-    const workspaces = index.workspaces();
-    const languages = index.languages();
-    index.add([make('a', 2, { language: 'go' })]);
-    expect(index.workspaces()).toBe(workspaces);
-    expect(index.languages()).toBe(languages);
-    index.add([make('a', 3, { language: 'rust' })]);
-    expect(index.workspaces()).toBe(workspaces);
-    expect(index.languages()).toEqual(['go', 'rust']);
-    index.add([make('b', 4, { language: 'go' })]);
-    expect(index.workspaces().map((w) => w.slug)).toEqual(['a', 'b']);
-    // A workspace renamed is a change too (its name is what the menu shows).
-    const renamed = index.workspaces();
-    index.add([make('b', 5, { workspace: { slug: 'b', name: 'Bee' } })]);
-    expect(index.workspaces()).not.toBe(renamed);
-    expect(index.workspaces().find((w) => w.slug === 'b')?.name).toBe('Bee');
-  });
-
   it('a wider filter after a narrower one finds everything again', () => {
     const index = createRepositoryIndex();
     index.add([make('a', 1, { name: 'API', is_private: true }), make('b', 2, { name: 'api', is_private: false })]);
