@@ -452,6 +452,33 @@ describe('repository view: long lists', { timeout: 60_000 }, () => {
     expect(list().children.length).toBe(39);
   });
 
+  it('the rest of a list replaced by a new query is not put in by the old list’s task after the paint', () => {
+    const { update, painted } = mount();
+    const matches = many(100);
+    update(state({ total: 100, matches }));
+    update(state({ total: 100, matches: matches.slice(0, 90), query: { ...DEFAULT_QUERY, q: 'w' } }));
+    expect(painted).toHaveLength(2);
+    // The old list's task runs first: the new list keeps its first chunk until its own task.
+    painted[0]?.();
+    expect(list().children.length).toBe(40);
+    painted[1]?.();
+    expect(list().children.length).toBe(90);
+  });
+
+  it('"Show more" pressed before the rest is in shows all it says, and pages that come in keep it', () => {
+    const { update, painted } = mount();
+    const all = many(1200);
+    const first = all.filter((_, n) => n % 2 === 0);
+    update(state({ loading: true, total: first.length, matches: first }));
+    fireEvent.click(screen.getByText('Show 100 more (100 not shown)'));
+    expect(list().children.length).toBe(600);
+    // A page comes in before the paint: the list shows the first 1,000 (twice 500), not a first chunk.
+    update(state({ loading: true, total: all.length, matches: all }));
+    expect([...list().children].map((li) => li.querySelector('a')?.textContent)).toEqual(all.slice(0, 1000).map((r) => r.name));
+    for (const task of painted.splice(0)) task();
+    expect(list().children.length).toBe(1000);
+  });
+
   it('exactly 40 go in at once, with nothing left for after the paint', () => {
     const { update, painted } = mount();
     update(state({ total: 40, matches: many(40) }));
