@@ -275,7 +275,8 @@ const FETCH_ONLY_SCRIPT = (apiBase: string, token: string) => `(async () => {
  * them, over one HTTP/2 connection or at most 6 HTTP/1.1 ones. What it takes is the simulator's
  * and the machine's share alone. Returns the critical path in latencies, read from the log.
  */
-export async function measureWithoutBrowser(target: LoadTarget, origin: string): Promise<number> {
+export async function measureWithoutBrowser(target: LoadTarget): Promise<number> {
+  const origin = target.appOrigin;
   const api = new URL(target.sim.apiBase);
   const token = target.sim.issueToken();
   const http2 = api.protocol === 'https:';
@@ -314,8 +315,7 @@ export async function measureWithoutBrowser(target: LoadTarget, origin: string):
     target.sim.clearRequests();
     const count = await walkAppRequests(get, target.sim.apiBase, paths);
     if (count !== target.total) throw new Error(`without a browser: ${count} repositories of ${target.total}`);
-    const log = target.sim.requests().filter((record) => record.server === 'api');
-    return (Math.max(...log.map((record) => record.answeredTime)) - Math.min(...log.map((record) => record.time))) / target.latencyMs;
+    return criticalPath(target.sim.requests(), target.latencyMs).latencies;
   } finally {
     session?.close();
     agent.destroy();
@@ -360,16 +360,22 @@ async function freshPage(browser: Browser, target: LoadTarget): Promise<Page> {
   return context.newPage();
 }
 
-function figures(target: LoadTarget, log: SimRequestRecord[], marks: Marks): LoadFigures {
+/** The API's part of a log: from the first request arriving to the last answer leaving, also in latencies. */
+function criticalPath(log: SimRequestRecord[], latencyMs: number) {
   const api = log.filter((record) => record.server === 'api');
-  const gets = api.filter((record) => record.method === 'GET');
   const start = Math.min(...api.map((record) => record.time));
   const end = Math.max(...api.map((record) => record.answeredTime));
+  return { api, start, end, latencies: (end - start) / latencyMs };
+}
+
+function figures(target: LoadTarget, log: SimRequestRecord[], marks: Marks): LoadFigures {
+  const { api, start, end, latencies } = criticalPath(log, target.latencyMs);
+  const gets = api.filter((record) => record.method === 'GET');
   const bytes = gets.reduce((sum, record) => sum + record.bytes, 0);
   return {
     requests: gets.length,
     preflights: api.filter((record) => record.method === 'OPTIONS').length,
-    latencies: (end - start) / target.latencyMs,
+    latencies,
     firstRepositoryMs: marks.firstRepository - start,
     usableMs: marks.complete - start,
     lastAnswerToUsableMs: marks.complete - end,

@@ -139,7 +139,7 @@ async function measureProtocol(browser: Browser, protocol: (typeof PROTOCOLS)[nu
       }
     }
     const withoutBrowser: number[] = [];
-    for (let repeat = 0; repeat < REPEATS; repeat++) withoutBrowser.push(await measureWithoutBrowser(target, target.appOrigin));
+    for (let repeat = 0; repeat < REPEATS; repeat++) withoutBrowser.push(await measureWithoutBrowser(target));
     const results = RUNS.map((run) => [run, medians(samples.get(run.name) ?? [])] as const);
     console.log(`\n${protocol.name} (median of ${REPEATS}):`);
     print([['client', ...COLUMNS], ...results.map(([run, figures]) => row(run, figures))]);
