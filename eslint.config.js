@@ -20,7 +20,7 @@ const NO_NODE_IMPORTS = {
 };
 
 export default tseslint.config(
-  { ignores: ['dist/', 'dist-*/', 'coverage/', 'test-results/', 'playwright-report/', 'node_modules/', 'reports/', '.stryker-tmp/'] },
+  { ignores: ['**/dist/', 'dist-*/', 'coverage/', 'test-results/', 'playwright-report/', 'node_modules/', 'reports/', '.stryker-tmp/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -32,7 +32,7 @@ export default tseslint.config(
   // Node: the simulator, scripts, tests, configuration files and the relay's Node adapter. The DOM
   // tests and the end-to-end tests also see the browser's globals.
   {
-    files: ['sim/**', 'scripts/**', 'tests/**', 'relay/node.ts', 'relay/workerd.ts', 'relay/dev-server.ts', '*.config.{js,ts}'],
+    files: ['sim/**', 'scripts/**', 'tests/**', 'packages/*/build.mjs', 'relay/node.ts', 'relay/workerd.ts', 'relay/dev-server.ts', '*.config.{js,ts}'],
     languageOptions: { globals: globals.node },
   },
   { files: ['tests/**'], languageOptions: { globals: globals.browser } },
@@ -53,6 +53,39 @@ export default tseslint.config(
         ...NODE_ONLY_GLOBALS,
       ],
       'no-restricted-imports': ['error', NO_NODE_IMPORTS],
+    },
+  },
+  {
+    // The sign-in core (a package of its own): browser code that imports nothing outside its folder
+    // (no dependency, nothing of the app), and reads the page's globals only at its one browser
+    // edge, browser.ts; everything else gets them passed in.
+    files: ['packages/bitbucket-browser-auth/src/**/*.ts'],
+    languageOptions: { globals: globals.browser },
+    rules: {
+      'no-restricted-globals': [
+        'error',
+        ...['window', 'document', 'location', 'history', 'sessionStorage', 'navigator'].map((name) => ({
+          name,
+          message: 'Browser globals are read at the core’s one edge (browser.ts) and passed in.',
+        })),
+        { name: 'localStorage', message: 'Tokens live in sessionStorage (or what the app passes in), never localStorage.' },
+        ...NODE_ONLY_GLOBALS,
+      ],
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '^(?!\\./)', message: 'The core imports only its own files (./x.js): no dependency, nothing of the app.' }] },
+      ],
+      'no-restricted-syntax': ['error', { selector: 'MetaProperty', message: 'import.meta belongs to the app’s build, not to the core.' }],
+    },
+  },
+  {
+    files: ['packages/bitbucket-browser-auth/src/browser.ts'],
+    rules: {
+      'no-restricted-globals': [
+        'error',
+        { name: 'localStorage', message: 'Tokens live in sessionStorage, never localStorage.' },
+        ...NODE_ONLY_GLOBALS,
+      ],
     },
   },
   {

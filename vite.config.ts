@@ -3,9 +3,11 @@ import { resolve } from 'node:path';
 import { defineConfig, loadEnv, type Plugin } from 'vite';
 import { contentSecurityPolicy, netlifyHeaders, vercelJson, type PageKind } from './scripts/security-headers.ts';
 import { devRelay } from './relay/dev-server.ts';
-import { DEFAULT_API_URL } from './src/config.ts';
+import { DEFAULT_API_URL } from './packages/bitbucket-browser-auth/src/endpoints.ts';
 
 const PORT = 3000;
+/** `bitbucket-browser-auth` (packages/bitbucket-browser-auth) from its TypeScript source, as tsconfig.base.json's `paths` say. */
+const CORE_ALIAS = { 'bitbucket-browser-auth': resolve(import.meta.dirname, 'packages/bitbucket-browser-auth/src/index.ts') };
 /** The bundled simulator's ports in demo mode (authorization server, API server). */
 const DEMO_AUTH_PORT = Number(process.env.SIMULATOR_AUTH_PORT ?? 3100);
 const DEMO_API_PORT = Number(process.env.SIMULATOR_API_PORT ?? 3101);
@@ -132,6 +134,8 @@ function plainDynamicImports(): Plugin {
 export default defineConfig(({ mode }) => {
   const env = loadEnv(mode, process.cwd(), 'VITE_');
   return {
+    // The app is the core's first user: it imports the package by name, built from its source.
+    resolve: { alias: CORE_ALIAS },
     server: { port: PORT, strictPort: true },
     preview: { port: PORT, strictPort: true },
     build: {

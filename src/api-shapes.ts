@@ -1,9 +1,9 @@
 /**
- * Checks of Bitbucket's responses. Untrusted JSON becomes typed data here or is refused with
- * `BAD_RESPONSE`; nothing unchecked reaches the views.
+ * The checks of the answers this app reads, made of the core's building blocks. Untrusted JSON
+ * becomes typed data here or is refused with `BAD_RESPONSE`; nothing unchecked reaches the views.
  * @see https://developer.atlassian.com/cloud/bitbucket/rest/api-group-repositories/
  */
-import { ApiError } from './bitbucket.ts';
+import { bad, optionalText, readEnvelope, record, safeLink, text, type Page } from 'bitbucket-browser-auth';
 
 /** The signed-in user, as far as the app shows it. */
 export interface User {
@@ -29,15 +29,6 @@ export interface Repository {
   workspace: { slug: string; name: string };
 }
 
-/** One page of a paginated list. Only `values` and `next` are guaranteed by Bitbucket. */
-export interface Page<T> {
-  values: T[];
-  next?: string;
-  size?: number;
-  page?: number;
-  pagelen?: number;
-}
-
 /** The fields the repository list asks for: everything it shows and nothing more. */
 export const REPOSITORY_FIELDS = [
   'next',
@@ -58,28 +49,6 @@ export const REPOSITORY_FIELDS = [
 /** The fields the workspace list asks for. */
 export const WORKSPACE_FIELDS = 'next,values.workspace.slug';
 
-type Json = Record<string, unknown>;
-
-/** Refuses the answer for `path` as `BAD_RESPONSE`. */
-export function bad(path: string): never {
-  throw new ApiError('BAD_RESPONSE', path);
-}
-
-/** The value as a JSON object, or `BAD_RESPONSE`. */
-export function record(value: unknown, path: string): Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Json) : bad(path);
-}
-
-/** The value as a string, or `BAD_RESPONSE`. */
-export function text(value: unknown, path: string): string {
-  return typeof value === 'string' ? value : bad(path);
-}
-
-/** A string field Bitbucket may send as `null` or leave out (`description`, `language`). */
-export function optionalText(value: unknown, path: string): string {
-  return value === undefined || value === null ? '' : text(value, path);
-}
-
 /** Checks `GET /user`. */
 export function parseUser(json: unknown, path = '/user'): User {
   return { display_name: text(record(json, path).display_name, path) };
@@ -89,23 +58,6 @@ export function parseUser(json: unknown, path = '/user'): User {
 export function parsePage<T>(json: unknown, path: string, parseValue: (value: unknown, path: string) => T): Page<T> {
   const page = readEnvelope(json, path);
   return { ...page, values: page.values.map((value) => parseValue(value, path)) };
-}
-
-/**
- * Checks a page envelope (`next`, `size`, `page`, `pagelen`, and that `values` is a list) but not
- * its values: what the paginator needs to send the next requests before the values are read.
- */
-export function readEnvelope(json: unknown, path: string): Page<unknown> {
-  const page = record(json, path);
-  if (!Array.isArray(page.values)) bad(path);
-  const result: Page<unknown> = { values: page.values };
-  if (page.next != null) result.next = text(page.next, path);
-  for (const key of ['size', 'page', 'pagelen'] as const) {
-    const count = page[key];
-    if (count == null) continue;
-    result[key] = typeof count === 'number' && Number.isSafeInteger(count) && count >= 0 ? count : bad(path);
-  }
-  return result;
 }
 
 /** Checks one item of `GET /user/workspaces` (a `workspace_access`). */
@@ -148,16 +100,4 @@ export function repositoryParser(linkProtocols: readonly string[]) {
       workspace: { slug, name: optionalText(workspace.name, path) || slug },
     };
   };
-}
-
-/** The link, when it is an absolute URL with one of the allowed schemes and no user info; otherwise null. */
-export function safeLink(value: unknown, protocols: readonly string[]): string | null {
-  if (typeof value !== 'string') return null;
-  try {
-    const url = new URL(value);
-    // `https://bitbucket.org@evil.example/` reads as Bitbucket's and goes elsewhere: no user info.
-    return protocols.includes(url.protocol) && !url.username && !url.password ? url.href : null;
-  } catch {
-    return null;
-  }
 }

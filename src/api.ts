@@ -4,30 +4,19 @@
  * sends a call and the paginator follows a list; neither knows any endpoint.
  * @see https://developer.atlassian.com/cloud/bitbucket/rest/
  */
+import { bad, record, text, type ListCall, type Permission } from 'bitbucket-browser-auth';
 import {
-  bad,
   parseUser,
   parseWorkspaceAccess,
-  record,
   REPOSITORY_FIELDS,
-  text,
   WORKSPACE_FIELDS,
   type Repository,
   type User,
   type Workspace,
 } from './api-shapes.ts';
-import type { Permission } from './bitbucket.ts';
 
 /** A request for one object: where it is, what it needs, and the check of its answer. */
 export interface Call<T> {
-  path: string;
-  needs: Permission;
-  check: (json: unknown, path: string) => T;
-}
-
-/** A request for a paginated list: its first page, what it needs, and the check of each value. */
-export interface ListCall<T> {
-  /** The first page, with `pagelen` and `fields`; the others follow from the answers. */
   path: string;
   needs: Permission;
   check: (json: unknown, path: string) => T;

@@ -2,10 +2,9 @@
  * The app: chooses the view for the session's state and wires the parts together (the
  * session's life, the repository store, the address sync, the views). It decides nothing else.
  */
+import type { BitbucketAuth, Session } from 'bitbucket-browser-auth';
 import type { AppConfig } from './config.ts';
-import type { RandomFill } from './random.ts';
 import type { RepositoryCache } from './repo-cache.ts';
-import type { Credentials, SessionStore } from './session.ts';
 import { createSessionLife } from './session-life.ts';
 import type { SignedInView } from './signed-in.ts';
 import { renderSignedOut } from './views/landing.ts';
@@ -16,18 +15,14 @@ export interface AppDeps {
   /** The page's main heading: focus goes there after sign-in and sign-out. */
   heading: HTMLElement;
   config: AppConfig;
-  session: SessionStore;
+  /** The sign-in core: the session, and the API with its credentials. */
+  auth: BitbucketAuth;
   cache: RepositoryCache;
-  fetch: typeof fetch;
   location: Pick<Location, 'origin' | 'protocol' | 'hostname' | 'pathname' | 'search' | 'hash'>;
   replaceUrl: (url: string) => void;
-  navigate: (url: string) => void;
   now: () => number;
-  random: RandomFill;
-  /** Vite's `base`: the path the app is served under. */
-  base: string;
-  /** When the browser is offline, a promise that resolves once it is back; otherwise null. */
-  offline: () => Promise<void> | null;
+  /** True once after a sign-in completed in this tab: focus goes to the heading. */
+  arrived: () => boolean;
   /** Runs `task` before the next paint (coalesces renders while pages arrive). */
   schedule: (task: () => void) => void;
   /** Runs `task` after the next frame is painted. */
@@ -35,8 +30,6 @@ export interface AppDeps {
   /** Runs `task` soon, after the tasks already waiting (network answers among them). */
   defer: (task: () => void) => void;
   setTimer: (task: () => void, ms: number) => () => void;
-  /** Tells the app's other tabs about a sign-out, and hears theirs. */
-  channel?: Pick<BroadcastChannel, 'postMessage' | 'onmessage'>;
 }
 
 /** Starts the app in `deps.root`. */
@@ -44,7 +37,7 @@ export function startApp(deps: AppDeps): void {
   const { config } = deps;
   // The signed-in view (loaded on demand, see src/signed-in.ts), once it runs; the signed-out view stops it.
   let view: SignedInView | null = null;
-  let showing: Credentials | null = null;
+  let showing: Session | null = null;
   let endsInMinutes: number | null = null;
   const stop = () => {
     view?.stop();
@@ -53,14 +46,14 @@ export function startApp(deps: AppDeps): void {
   };
 
   const life = createSessionLife(deps, {
-    signedIn(credentials, fresh) {
+    signedIn(session, fresh) {
       stop();
-      showing = credentials;
+      showing = session;
       deps.heading.textContent = 'Your Bitbucket repositories';
       void import('./signed-in.ts').then(({ showSignedIn }) => {
         // Signed out, or in again, while the module loaded: that view is not wanted any more.
-        if (showing !== credentials) return;
-        view = showSignedIn(deps, life, credentials, endsInMinutes);
+        if (showing !== session) return;
+        view = showSignedIn(deps, life, endsInMinutes);
       });
       if (fresh) deps.heading.focus();
     },

@@ -1,9 +1,5 @@
 /** The app's configuration, read once from Vite's build-time environment. */
-
-/** Bitbucket's own authorize page, used when `VITE_BITBUCKET_AUTHORIZE_URL` is not set. */
-export const DEFAULT_AUTHORIZE_URL = 'https://bitbucket.org/site/oauth2/authorize';
-/** Bitbucket's REST API base, used when `VITE_BITBUCKET_API_URL` is not set. */
-export const DEFAULT_API_URL = 'https://api.bitbucket.org/2.0';
+import { DEFAULT_API_URL, DEFAULT_AUTHORIZE_URL, isLoopback } from 'bitbucket-browser-auth';
 
 export interface AppConfig {
   /** The OAuth consumer's Key. Empty when not configured: only API-token sign-in can work then. */
@@ -64,11 +60,6 @@ export function readConfig(env: AppEnv, hostname: string): ConfigResult {
   };
 }
 
-/** True for the hosts a browser treats as this machine (where plain http is acceptable). */
-export function isLoopback(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
-}
-
 // A stray space from a .env file is not a different value, and a blank one means the default.
 function urlSetting(value: string | undefined, fallback: string): string {
   return value?.trim() || fallback;
@@ -84,4 +75,9 @@ function parseHttpUrl(text: string): URL | null {
   } catch {
     return null;
   }
+}
+
+/** The callback URL for an app served at `origin` under Vite's `base` (`/`, `/starter/`: always with both slashes). */
+export function callbackUrl(origin: string, base: string): string {
+  return `${origin}${base}oauth-callback`;
 }

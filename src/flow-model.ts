@@ -3,18 +3,18 @@
  * parameter and check is for, the API requests as table rows (retries and pages worked out from
  * what was recorded), and the JSON export. Pure: it reads the record and returns data.
  */
-import type { CallbackCheck } from './callback.ts';
+import type { CallbackCheck } from 'bitbucket-browser-auth';
 import type { ApiRequest, FlowStep } from './flow-record.ts';
 
-/** The module and function of this project that did each kind of step: `file · function`. */
+/** The module and function of this project that did each kind of step: `file · function` (the core's under its package name). */
 export const SOURCES = {
-  authorize: 'src/authorize.ts · prepareSignIn',
-  callback: 'src/callback.ts · readCallback',
-  check: 'src/callback.ts · readCallback',
-  oneUse: 'src/session.ts · takePending',
-  refused: 'src/callback-page.ts · completeSignIn',
-  kept: 'src/session.ts · saveCredentials',
-  request: 'src/bitbucket.ts · createClient',
+  authorize: 'bitbucket-browser-auth/src/authorize.ts · startSignIn',
+  callback: 'bitbucket-browser-auth/src/callback.ts · readCallback',
+  check: 'bitbucket-browser-auth/src/callback.ts · readCallback',
+  oneUse: 'bitbucket-browser-auth/src/session.ts · takePending',
+  refused: 'bitbucket-browser-auth/src/auth.ts · handleCallback',
+  kept: 'bitbucket-browser-auth/src/session.ts · saveCredentials',
+  request: 'bitbucket-browser-auth/src/client.ts · createClient',
   recorder: 'src/flow-record.ts · recordFetch',
 } as const;
 

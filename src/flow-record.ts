@@ -2,27 +2,22 @@
  * The flow recorder: what this tab really did in a sign-in, for the Flow inspector. The steps
  * (the authorization request, the callback, its checks, where the token went) are kept in
  * sessionStorage, so they survive the trips to Bitbucket and back; the API requests of this page
- * are kept in memory. The access token is never recorded: the callback page reduces it first
- * (`reduceToken` in src/callback-page.ts).
+ * are kept in memory. The access token is never recorded: the core tells of it only reduced
+ * (`reduceToken` in bitbucket-browser-auth).
  */
-import type { CallbackCheck, CallbackErrorCode } from './callback.ts';
-import type { KeyValueStorage } from './session.ts';
+import type { AuthEvent, KeyValueStorage, Parameter } from 'bitbucket-browser-auth';
 
 /** The sessionStorage key of the recorded steps. */
 export const FLOW_KEY = 'bitbucket-starter:flow';
 
-/** A query or fragment parameter as recorded: its name and value. */
-export type Parameter = [name: string, value: string];
+export type { Parameter };
 
-/** A step of the sign-in, as it happened (without its time). */
-export type FlowEvent =
-  /** The browser was sent to the authorize URL: a new sign-in, so the steps before it are dropped. */
-  | { step: 'authorize'; url: string }
-  /** The parameters that arrived at the callback, the access token reduced. */
-  | { step: 'callback'; fragment: Parameter[]; query: Parameter[] }
-  | { step: 'check'; check: CallbackCheck; passed: boolean }
-  | { step: 'refused'; code: CallbackErrorCode }
-  | { step: 'kept'; storage: 'sessionStorage'; key: string; expiresAt: number; scopes: string[] };
+/**
+ * A step of the sign-in, as it happened (without its time): the core's events (the authorization
+ * request, the parameters that arrived, each check, the refusal or where the token was kept), the
+ * last one with the storage this app keeps the session in.
+ */
+export type FlowEvent = Exclude<AuthEvent, { step: 'kept' }> | (Extract<AuthEvent, { step: 'kept' }> & { storage: 'sessionStorage' });
 
 /** A recorded step; `at` is when (ms since the epoch). */
 export type FlowStep = FlowEvent & { at: number };
@@ -123,6 +118,11 @@ export function createFlowRecorder(storage: KeyValueStorage, now: () => number, 
 }
 
 export type FlowRecorder = ReturnType<typeof createFlowRecorder>;
+
+/** The core's observer that records each step of a sign-in, with where this app keeps the session. */
+export function recordSignIn(flow: Pick<FlowRecorder, 'record'>): (event: AuthEvent) => void {
+  return (event) => flow.record(event.step === 'kept' ? { ...event, storage: 'sessionStorage' } : event);
+}
 
 // Written by this app in this tab; a hand-edited value is no reason to fail, and the view shows
 // only the steps it knows.

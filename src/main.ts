@@ -1,6 +1,8 @@
 /** Entry of the app page: binds the browser to the app, and nothing else. */
+import { createBitbucketAuth } from 'bitbucket-browser-auth';
 import { startApp } from './app.ts';
-import { browserConfig, browserSession, offline } from './browser.ts';
+import { takeArrived } from './arrived.ts';
+import { browserConfig, signInOptions } from './browser.ts';
 import { createFlowRecorder } from './flow-record.ts';
 import { mountFlowToggle } from './flow-toggle.ts';
 import { createRepositoryCache } from './repo-cache.ts';
@@ -34,20 +36,17 @@ if (!result.ok) {
     root,
     heading,
     config,
-    session: browserSession(),
+    auth: createBitbucketAuth({
+      ...signInOptions(flow),
+      authorizeUrl: config.authorizeUrl.href,
+      apiUrl: config.apiUrl,
+      fetch: flow.recordFetch(window.fetch.bind(window)),
+    }),
     cache: createRepositoryCache(sessionStorage),
-    fetch: flow.recordFetch(window.fetch.bind(window)),
     location,
     replaceUrl: (url) => history.replaceState(null, '', url),
-    // The app navigates for one thing only: to send the browser to the authorize URL.
-    navigate: (url) => {
-      flow.record({ step: 'authorize', url });
-      location.assign(url);
-    },
     now: Date.now,
-    random: (bytes) => crypto.getRandomValues(bytes),
-    base: import.meta.env.BASE_URL,
-    offline,
+    arrived: () => takeArrived(sessionStorage),
     schedule: (task) => requestAnimationFrame(task),
     afterPaint: (task) => requestAnimationFrame(() => later(task)),
     defer: later,
@@ -55,6 +54,5 @@ if (!result.ok) {
       const timer = setTimeout(task, ms);
       return () => clearTimeout(timer);
     },
-    channel: new BroadcastChannel('bitbucket-starter'),
   });
 }

@@ -3,10 +3,8 @@
  * (`<template id="msg-CODE">`), so they cost no JavaScript and read as plain markup; here the
  * code only picks the template and the values for its `data-slot` placeholders.
  */
-import type { SignInResult } from './authorize.ts';
-import type { ApiError, ApiErrorCode, RetryNotice } from './bitbucket.ts';
+import type { ApiError, ApiErrorCode, LimitCode, RetryNotice, SignInErrorCode } from 'bitbucket-browser-auth';
 import { fromTemplate } from './dom.ts';
-import type { LimitCode } from './paginate.ts';
 
 /**
  * Every message of the app's page (index.html has a `<template id="msg-ID">` for each; a unit
@@ -16,7 +14,7 @@ export type AppMessageId =
   | ApiErrorCode
   | LimitCode
   | `RETRY_${RetryNotice['reason']}`
-  | Extract<SignInResult, { ok: false }>['code']
+  | SignInErrorCode
   | 'BAD_URL'
   | 'SIGNED_OUT'
   | 'SIGNED_OUT_ELSEWHERE'

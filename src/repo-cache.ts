@@ -3,7 +3,7 @@
  * it). sessionStorage, like the token: it goes when the tab closes or the user signs out.
  */
 import type { Repository, User } from './api-shapes.ts';
-import type { KeyValueStorage } from './session.ts';
+import type { KeyValueStorage } from 'bitbucket-browser-auth';
 
 // The version in the key keeps a list cached by an older version of the app from being read.
 const CACHE_KEY = 'bitbucket-starter:repositories:v1';

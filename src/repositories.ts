@@ -4,10 +4,19 @@
  * Repositories are handed over page by page; the whole load is bounded whatever the API sends.
  * @see https://developer.atlassian.com/cloud/bitbucket/rest/intro/#pagination
  */
+import {
+  ApiError,
+  BOUNDS,
+  createLimiter,
+  createPageBudget,
+  DEFAULT_MAX_IN_FLIGHT,
+  paginate,
+  type Bounds,
+  type LimitCode,
+  type PageSource,
+} from 'bitbucket-browser-auth';
 import type { Repository, User } from './api-shapes.ts';
 import { getUser, listRepositories, listWorkspaces } from './api.ts';
-import { ApiError, type BitbucketClient } from './bitbucket.ts';
-import { BOUNDS, createLimiter, createPageBudget, DEFAULT_MAX_IN_FLIGHT, paginate, type Bounds, type LimitCode } from './paginate.ts';
 
 export interface LoadHandlers {
   onUser(user: User): void;
@@ -39,7 +48,7 @@ export interface LoadOptions {
  * Loads the user, the workspaces and all their repositories. Rejects when the workspace list
  * cannot be had, or the token is refused; a failing `/user` or workspace is reported alone.
  */
-export async function loadEverything(client: BitbucketClient, handlers: LoadHandlers, options: LoadOptions): Promise<void> {
+export async function loadEverything(client: PageSource, handlers: LoadHandlers, options: LoadOptions): Promise<void> {
   // The first failure ends the whole load: what is still in flight is cancelled, not left running.
   const own = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, own.signal]) : own.signal;
@@ -58,7 +67,7 @@ export async function loadEverything(client: BitbucketClient, handlers: LoadHand
         (json) => handlers.onUser(user.check(json, user.path)),
         (error: unknown) => {
           // A refused token or a cancelled load concerns everything; any other failure only the name.
-          if (!(error instanceof ApiError) || error.code === 'UNAUTHORIZED' || error.code === 'ABORTED') throw error;
+          if (!isOwnFailure(error)) throw error;
           handlers.onUserError(error);
         },
       ),
@@ -90,12 +99,12 @@ export async function loadEverything(client: BitbucketClient, handlers: LoadHand
 }
 
 /** Loads one workspace again (after it failed), reporting as {@link loadEverything} does. */
-export function reloadWorkspace(client: BitbucketClient, slug: string, handlers: LoadHandlers, options: LoadOptions): Promise<void> {
+export function reloadWorkspace(client: PageSource, slug: string, handlers: LoadHandlers, options: LoadOptions): Promise<void> {
   return loadWorkspaceReporting(slug, context(client, handlers, options, options.signal));
 }
 
 /** What the lists of one load share: the requests in flight, the page budget, the bounds. */
-function context(client: BitbucketClient, handlers: LoadHandlers, options: LoadOptions, signal: AbortSignal | undefined) {
+function context(client: PageSource, handlers: LoadHandlers, options: LoadOptions, signal: AbortSignal | undefined) {
   const { defer } = options;
   let loadLimitSaid = false;
   return {
@@ -127,7 +136,15 @@ async function loadWorkspaceReporting(slug: string, run: ReturnType<typeof conte
     if (stopped) run.stopped(slug, stopped);
   } catch (error) {
     // A refused token or a cancelled load concerns everything, not this workspace.
-    if (!(error instanceof ApiError) || error.code === 'UNAUTHORIZED' || error.code === 'ABORTED') throw error;
+    if (!isOwnFailure(error)) throw error;
     run.handlers.onWorkspaceError(slug, error);
   }
+}
+
+/**
+ * An API failure of its own request: the user's name, or one workspace, is missing then. Refused
+ * credentials, no session any more, a cancel, or no API error at all end the whole load instead.
+ */
+function isOwnFailure(error: unknown): error is ApiError {
+  return error instanceof ApiError && error.code !== 'UNAUTHORIZED' && error.code !== 'NO_SESSION' && error.code !== 'ABORTED';
 }

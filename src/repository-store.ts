@@ -3,10 +3,9 @@
  * retries a workspace, applies the filter, and tells its subscribers the state after each change.
  * It knows nothing of the DOM; the view renders what it is told.
  */
-import { safeLink, type Repository, type User } from './api-shapes.ts';
-import { ApiError, type BitbucketClient, type RetryNotice } from './bitbucket.ts';
+import { ApiError, safeLink, type Bounds, type LimitCode, type PageSource, type RetryNotice } from 'bitbucket-browser-auth';
+import type { Repository, User } from './api-shapes.ts';
 import { apiMessage, type Message } from './messages.ts';
-import type { Bounds, LimitCode } from './paginate.ts';
 import type { RepositoryCache } from './repo-cache.ts';
 import { createRepositoryIndex, type ListQuery, type RepositoryIndex } from './repo-filter.ts';
 import { loadEverything, reloadWorkspace, type LoadHandlers } from './repositories.ts';
@@ -35,7 +34,7 @@ export interface RepositoryListState {
 }
 
 export interface RepositoryStoreDeps {
-  client: BitbucketClient;
+  client: PageSource;
   cache: RepositoryCache;
   /** The schemes a repository link may have. */
   linkProtocols: readonly string[];
@@ -47,8 +46,6 @@ export interface RepositoryStoreDeps {
   /** Runs a task soon, after what is waiting: each page is checked and indexed there. */
   defer: (task: () => void) => void;
   setTimer: (task: () => void, ms: number) => () => void;
-  /** Bitbucket refused the credentials: the session is over. */
-  onUnauthorized: (error: ApiError) => void;
   bounds?: Partial<Bounds>;
 }
 
@@ -141,7 +138,8 @@ export function createRepositoryStore(deps: RepositoryStoreDeps) {
 
   function fail(error: unknown, signal: AbortSignal): void {
     if (signal.aborted) return;
-    if (error instanceof ApiError && error.code === 'UNAUTHORIZED') return deps.onUnauthorized(error);
+    // Refused credentials end the session (the core tells the app, which leaves this view): nothing to show here.
+    if (error instanceof ApiError && (error.code === 'UNAUTHORIZED' || error.code === 'NO_SESSION')) return;
     publish({ error: error instanceof ApiError ? apiMessage(error) : { id: 'UNEXPECTED' }, loading: false, notice: null });
   }
 

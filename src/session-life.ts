@@ -1,33 +1,25 @@
 /**
- * The session's life: it starts signed in or out, signs in (OAuth or an API token), warns
- * before the token expires and ends the session at expiry, on a refused token, on sign-out, or
- * when another tab signs out. It tells its listener; the app shows the matching view.
+ * The session's life, as the app shows it: the core (`bitbucket-browser-auth`) keeps the session
+ * and says when it changes; this module turns each change into the view to show and the words
+ * for it, warns before the token expires, and forgets the cached list when the session ends.
  */
-import { prepareSignIn } from './authorize.ts';
-import type { AppConfig } from './config.ts';
-import type { Message, Notice } from './messages.ts';
-import type { RandomFill } from './random.ts';
+import { SignInError, type BitbucketSignIn, type Session, type SessionChange } from 'bitbucket-browser-auth';
+import { apiMessage, type Notice } from './messages.ts';
 import type { RepositoryCache } from './repo-cache.ts';
-import type { Credentials, SessionStore } from './session.ts';
 
 export interface SessionLifeDeps {
-  config: AppConfig;
-  session: SessionStore;
+  auth: BitbucketSignIn;
   cache: RepositoryCache;
-  location: Pick<Location, 'origin' | 'protocol' | 'hostname' | 'pathname' | 'search'>;
-  navigate: (url: string) => void;
+  location: Pick<Location, 'hostname' | 'pathname' | 'search'>;
   now: () => number;
-  random: RandomFill;
-  /** Vite's `base`: the path the app is served under. */
-  base: string;
   setTimer: (task: () => void, ms: number) => () => void;
-  /** Tells the app's other tabs about a sign-out, and hears theirs. */
-  channel?: Pick<BroadcastChannel, 'postMessage' | 'onmessage'>;
+  /** True once after a sign-in completed in this tab (the callback page marks it): focus goes to the heading. */
+  arrived: () => boolean;
 }
 
 export interface SessionListener {
   /** Signed in; `fresh` when it just happened in this tab (focus goes to the heading then). */
-  signedIn(credentials: Credentials, fresh: boolean): void;
+  signedIn(session: Session, fresh: boolean): void;
   /** Signed out; `ended` when a session just ended (focus goes to the heading then). */
   signedOut(notice: Notice | undefined, ended: boolean): void;
   /** Minutes until the session ends, when it ends soon; null otherwise. */
@@ -37,82 +29,94 @@ export interface SessionListener {
 /** Minutes before expiry at which the user is warned. */
 export const EXPIRY_WARNING_MINUTES = 5;
 
-/** Makes the session's life; `start` reads the stored session and tells the listener. */
+/** Makes the session's life; `start` reads the session there is and tells the listener. */
 export function createSessionLife(deps: SessionLifeDeps, listener: SessionListener) {
-  const { session } = deps;
+  const { auth } = deps;
   let clearTimer = () => {};
+  let current: Session | null = null;
 
-  function signedIn(credentials: Credentials, fresh: boolean): void {
+  function signedIn(session: Session, fresh: boolean): void {
     clearTimer();
-    listener.signedIn(credentials, fresh);
-    if (credentials.kind === 'bearer') watchExpiry(credentials.expiresAt);
+    current = session;
+    listener.signedIn(session, fresh);
+    if (session.expiresAt !== null) warnBefore(session.expiresAt);
   }
 
-  function watchExpiry(expiresAt: number): void {
+  /** Says how many minutes are left once they are few; the core ends the session at expiry. */
+  function warnBefore(expiresAt: number): void {
     let minutesShown: number | null = null;
     const tick = () => {
       const left = expiresAt - deps.now();
-      if (left <= 0) return end({ kind: 'alert', message: { id: 'SESSION_EXPIRED' } });
+      if (left <= 0) return;
       const minutes = Math.ceil(left / 60_000);
       const endsIn = minutes <= EXPIRY_WARNING_MINUTES ? minutes : null;
       if (endsIn !== minutesShown) listener.endsIn((minutesShown = endsIn));
-      // Wake at the next whole minute before expiry, or at expiry itself.
+      // Wake at the next whole minute before expiry.
       clearTimer = deps.setTimer(tick, left % 60_000 || 60_000);
     };
     tick();
   }
 
-  /** Ends the session: the token and the cached list go, the user is told why. */
-  function end(notice: Notice, tellOtherTabs = false): void {
+  /** The session ended: the cached list goes too, and the user is told why. */
+  function ended(change: SessionChange): void {
     clearTimer();
-    session.clearCredentials();
+    const was = current;
+    current = null;
     deps.cache.clear();
-    if (tellOtherTabs) deps.channel?.postMessage('signed-out');
-    listener.signedOut(notice, true);
+    listener.signedOut(noticeFor(change, was), true);
   }
 
   return {
-    /** Reads the stored session: signed in, or signed out (then any cached list goes too). */
+    /** Reads the session there is, then follows its changes. */
     start(): void {
-      if (deps.channel)
-        deps.channel.onmessage = ({ data }) => {
-          if (data === 'signed-out' && session.credentials()) end({ kind: 'info', message: { id: 'SIGNED_OUT_ELSEWHERE' } });
-        };
-      const credentials = session.credentials();
-      const arrived = session.takeArrived();
-      if (credentials) return signedIn(credentials, arrived);
+      auth.onChange((session, change) => (session ? signedIn(session, true) : ended(change)));
+      const session = auth.getSession();
+      const arrived = deps.arrived();
+      if (session) return signedIn(session, arrived);
       // No session (or it expired while the tab was closed): its list goes with it.
       deps.cache.clear();
       listener.signedOut(undefined, arrived);
     },
     /**
-     * Sends the browser to Bitbucket to sign in, or says why it cannot. At once, in the click's own
-     * task: the page is on its way to Bitbucket before anything else can happen in it.
+     * Sends the browser to Bitbucket to sign in, back to this very view, or says why it cannot.
+     * At once, in the click's own task: the page is on its way before anything else can happen.
      */
     signIn(): void {
       // Whoever signs in next sees only their own list.
       deps.cache.clear();
-      const result = prepareSignIn({ ...deps, ...deps.config, session });
-      if (result.ok) return deps.navigate(result.url.href);
-      listener.signedOut({ kind: 'alert', message: { id: result.code, slots: { host: deps.location.hostname } } }, false);
+      try {
+        auth.signIn({ returnTo: `${deps.location.pathname}${deps.location.search}` });
+      } catch (error) {
+        if (!(error instanceof SignInError)) throw error;
+        listener.signedOut({ kind: 'alert', message: { id: error.code, slots: { host: deps.location.hostname } } }, false);
+      }
     },
     /** Signs in with an email and an Atlassian API token (HTTP Basic). */
     signInWithApiToken(email: string, apiToken: string): void {
-      const credentials: Credentials = { kind: 'basic', email, apiToken };
       deps.cache.clear();
-      session.saveCredentials(credentials);
-      signedIn(credentials, true);
+      auth.signInWithApiToken(email, apiToken);
     },
     /** The user signs out: this tab and the others. */
     signOut(): void {
-      end({ kind: 'info', message: { id: 'SIGNED_OUT' } }, true);
-    },
-    /** Bitbucket refused the credentials (401): the session is over. */
-    refused(message: Message): void {
-      const credentials = session.credentials();
-      end({ kind: 'alert', message: credentials?.kind === 'basic' ? { id: 'API_TOKEN_REJECTED' } : message });
+      auth.signOut();
     },
   };
+}
+
+/** What the user is told when a session ends. */
+function noticeFor(change: SessionChange, was: Session | null): Notice {
+  switch (change.reason) {
+    case 'expired':
+      return { kind: 'alert', message: { id: 'SESSION_EXPIRED' } };
+    case 'refused':
+      // An API token refused is worth its own words: it was typed in here, and may be wrong.
+      if (was?.kind === 'api-token') return { kind: 'alert', message: { id: 'API_TOKEN_REJECTED' } };
+      return { kind: 'alert', message: change.error ? apiMessage(change.error) : { id: 'UNAUTHORIZED' } };
+    case 'signed-out-elsewhere':
+      return { kind: 'info', message: { id: 'SIGNED_OUT_ELSEWHERE' } };
+    default:
+      return { kind: 'info', message: { id: 'SIGNED_OUT' } };
+  }
 }
 
 export type SessionLife = ReturnType<typeof createSessionLife>;

@@ -4,22 +4,16 @@
  * session, so the landing page's first load carries none of it.
  */
 import { repositoryParser } from './api-shapes.ts';
-import { listBranches } from './api.ts';
+import { listBranches, type Branch } from './api.ts';
 import type { AppDeps } from './app.ts';
-import { ApiError, createClient } from './bitbucket.ts';
-import { apiMessage, type Message } from './messages.ts';
 import { createAddressSync } from './address-sync.ts';
-import { collect } from './paginate.ts';
 import { createRepositoryStore, type RepositoryListState } from './repository-store.ts';
-import { authorizationHeader, type Credentials } from './session.ts';
 import { mountRepositoryView } from './views/repositories.ts';
 
 /** What the signed-in view needs of the session's life. */
 export interface SessionControls {
   signIn(): void;
   signOut(): void;
-  /** The API refused the credentials: the session ends with this message. */
-  refused(message: Message): void;
 }
 
 /** The running signed-in view: tell it how long the session has left, or stop it. */
@@ -29,25 +23,19 @@ export interface SignedInView {
 }
 
 /** Shows the signed-in view in `deps.root` and starts loading the list. */
-export function showSignedIn(deps: AppDeps, life: SessionControls, credentials: Credentials, endsInMinutes: number | null): SignedInView {
+export function showSignedIn(deps: AppDeps, life: SessionControls, endsInMinutes: number | null): SignedInView {
+  const { auth } = deps;
   const linkProtocols = ['https:', new URL(deps.config.apiUrl).protocol];
   // Ends what the signed-in view started that no part below owns (a branch list loading).
   const signedIn = new AbortController();
   const address = createAddressSync(deps);
-  const client = createClient({
-    apiUrl: deps.config.apiUrl,
-    authorization: () => authorizationHeader(credentials),
-    fetch: deps.fetch,
-    offline: deps.offline,
-    onRetry: (retry) => store.showRetry(retry),
-  });
   const store = createRepositoryStore({
     ...deps,
-    client,
+    // The core's API, with each wait before a retry said in the list's status line.
+    client: { get: (url, options) => auth.get(url, { ...options, onRetry: (retry) => store.showRetry(retry) }) },
     linkProtocols,
     parseRepository: repositoryParser(linkProtocols),
     query: address.query(),
-    onUnauthorized: (error) => life.refused(apiMessage(error)),
   });
   const update = mountRepositoryView(
     deps.root,
@@ -61,12 +49,10 @@ export function showSignedIn(deps: AppDeps, life: SessionControls, credentials: 
       onRetryWorkspace: store.retryWorkspace,
       onReconnect: life.signIn,
       onBranches: async (repo) => {
-        try {
-          return (await collect({ client, call: listBranches(repo.full_name), signal: signedIn.signal })).values;
-        } catch (error) {
-          if (error instanceof ApiError && error.code === 'UNAUTHORIZED') life.refused(apiMessage(error));
-          throw error;
-        }
+        const { path, needs, check } = listBranches(repo.full_name);
+        const branches: Branch[] = [];
+        for await (const branch of auth.list(path, { needs, check, signal: signedIn.signal })) branches.push(branch);
+        return branches;
       },
     },
     deps,

@@ -4,7 +4,7 @@
  * come from the `load` it is handed.
  */
 import type { Branch } from '../api.ts';
-import { ApiError } from '../bitbucket.ts';
+import { ApiError } from 'bitbucket-browser-auth';
 import { fromTemplate, part } from '../dom.ts';
 import { apiMessage } from '../messages.ts';
 import { renderNotice } from './landing.ts';

@@ -1,5 +1,5 @@
 /** The callback page's view of a refused sign-in, and its words (chosen here: only this page needs them). */
-import type { CallbackErrorCode } from '../callback.ts';
+import type { CallbackErrorCode } from 'bitbucket-browser-auth';
 import { fromTemplate, part } from '../dom.ts';
 import { renderMessage, type Message } from '../messages.ts';
 

@@ -4,7 +4,7 @@
  * the summary is (once no request is in flight).
  */
 import { button } from '../dom.ts';
-import type { CallbackCheck } from '../callback.ts';
+import type { CallbackCheck } from 'bitbucket-browser-auth';
 import type { FlowStep, Parameter } from '../flow-record.ts';
 import { CHECKS, formatMs, PARAMETERS, SOURCES, sourceOf, type RequestRow } from '../flow-model.ts';
 

@@ -11,7 +11,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parsePage, parseUser, parseWorkspaceAccess, repositoryParser } from '../../src/api-shapes.ts';
-import { ApiError } from '../../src/bitbucket.ts';
+import { ApiError } from '../../packages/bitbucket-browser-auth/src/client.ts';
 import { propertyOf, validObject } from './schema-arbitrary.ts';
 import { validatorFor } from './openapi.ts';
 

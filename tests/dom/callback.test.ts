@@ -1,9 +1,8 @@
 // @vitest-environment jsdom
 import { screen, within } from '@testing-library/dom';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { markArrived } from '../../src/arrived.ts';
 import { completeSignIn } from '../../src/callback-page.ts';
-import { createFlowRecorder } from '../../src/flow-record.ts';
-import { createSessionStore } from '../../src/session.ts';
 import { loadTemplates } from '../support/page-templates.ts';
 
 /** Opens the callback page at `url` with `pending` stored, as the browser would. */
@@ -13,17 +12,18 @@ async function openCallback(url: string, pending?: { state: string; returnTo: st
   sessionStorage.clear();
   if (pending) sessionStorage.setItem('bitbucket-starter:pending-sign-in', JSON.stringify({ createdAt: Date.now(), ...pending }));
   history.replaceState(null, '', url);
-  // The entry's first import: copies the URL and clears it from the address bar.
+  // A fresh page load: the core's own record of the callbacks it handled starts empty.
   vi.resetModules();
-  const { arrivedUrl } = await import('../../src/clear-fragment.ts');
+  const { createBitbucketSignIn } = await import('../../packages/bitbucket-browser-auth/src/index.ts');
+  const auth = createBitbucketSignIn({
+    clientId: 'KEY',
+    redirectUri: `${location.origin}/oauth-callback`,
+    storageKey: 'bitbucket-starter',
+  });
   const replace = vi.fn<(url: string) => void>();
-  completeSignIn({
-    url: arrivedUrl,
-    session: createSessionStore(sessionStorage, Date.now),
-    flow: createFlowRecorder(sessionStorage, Date.now, () => performance.now()),
-    now: Date.now,
-    origin: location.origin,
+  await completeSignIn(auth, {
     base: '/',
+    markArrived: () => markArrived(sessionStorage),
     replace,
     root: document.getElementById('callback') as HTMLElement,
     heading: document.getElementById('callback-heading') as HTMLElement,
@@ -53,6 +53,7 @@ describe('callback page', () => {
     expect(stored.scopes).toEqual(['account', 'repository']);
     expect(localStorage.length).toBe(0);
     expect(sessionStorage.getItem('bitbucket-starter:pending-sign-in')).toBeNull();
+    expect(sessionStorage.getItem('bitbucket-starter:just-signed-in')).toBe('1');
     expect(replace).toHaveBeenCalledWith('/?q=api');
   });
 
@@ -99,6 +100,7 @@ describe('callback page', () => {
     expect(location.hash).toBe('');
     expect(location.search).toBe('');
     expect(replace).not.toHaveBeenCalled();
+    expect(sessionStorage.getItem('bitbucket-starter:just-signed-in')).toBeNull();
     expect(screen.getByRole('link', { name: /try again/i }).getAttribute('href')).toBe('/');
     expect(document.activeElement).toBe(screen.getByRole('heading', { level: 1, name: 'Sign-in failed' }));
     expect(document.title).toBe('Sign-in failed — Bitbucket sign-in starter');

@@ -61,7 +61,7 @@ describe('the view, before anything was recorded', () => {
     const requests = sectionOf(root, '5. API requests');
     const [source, preflight] = requests.querySelectorAll('p');
     expect(source?.textContent).toBe(
-      'Sent by src/bitbucket.ts · createClient, recorded by src/flow-record.ts · recordFetch around the page’s fetch.',
+      'Sent by bitbucket-browser-auth/src/client.ts · createClient, recorded by src/flow-record.ts · recordFetch around the page’s fetch.',
     );
     // Styled as every step's source is, in a section styled as every step's is.
     expect(source?.className).toBe('inspector-source');
@@ -143,7 +143,9 @@ describe('the steps', () => {
     expect(readText(section.querySelector('p') as HTMLElement)).toBe(
       `At [${ISO}] the browser was sent to https://bitbucket.org/site/oauth2/authorize with these query parameters:`,
     );
-    expect(readText(section.querySelector('.inspector-source') as HTMLElement)).toBe('By src/authorize.ts · prepareSignIn');
+    expect(readText(section.querySelector('.inspector-source') as HTMLElement)).toBe(
+      'By bitbucket-browser-auth/src/authorize.ts · startSignIn',
+    );
   });
 
   it('say so when the recorded authorization address is not a URL (a hand-edited record)', () => {
@@ -172,7 +174,9 @@ describe('the steps', () => {
     ]);
     const iso = new Date(AT + 5000).toISOString();
     expect(readText(section.querySelector('p') as HTMLElement)).toBe(`At [${iso}] the browser arrived with these parameters:`);
-    expect(readText(section.querySelector('.inspector-source') as HTMLElement)).toBe('By src/callback.ts · readCallback');
+    expect(readText(section.querySelector('.inspector-source') as HTMLElement)).toBe(
+      'By bitbucket-browser-auth/src/callback.ts · readCallback',
+    );
 
     view.update({ steps: [authorize(), callback([])], rows: [] });
     const nothing = sectionOf(root, '2. What came back to /oauth-callback');
@@ -194,18 +198,20 @@ describe('the steps', () => {
     const list = within(root).getByRole('list', { name: 'Checks made by the callback page' });
     const items = within(list).getAllByRole('listitem');
     expect(items.map((item) => item.textContent)).toEqual([
-      'Passed: state is present — src/callback.ts · readCallback',
-      'Passed: One use: a sign-in started in this tab in the last 10 minutes was waiting, and is now deleted — src/session.ts · takePending',
-      'Passed: SOME_LATER_CHECK — src/callback.ts · readCallback',
-      'Passed: constructor — src/callback.ts · readCallback',
-      'Failed: state matches the one stored when the sign-in started — src/callback.ts · readCallback',
+      'Passed: state is present — bitbucket-browser-auth/src/callback.ts · readCallback',
+      'Passed: One use: a sign-in started in this tab in the last 10 minutes was waiting, and is now deleted — bitbucket-browser-auth/src/session.ts · takePending',
+      'Passed: SOME_LATER_CHECK — bitbucket-browser-auth/src/callback.ts · readCallback',
+      'Passed: constructor — bitbucket-browser-auth/src/callback.ts · readCallback',
+      'Failed: state matches the one stored when the sign-in started — bitbucket-browser-auth/src/callback.ts · readCallback',
     ]);
     expect(items.map((item) => item.className)).toEqual(['passed', 'passed', 'passed', 'passed', 'failed']);
     const section = sectionOf(root, '3. The checks the callback page made');
     expect(readText(section.querySelector('.inspector-stopped') as HTMLElement)).toBe(
       'The sign-in stopped at the failed check and was refused with the code STATE_MISMATCH; nothing was stored.',
     );
-    expect(readText(section.querySelector('.inspector-source') as HTMLElement)).toBe('By src/callback-page.ts · completeSignIn');
+    expect(readText(section.querySelector('.inspector-source') as HTMLElement)).toBe(
+      'By bitbucket-browser-auth/src/auth.ts · handleCallback',
+    );
   });
 
   it.each([
@@ -222,7 +228,9 @@ describe('the steps', () => {
       `In sessionStorage under the key bitbucket-starter:session, at [${new Date(AT + 6000).toISOString()}]. ` +
         `It expires at [${new Date(AT + 6000 + lifetime).toISOString()}] (${words} after it arrived). Scopes: account, repository.`,
     );
-    expect(readText(section.querySelector('.inspector-source') as HTMLElement)).toBe('By src/session.ts · saveCredentials');
+    expect(readText(section.querySelector('.inspector-source') as HTMLElement)).toBe(
+      'By bitbucket-browser-auth/src/session.ts · saveCredentials',
+    );
   });
 
   it('say when the token came with no scopes', () => {

@@ -3,11 +3,12 @@ import { fireEvent, screen, within } from '@testing-library/dom';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { buildAuthorizeUrl } from '../../src/authorize.ts';
-import { completeSignIn, reduceToken } from '../../src/callback-page.ts';
-import { createFlowRecorder } from '../../src/flow-record.ts';
+import { createSignIn } from '../../packages/bitbucket-browser-auth/src/auth.ts';
+import { reduceToken } from '../../packages/bitbucket-browser-auth/src/callback.ts';
+import { completeSignIn } from '../../src/callback-page.ts';
+import { createFlowRecorder, recordSignIn } from '../../src/flow-record.ts';
 import { mountFlowToggle } from '../../src/flow-toggle.ts';
-import { createSessionStore } from '../../src/session.ts';
+import { fakeClock, fakeCore } from '../support/core.ts';
 import { memoryStorage } from '../support/memory-storage.ts';
 import { loadTemplates } from '../support/page-templates.ts';
 
@@ -28,36 +29,27 @@ function openPage(page: 'index.html' | 'oauth-callback.html') {
 }
 
 /** A sign-in as this tab would record it: the authorize request, then the callback page's work. */
-function signIn(hash: (state: string) => string, storage = memoryStorage()) {
+async function signIn(hash: (state: string) => string, storage = memoryStorage()) {
   const page = openPage('oauth-callback.html');
-  const session = createSessionStore(storage, () => NOW);
   const flow = createFlowRecorder(
     storage,
     () => NOW,
     () => 0,
   );
-  const state = 'state-from-prepareSignIn';
-  session.savePending({ state, returnTo: '/', createdAt: NOW });
-  const url = buildAuthorizeUrl({
-    authorizeUrl: new URL('https://bitbucket.org/site/oauth2/authorize'),
-    clientId: 'KEY',
-    redirectUri: 'http://localhost:3000/oauth-callback',
-    state,
-  });
-  flow.record({ step: 'authorize', url: url.href });
-  const completed = completeSignIn({
-    url: { hash: hash(state), search: '' },
-    session,
-    flow,
-    now: () => NOW,
-    origin: 'http://localhost:3000',
+  const core = fakeCore({ storage, storageKey: 'bitbucket-starter', clock: fakeClock(NOW), observe: recordSignIn(flow) });
+  const auth = createSignIn(core.deps);
+  auth.signIn({ returnTo: '/' });
+  const state = new URL(core.navigations[0] ?? '').searchParams.get('state') ?? '';
+  core.page.href = `http://localhost:3000/oauth-callback${hash(state)}`;
+  const completed = await completeSignIn(auth, {
     base: '/',
+    markArrived: () => {},
     replace: () => {},
     root: page.root,
     heading: page.heading,
     setTitle: () => {},
   });
-  return { ...page, flow, storage, completed };
+  return { ...page, flow, storage, completed, state };
 }
 
 const answer = (state: string) => `#access_token=${TOKEN}&token_type=bearer&expires_in=7200&scopes=account%20repository&state=${state}`;
@@ -80,7 +72,7 @@ describe('the Flow inspector button', () => {
   });
 
   it('opens the region on demand and closes it, leaving nothing that renders', async () => {
-    const { container, flow } = signIn(answer);
+    const { container, flow } = await signIn(answer);
     mountFlowToggle(container, flow);
     const button = screen.getByRole('button', { name: /flow inspector/i });
     const region = await open();
@@ -99,7 +91,7 @@ describe('the Flow inspector button', () => {
 
 describe('the Flow inspector', () => {
   it('shows a successful sign-in step by step, in order, each naming the code that did it', async () => {
-    const { container, flow, completed } = signIn(answer);
+    const { container, flow, completed, state } = await signIn(answer);
     expect(completed).toBe(true);
     mountFlowToggle(container, flow);
     const region = await open();
@@ -119,7 +111,7 @@ describe('the Flow inspector', () => {
     expect(row(authorize, 'client_id').textContent).toContain('KEY');
     expect(row(authorize, 'response_type').textContent).toContain('token');
     expect(row(authorize, 'redirect_uri').textContent).toContain('http://localhost:3000/oauth-callback');
-    expect(row(authorize, 'state').textContent).toContain('state-from-prepareSignIn');
+    expect(row(authorize, 'state').textContent).toContain(state);
     expect(region.textContent).toContain('https://bitbucket.org/site/oauth2/authorize');
 
     const callback = within(region).getByRole('table', { name: 'Callback parameters' });
@@ -130,18 +122,22 @@ describe('the Flow inspector', () => {
     expect(checks).toHaveLength(10);
     for (const check of checks) expect(check.textContent).toMatch(/^Passed: /);
     expect(checks[5]?.textContent).toContain('state matches the one stored');
-    expect(checks[4]?.textContent).toContain('src/session.ts · takePending');
+    expect(checks[4]?.textContent).toContain('bitbucket-browser-auth/src/session.ts · takePending');
 
     expect(region.textContent).toContain('bitbucket-starter:session');
     expect(region.textContent).toContain('2 hours after it arrived');
-    for (const source of ['src/authorize.ts · prepareSignIn', 'src/callback.ts · readCallback', 'src/session.ts · saveCredentials']) {
+    for (const source of [
+      'bitbucket-browser-auth/src/authorize.ts · startSignIn',
+      'bitbucket-browser-auth/src/callback.ts · readCallback',
+      'bitbucket-browser-auth/src/session.ts · saveCredentials',
+    ]) {
       expect(region.textContent).toContain(source);
     }
     expect(document.body.innerHTML).not.toContain(TOKEN);
   });
 
   it('explains only the parameters it knows: one named constructor or __proto__ gets no words from elsewhere', async () => {
-    const { container, flow } = signIn((state) => `${answer(state)}&constructor=c&__proto__=p&toString=t`);
+    const { container, flow } = await signIn((state) => `${answer(state)}&constructor=c&__proto__=p&toString=t`);
     mountFlowToggle(container, flow);
     const region = await open();
     const callback = within(region).getByRole('table', { name: 'Callback parameters' });
@@ -154,7 +150,7 @@ describe('the Flow inspector', () => {
   });
 
   it('shows which check failed, in words, and that the sign-in stopped there', async () => {
-    const { container, flow, completed, storage } = signIn(() => answer('forged'));
+    const { container, flow, completed, storage } = await signIn(() => answer('forged'));
     expect(completed).toBe(false);
     mountFlowToggle(container, flow);
     const region = await open();
@@ -169,7 +165,7 @@ describe('the Flow inspector', () => {
   it('lists the API requests as they come, and announces a summary only once none is in flight', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'requestAnimationFrame', 'cancelAnimationFrame'] });
     try {
-      const { container, flow } = signIn(answer);
+      const { container, flow } = await signIn(answer);
       mountFlowToggle(container, flow);
       fireEvent.click(screen.getByRole('button', { name: /flow inspector/i }));
       await vi.waitFor(() => expect(screen.getByText('No API request has been sent from this page yet.')).toBeTruthy());

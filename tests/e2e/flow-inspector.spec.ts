@@ -79,10 +79,10 @@ test('a demo sign-in shows every step with its real values, and one row per API 
   await expect(region).toContainText('bitbucket-starter:session');
   await expect(region.locator('time').nth(-1)).toHaveAttribute('datetime', new Date(session.expiresAt).toISOString());
   for (const source of [
-    'src/authorize.ts · prepareSignIn',
-    'src/callback.ts · readCallback',
-    'src/session.ts · saveCredentials',
-    'src/bitbucket.ts · createClient',
+    'bitbucket-browser-auth/src/authorize.ts · startSignIn',
+    'bitbucket-browser-auth/src/callback.ts · readCallback',
+    'bitbucket-browser-auth/src/session.ts · saveCredentials',
+    'bitbucket-browser-auth/src/client.ts · createClient',
   ]) {
     await expect(region).toContainText(source);
   }

@@ -1,8 +1,11 @@
 /** Starts the app in jsdom with fakes for everything outside it. */
+import { createAuth } from '../../packages/bitbucket-browser-auth/src/auth.ts';
+import { createSessionStore, type Credentials } from '../../packages/bitbucket-browser-auth/src/session.ts';
+import { takeArrived } from '../../src/arrived.ts';
 import { startApp } from '../../src/app.ts';
 import { readConfig, type AppEnv } from '../../src/config.ts';
 import { createRepositoryCache } from '../../src/repo-cache.ts';
-import { createSessionStore, type Credentials } from '../../src/session.ts';
+import { channelHub, fakeClock, fakeCore } from './core.ts';
 import { fakeBitbucket, type FakeRepo } from './fake-fetch.ts';
 import { memoryStorage } from './memory-storage.ts';
 import { loadTemplates } from './page-templates.ts';
@@ -30,12 +33,12 @@ export function startHarness(options: HarnessOptions = {}) {
   document.body.append(heading, root);
   loadTemplates('index.html');
 
-  let now = options.now ?? NOW;
+  const clock = fakeClock(options.now ?? NOW);
   const storage = options.storage ?? memoryStorage();
-  const session = createSessionStore(storage, () => now);
+  const session = createSessionStore(storage, clock.now, 'bitbucket-starter');
   const credentials =
     options.credentials === undefined
-      ? { kind: 'bearer' as const, accessToken: 'tok', expiresAt: now + 3600e3, scopes: ['account', 'repository'] }
+      ? { kind: 'bearer' as const, accessToken: 'tok', expiresAt: clock.now() + 3600e3, scopes: ['account', 'repository'] }
       : options.credentials;
   if (credentials) session.saveCredentials(credentials);
 
@@ -43,50 +46,42 @@ export function startHarness(options: HarnessOptions = {}) {
   const config = readConfig({ VITE_BITBUCKET_CLIENT_ID: 'KEY', ...options.env }, hostname);
   if (!config.ok) throw new Error('bad test config');
   const api = fakeBitbucket(options.workspaces ?? {}, options.api ?? {});
-  const navigations: string[] = [];
   const urls: string[] = [];
-  const timers: Array<{ at: number; task: () => void; cleared: boolean }> = [];
-  const posted: string[] = [];
-  const channel = {
-    postMessage: (message: unknown) => void posted.push(String(message)),
-    onmessage: null as ((event: MessageEvent) => void) | null,
-  };
-  const location = {
-    origin: `http://${hostname}:3000`,
-    protocol: 'http:',
-    hostname,
-    pathname: '/',
-    search: options.search ?? '',
-    hash: '',
-  };
+  const hub = channelHub();
+  const core = fakeCore({
+    url: `http://${hostname}:3000/${options.search ?? ''}`,
+    clock,
+    hub,
+    storage,
+    storageKey: 'bitbucket-starter',
+    clientId: config.config.clientId,
+    authorizeUrl: config.config.authorizeUrl.href,
+    apiUrl: config.config.apiUrl,
+    fetch: api.fetch,
+    random: (bytes) => bytes.fill(1),
+    offline: () => null,
+  });
+  const location = core.page;
 
   startApp({
     root,
     heading,
     config: config.config,
-    session,
+    auth: createAuth(core.deps),
     cache: createRepositoryCache(storage),
-    fetch: api.fetch,
     location,
     replaceUrl: (url) => {
       urls.push(url);
       location.search = new URL(url, location.origin).search;
     },
-    navigate: (url) => void navigations.push(url),
-    now: () => now,
-    random: (bytes) => bytes.fill(1),
-    base: '/',
-    offline: () => null,
+    now: clock.now,
+    arrived: () => takeArrived(storage),
     schedule: (task) => void queueMicrotask(task),
     afterPaint: options.afterPaint ?? ((task) => void setTimeout(task)),
     defer: (task) => void setTimeout(task),
-    setTimer: (task, ms) => {
-      const timer = { at: now + ms, task, cleared: false };
-      timers.push(timer);
-      return () => void (timer.cleared = true);
-    },
-    channel,
+    setTimer: clock.setTimer,
   });
+  const otherTab = hub.open('bitbucket-starter');
 
   return {
     root,
@@ -94,20 +89,14 @@ export function startHarness(options: HarnessOptions = {}) {
     storage,
     session,
     requests: api.requests,
-    navigations,
+    navigations: core.navigations,
     urls,
-    posted,
+    posted: hub.posted,
     /** Moves the clock and runs the timers that fall due. */
-    advance(ms: number) {
-      now += ms;
-      for (const timer of timers.filter((t) => !t.cleared && t.at <= now)) {
-        timer.cleared = true;
-        timer.task();
-      }
-    },
+    advance: clock.advance,
     /** Delivers a message from another tab. */
     fromOtherTab(message: string) {
-      channel.onmessage?.(new MessageEvent('message', { data: message }));
+      otherTab.postMessage(message);
     },
   };
 }

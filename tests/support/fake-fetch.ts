@@ -1,5 +1,5 @@
 /** A fake `fetch` for unit and DOM tests: routes by path, records every request. */
-import { ApiError, createClient } from '../../src/bitbucket.ts';
+import { ApiError, createClient } from '../../packages/bitbucket-browser-auth/src/client.ts';
 
 /**
  * One request as the client made it: the URL and the whole `RequestInit`. An option the client

@@ -6,7 +6,7 @@ describe('listBranches', () => {
   it.each(['ws/repo', 'my-team/repo.name', 'ws/.config', 'ws/..x', 'a_b/c-d.e'])('asks for the branches of %j', (fullName) => {
     const call = listBranches(fullName);
     expect(call.path.startsWith(`/repositories/${fullName}/refs/branches?pagelen=100&fields=`)).toBe(true);
-    expect(call.needs.apiToken).toBe('read:repository:bitbucket');
+    expect(call.needs?.apiToken).toBe('read:repository:bitbucket');
   });
 
   it.each([

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isLoopback, readConfig } from '../../src/config.ts';
+import { callbackUrl, readConfig } from '../../src/config.ts';
 
 describe('readConfig', () => {
   it('uses Bitbucket’s URLs by default', () => {
@@ -96,23 +96,11 @@ describe('readConfig, each setting', () => {
   });
 });
 
-describe('isLoopback (where plain http and API-token sign-in are allowed)', () => {
-  it.each(['localhost', '[::1]', '127.0.0.1', '127.1.22.255'])('%s is this machine', (hostname) => {
-    expect(isLoopback(hostname)).toBe(true);
-  });
-
+describe('callbackUrl', () => {
   it.each([
-    'app.example',
-    'localhost.example',
-    '127.0.0.1.evil.example',
-    'evil.127.0.0.1',
-    '127.0.0.1000',
-    '127.0.0',
-    '127.0.0.',
-    '128.0.0.1',
-    '::1',
-    '',
-  ])('%j is not', (hostname) => {
-    expect(isLoopback(hostname)).toBe(false);
+    ['/', 'http://localhost:3000/oauth-callback'],
+    ['/starter/', 'http://localhost:3000/starter/oauth-callback'],
+  ])('under base %s is %s', (base, expected) => {
+    expect(callbackUrl('http://localhost:3000', base)).toBe(expected);
   });
 });

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CHECKS, flowExport, formatMs, PARAMETERS, requestRows, requestSummary, SOURCES, sourceOf } from '../../src/flow-model.ts';
-import { callbackParameters } from '../../src/callback-page.ts';
+import { callbackParameters } from '../../packages/bitbucket-browser-auth/src/callback.ts';
 import type { ApiRequest, FlowStep } from '../../src/flow-record.ts';
 import { apiRequest } from '../support/flow-inspector.ts';
 
@@ -157,7 +157,8 @@ describe('the sources the inspector names', () => {
   it('are real: each file exists and defines the function named', () => {
     for (const source of Object.values(SOURCES)) {
       const [file = '', name = ''] = source.split(' · ');
-      const path = resolve(import.meta.dirname, '../..', file);
+      // The core's files are named by its package, which lives in packages/.
+      const path = resolve(import.meta.dirname, '../..', file.replace(/^bitbucket-browser-auth\//, 'packages/bitbucket-browser-auth/'));
       expect(existsSync(path), `${file} exists`).toBe(true);
       const code = readFileSync(path, 'utf8');
       expect(code, `${file} defines ${name}`).toMatch(new RegExp(`(function ${name}\\b|\\b${name}\\s*\\([^)]*\\)[^;{]*\\{)`));
@@ -166,11 +167,13 @@ describe('the sources the inspector names', () => {
 
   it('name the function that made each step; the one-use check is the session’s', () => {
     const at = 0;
-    expect(sourceOf({ step: 'authorize', url: '', at })).toBe('src/authorize.ts · prepareSignIn');
-    expect(sourceOf({ step: 'check', check: 'STATE_MATCHES', passed: true, at })).toBe('src/callback.ts · readCallback');
-    expect(sourceOf({ step: 'check', check: 'ONE_USE', passed: true, at })).toBe('src/session.ts · takePending');
+    expect(sourceOf({ step: 'authorize', url: '', at })).toBe('bitbucket-browser-auth/src/authorize.ts · startSignIn');
+    expect(sourceOf({ step: 'check', check: 'STATE_MATCHES', passed: true, at })).toBe(
+      'bitbucket-browser-auth/src/callback.ts · readCallback',
+    );
+    expect(sourceOf({ step: 'check', check: 'ONE_USE', passed: true, at })).toBe('bitbucket-browser-auth/src/session.ts · takePending');
     expect(sourceOf({ step: 'kept', storage: 'sessionStorage', key: 'k', expiresAt: 0, scopes: [], at })).toBe(
-      'src/session.ts · saveCredentials',
+      'bitbucket-browser-auth/src/session.ts · saveCredentials',
     );
   });
 
@@ -186,8 +189,8 @@ describe('the sources the inspector names', () => {
   });
 
   it('name the callback page for a refusal and the callback reader for the callback', () => {
-    expect(sourceOf({ step: 'refused', code: 'STATE_MISMATCH', at: 0 })).toBe('src/callback-page.ts · completeSignIn');
-    expect(sourceOf({ step: 'callback', fragment: [], query: [], at: 0 })).toBe('src/callback.ts · readCallback');
+    expect(sourceOf({ step: 'refused', code: 'STATE_MISMATCH', at: 0 })).toBe('bitbucket-browser-auth/src/auth.ts · handleCallback');
+    expect(sourceOf({ step: 'callback', fragment: [], query: [], at: 0 })).toBe('bitbucket-browser-auth/src/callback.ts · readCallback');
   });
 });
 
@@ -214,8 +217,8 @@ describe('flowExport', () => {
       format: 'bitbucket-starter-flow/1',
       exportedAt: '2026-01-02T00:00:00.000Z',
       steps: [
-        { step: 'authorize', at: '2026-01-01T00:00:00.000Z', by: 'src/authorize.ts · prepareSignIn' },
-        { step: 'callback', at: '2026-01-01T00:00:05.000Z', by: 'src/callback.ts · readCallback' },
+        { step: 'authorize', at: '2026-01-01T00:00:00.000Z', by: 'bitbucket-browser-auth/src/authorize.ts · startSignIn' },
+        { step: 'callback', at: '2026-01-01T00:00:05.000Z', by: 'bitbucket-browser-auth/src/callback.ts · readCallback' },
       ],
       requests: [{ number: 1, path: '/2.0/user', outcome: '200', startedAt: '2026-01-01T00:01:00.250Z', by: SOURCES.request }],
     });

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { readCallback, type CallbackCheck } from '../../src/callback.ts';
-import { callbackParameters, reduceToken } from '../../src/callback-page.ts';
+import { readCallback, type CallbackCheck } from '../../packages/bitbucket-browser-auth/src/callback.ts';
+import { callbackParameters, reduceToken } from '../../packages/bitbucket-browser-auth/src/callback.ts';
 import { createFlowRecorder, FLOW_KEY } from '../../src/flow-record.ts';
 import { memoryStorage } from '../support/memory-storage.ts';
 

@@ -6,10 +6,10 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ApiError, type Permission } from '../../src/bitbucket.ts';
+import { ApiError, type Permission } from '../../packages/bitbucket-browser-auth/src/client.ts';
 import { apiMessage, type AppMessageId } from '../../src/messages.ts';
 import { callbackMessage, type CallbackMessageId } from '../../src/views/callback.ts';
-import { BOUNDS } from '../../src/paginate.ts';
+import { BOUNDS } from '../../packages/bitbucket-browser-auth/src/paginate.ts';
 
 const APP_IDS: Record<AppMessageId, true> = {
   UNAUTHORIZED: true,
@@ -32,6 +32,9 @@ const APP_IDS: Record<AppMessageId, true> = {
   RETRY_NETWORK: true,
   RETRY_OFFLINE: true,
   INSECURE_ORIGIN: true,
+  REDIRECT_URI_ORIGIN: true,
+  API_TOKEN_REFUSED: true,
+  NO_SESSION: true,
   NOT_CONFIGURED: true,
   BAD_URL: true,
   SIGNED_OUT: true,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { repositoryParser, type Repository } from '../../src/api-shapes.ts';
-import { ApiError, createClient } from '../../src/bitbucket.ts';
-import { createLimiter, plannedPages, type Bounds } from '../../src/paginate.ts';
+import { ApiError, createClient } from '../../packages/bitbucket-browser-auth/src/client.ts';
+import { createLimiter, plannedPages, type Bounds } from '../../packages/bitbucket-browser-auth/src/paginate.ts';
 import { loadEverything } from '../../src/repositories.ts';
 import {
   abortedBy,

@@ -1,7 +1,7 @@
 /** The repository store on its own: a fake Bitbucket, a memory cache, schedulers the test runs. */
 import { describe, expect, it } from 'vitest';
 import { repositoryParser, type Repository } from '../../src/api-shapes.ts';
-import { ApiError } from '../../src/bitbucket.ts';
+import { ApiError } from '../../packages/bitbucket-browser-auth/src/client.ts';
 import { createRepositoryCache } from '../../src/repo-cache.ts';
 import { DEFAULT_QUERY } from '../../src/repo-filter.ts';
 import { createRepositoryStore, type RepositoryListState, type RepositoryStoreDeps } from '../../src/repository-store.ts';
@@ -18,14 +18,24 @@ function setup(
     storage?: ReturnType<typeof memoryStorage>;
     parseRepository?: RepositoryStoreDeps['parseRepository'];
     bounds?: RepositoryStoreDeps['bounds'];
+    /** The session is gone: the core refuses every request before it is sent. */
+    noSession?: boolean;
   } = {},
 ) {
   const fake = fakeBitbucket(workspaces, options.intercept ? { intercept: options.intercept } : {});
-  const client = quickClient(fake.fetch);
+  const quick = quickClient(fake.fetch);
+  // What the API refused the credentials on: the core ends the session then, the store shows nothing.
+  const refused: ApiError[] = [];
+  const client = {
+    get: (url: string, request?: Parameters<typeof quick.get>[1]) =>
+      (options.noSession ? Promise.reject(new ApiError('NO_SESSION', '(no session)')) : quick.get(url, request)).catch((error: unknown) => {
+        if (error instanceof ApiError && ['UNAUTHORIZED', 'NO_SESSION'].includes(error.code)) refused.push(error);
+        throw error;
+      }),
+  };
   const storage = options.storage ?? memoryStorage();
   const timers: Array<() => void> = [];
   const cleared: Array<() => void> = [];
-  const refused: ApiError[] = [];
   const store = createRepositoryStore({
     client,
     cache: createRepositoryCache(storage),
@@ -38,7 +48,6 @@ function setup(
       timers.push(task);
       return () => void cleared.push(task);
     },
-    onUnauthorized: (error) => void refused.push(error),
     bounds: options.bounds ?? { pagesPerList: 5 },
   });
   const states: RepositoryListState[] = [];
@@ -95,14 +104,19 @@ describe('repository store', () => {
     expect(fake.requests.slice(before).map((r) => r.url.pathname)).toEqual(['/2.0/repositories/bad']);
   });
 
-  it('a refused token goes to onUnauthorized and nowhere else', async () => {
-    const { store, refused, states } = setup(
-      { a: many('a', 1) },
-      { intercept: (url) => (url.pathname.endsWith('/user') ? apiError(401, 'expired') : undefined) },
-    );
+  it.each([
+    [
+      'a token refused with 401',
+      'UNAUTHORIZED',
+      { intercept: (url: URL) => (url.pathname.endsWith('/user') ? apiError(401, 'expired') : undefined) },
+    ],
+    ['no session left', 'NO_SESSION', { noSession: true }],
+  ])('%s shows no error: the session ends instead', async (_case, code, options) => {
+    const { store, refused, states } = setup({ a: many('a', 1) }, options);
     store.load();
     for (let turns = 0; refused.length === 0 && turns < 1000; turns++) await new Promise((resolve) => setTimeout(resolve, 0));
-    expect(refused.map((e) => e.code)).toEqual(['UNAUTHORIZED']);
+    for (let turns = 0; turns < 20; turns++) await new Promise((resolve) => setTimeout(resolve, 0));
+    expect([...new Set(refused.map((e) => e.code))]).toEqual([code]);
     expect(states.every((s) => s.error === null)).toBe(true);
   });
 

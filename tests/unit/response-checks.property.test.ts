@@ -6,8 +6,9 @@
 import fc from 'fast-check';
 import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { parsePage, parseUser, parseWorkspaceAccess, repositoryParser, safeLink, type Repository } from '../../src/api-shapes.ts';
-import { ApiError } from '../../src/bitbucket.ts';
+import { safeLink } from '../../packages/bitbucket-browser-auth/src/checks.ts';
+import { parsePage, parseUser, parseWorkspaceAccess, repositoryParser, type Repository } from '../../src/api-shapes.ts';
+import { ApiError } from '../../packages/bitbucket-browser-auth/src/client.ts';
 import { anyText, unicodeText } from '../support/arbitraries.ts';
 
 const RUNS = { numRuns: 10_000 };

@@ -1,48 +1,42 @@
-/** The session's life on its own: sign-in, sign-out, other tabs, the expiry timer. */
+/** The session's life on the core: sign-in, sign-out, other tabs, the expiry warning, refusals. */
 import { describe, expect, it } from 'vitest';
-import { readConfig } from '../../src/config.ts';
+import { createAuth } from '../../packages/bitbucket-browser-auth/src/auth.ts';
+import { createSessionStore, type Credentials } from '../../packages/bitbucket-browser-auth/src/session.ts';
 import { createRepositoryCache } from '../../src/repo-cache.ts';
-import { createSessionStore, type Credentials } from '../../src/session.ts';
 import { createSessionLife } from '../../src/session-life.ts';
-import { memoryStorage } from '../support/memory-storage.ts';
+import { channelHub, fakeClock, fakeCore } from '../support/core.ts';
 
 const NOW = Date.parse('2026-11-28T12:00:00Z');
 
-function setup(credentials: Credentials | null, options: { hostname?: string; arrived?: boolean } = {}) {
-  let now = NOW;
-  const storage = memoryStorage();
-  const session = createSessionStore(storage, () => now);
-  if (credentials) session.saveCredentials(credentials);
-  if (options.arrived) session.markArrived();
-  storage.setItem('bitbucket-starter:repositories:v1', '{"user":{"display_name":"A"},"repositories":[]}');
+function setup(credentials: Credentials | null, options: { hostname?: string; arrived?: boolean; status?: number } = {}) {
+  const clock = fakeClock(NOW);
+  const hub = channelHub();
   const hostname = options.hostname ?? 'localhost';
-  const config = readConfig({ VITE_BITBUCKET_CLIENT_ID: 'KEY' }, hostname);
-  if (!config.ok) throw new Error('bad config');
+  const core = fakeCore({
+    url: `http://${hostname}:3000/?q=x`,
+    clock,
+    hub,
+    storageKey: 'bitbucket-starter',
+    fetch: async () => Response.json({ type: 'error', error: { message: 'Access token expired.' } }, { status: options.status ?? 401 }),
+  });
+  const { storage } = core;
+  const session = createSessionStore(storage, clock.now, 'bitbucket-starter');
+  if (credentials) session.saveCredentials(credentials);
+  storage.setItem('bitbucket-starter:repositories:v1', '{"user":{"display_name":"A"},"repositories":[]}');
   const events: unknown[] = [];
   const notices: unknown[] = [];
-  const navigations: string[] = [];
-  const posted: unknown[] = [];
-  const timers: Array<{ at: number; task: () => void; cleared: boolean }> = [];
-  const channel = { postMessage: (m: unknown) => void posted.push(m), onmessage: null as ((event: MessageEvent) => void) | null };
+  const auth = createAuth(core.deps);
   const life = createSessionLife(
     {
-      config: config.config,
-      session,
+      auth,
       cache: createRepositoryCache(storage),
-      location: { origin: `http://${hostname}:3000`, protocol: 'http:', hostname, pathname: '/', search: '?q=x' },
-      navigate: (url) => void navigations.push(url),
-      now: () => now,
-      random: (bytes) => bytes.fill(7),
-      base: '/',
-      setTimer: (task, ms) => {
-        const timer = { at: now + ms, task, cleared: false };
-        timers.push(timer);
-        return () => void (timer.cleared = true);
-      },
-      channel,
+      location: core.page,
+      now: clock.now,
+      setTimer: clock.setTimer,
+      arrived: () => options.arrived ?? false,
     },
     {
-      signedIn: (c, fresh) => void events.push(['in', c.kind, fresh]),
+      signedIn: (s, fresh) => void events.push(['in', s.kind, fresh]),
       signedOut: (notice, ended) => {
         events.push(['out', notice?.message.id ?? null, ended]);
         notices.push(notice);
@@ -50,24 +44,19 @@ function setup(credentials: Credentials | null, options: { hostname?: string; ar
       endsIn: (minutes) => void events.push(['ends in', minutes]),
     },
   );
-  const advance = (ms: number) => {
-    now += ms;
-    for (const timer of timers.filter((t) => !t.cleared && t.at <= now)) {
-      timer.cleared = true;
-      timer.task();
-    }
-  };
   return {
     life,
+    auth,
     session,
     storage,
     events,
     notices,
-    navigations,
-    posted,
-    channel,
-    advance,
-    pendingTimers: () => timers.filter((t) => !t.cleared),
+    navigations: core.navigations,
+    posted: hub.posted,
+    /** The same app in another tab: its channel. */
+    otherTab: hub.open('bitbucket-starter'),
+    advance: clock.advance,
+    pendingTimers: clock.pending,
   };
 }
 
@@ -77,10 +66,10 @@ describe('session life', () => {
   it('starts signed in with stored credentials; "fresh" right after the callback', () => {
     const plain = setup(bearer(3600e3));
     plain.life.start();
-    expect(plain.events).toEqual([['in', 'bearer', false]]);
+    expect(plain.events).toEqual([['in', 'oauth', false]]);
     const arrived = setup(bearer(3600e3), { arrived: true });
     arrived.life.start();
-    expect(arrived.events).toEqual([['in', 'bearer', true]]);
+    expect(arrived.events).toEqual([['in', 'oauth', true]]);
   });
 
   it('starts signed out without credentials, and the cached list goes', () => {
@@ -90,19 +79,19 @@ describe('session life', () => {
     expect(storage.size).toBe(0);
   });
 
-  it('signIn stores a one-time state and goes to the authorize URL with the way back', async () => {
+  it('signIn stores a one-time state and goes to the authorize URL with the way back', () => {
     const { life, navigations, storage } = setup(null);
     life.start();
-    await life.signIn();
+    life.signIn();
     const url = new URL(navigations[0] ?? '');
     expect(url.searchParams.get('response_type')).toBe('token');
     expect(storage.getItem('bitbucket-starter:pending-sign-in')).toContain('"returnTo":"/?q=x"');
   });
 
-  it('signIn refused over plain http elsewhere: signed out with the reason, naming the host', async () => {
+  it('signIn refused over plain http elsewhere: signed out with the reason, naming the host', () => {
     const { life, events, notices, navigations } = setup(null, { hostname: 'app.example' });
     life.start();
-    await life.signIn();
+    life.signIn();
     expect(navigations).toEqual([]);
     expect(events.at(-1)).toEqual(['out', 'INSECURE_ORIGIN', false]);
     expect(notices.at(-1)).toEqual({ kind: 'alert', message: { id: 'INSECURE_ORIGIN', slots: { host: 'app.example' } } });
@@ -112,7 +101,7 @@ describe('session life', () => {
     const { life, events, session } = setup(null);
     life.start();
     life.signInWithApiToken('ada@example.com', 'secret');
-    expect(events.at(-1)).toEqual(['in', 'basic', true]);
+    expect(events.at(-1)).toEqual(['in', 'api-token', true]);
     expect(session.credentials()).toEqual({ kind: 'basic', email: 'ada@example.com', apiToken: 'secret' });
   });
 
@@ -126,18 +115,18 @@ describe('session life', () => {
   });
 
   it('a sign-out in another tab ends this one, without echoing it back', () => {
-    const { life, events, channel, posted, session } = setup(bearer(3600e3));
+    const { life, events, otherTab, posted, session } = setup(bearer(3600e3));
     life.start();
-    channel.onmessage?.(new MessageEvent('message', { data: 'signed-out' }));
+    otherTab.postMessage('signed-out');
     expect(events.at(-1)).toEqual(['out', 'SIGNED_OUT_ELSEWHERE', true]);
     expect(session.credentials()).toBeNull();
-    expect(posted).toEqual([]);
+    expect(posted).toEqual(['signed-out']);
   });
 
   it('warns in the last five minutes, minute by minute, and ends the session at expiry', () => {
     const { life, events, advance, pendingTimers } = setup(bearer(10 * 60e3));
     life.start();
-    expect(events).toEqual([['in', 'bearer', false]]);
+    expect(events).toEqual([['in', 'oauth', false]]);
     advance(5 * 60e3);
     expect(events.at(-1)).toEqual(['ends in', 5]);
     advance(60e3);
@@ -147,25 +136,34 @@ describe('session life', () => {
     expect(pendingTimers()).toEqual([]);
   });
 
-  it('a refused token ends the session; an API token is named as such', () => {
+  it('a refused token ends the session, saying which request was refused; an API token is named as such', async () => {
     const oauth = setup(bearer(3600e3));
     oauth.life.start();
-    oauth.life.refused({ id: 'UNAUTHORIZED' });
+    await expect(oauth.auth.get('/user')).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
     expect(oauth.events.at(-1)).toEqual(['out', 'UNAUTHORIZED', true]);
+    expect(oauth.notices.at(-1)).toMatchObject({
+      kind: 'alert',
+      message: { id: 'UNAUTHORIZED', slots: { path: '/2.0/user', status: '401' } },
+    });
     const basic = setup({ kind: 'basic', email: 'a@b.c', apiToken: 't' });
     basic.life.start();
-    basic.life.refused({ id: 'UNAUTHORIZED' });
+    await expect(basic.auth.get('/user')).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
     expect(basic.events.at(-1)).toEqual(['out', 'API_TOKEN_REJECTED', true]);
+    // Any other refusal is the request's own business: the session stays.
+    const forbidden = setup(bearer(3600e3), { status: 403 });
+    forbidden.life.start();
+    await expect(forbidden.auth.get('/user')).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    expect(forbidden.events).toEqual([['in', 'oauth', false]]);
   });
 
   it('only a sign-out message from another tab ends the session, and only a session that is still there', () => {
     const signedIn = setup(bearer(3600e3));
     signedIn.life.start();
-    signedIn.channel.onmessage?.(new MessageEvent('message', { data: 'hello' }));
-    expect(signedIn.events).toEqual([['in', 'bearer', false]]);
+    signedIn.otherTab.postMessage('hello');
+    expect(signedIn.events).toEqual([['in', 'oauth', false]]);
     const signedOut = setup(null);
     signedOut.life.start();
-    signedOut.channel.onmessage?.(new MessageEvent('message', { data: 'signed-out' }));
+    signedOut.otherTab.postMessage('signed-out');
     expect(signedOut.events).toEqual([['out', null, false]]);
   });
 
@@ -175,6 +173,7 @@ describe('session life', () => {
   ])('the expiry timer wakes at the next whole minute before expiry: %s', (_when, expiresIn, delay) => {
     const { life, pendingTimers } = setup(bearer(expiresIn));
     life.start();
-    expect(pendingTimers().map((timer) => timer.at - NOW)).toEqual([delay]);
+    // The core's own timer waits for the expiry itself.
+    expect(pendingTimers().map((timer) => timer.at - NOW)).toEqual([expiresIn, delay]);
   });
 });

@@ -1,7 +1,7 @@
 // The whole request the API client makes, option by option: each is a safeguard that
 // docs/security.md relies on (threats 2 and 5), so each has a test that fails without it.
 import { describe, expect, it } from 'vitest';
-import { createClient } from '../../src/bitbucket.ts';
+import { createClient } from '../../packages/bitbucket-browser-auth/src/client.ts';
 import { API, fakeFetch, json, type RecordedRequest } from '../support/fake-fetch.ts';
 
 async function requestFor(signal?: AbortSignal): Promise<RecordedRequest> {

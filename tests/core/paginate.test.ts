@@ -5,8 +5,13 @@
 import { describe, expect, it } from 'vitest';
 import { repositoryParser, type Repository } from '../../src/api-shapes.ts';
 import { listRepositories } from '../../src/api.ts';
-import { createClient } from '../../src/bitbucket.ts';
-import { collect, createLimiter, createPageBudget, paginate, plannedPages, type PaginateOptions } from '../../src/paginate.ts';
+import {
+  createLimiter,
+  createPageBudget,
+  paginate,
+  plannedPages,
+  type PaginateOptions,
+} from '../../packages/bitbucket-browser-auth/src/paginate.ts';
 import { abortedBy, API, fakeBitbucket, gate, json, quickClient, repo, type Intercept } from '../support/fake-fetch.ts';
 
 const many = (workspace: string, count: number) => Array.from({ length: count }, (_, n) => repo(workspace, n));
@@ -172,19 +177,6 @@ describe('plannedPages', () => {
     expect(plannedPages({ values: [], size: 100_001, pagelen: 100, next: `${API}/r?page=2` })).toEqual([]);
     expect(plannedPages({ values: [], size: 1001, pagelen: 1, next: `${API}/r?page=2` })).toEqual([]);
     expect(plannedPages({ values: [], size: 100_000, pagelen: 100, next: `${API}/r?page=2` })).toHaveLength(999);
-  });
-});
-
-describe('collect', () => {
-  it('gathers every value of a list, in order, and says where a bound stopped it', async () => {
-    const fake = fakeBitbucket({ w: many('w', 250) });
-    const client = createClient({ apiUrl: API, authorization: () => 'Bearer t', fetch: fake.fetch });
-    const call = listRepositories('w', check);
-    const all = await collect({ client, call });
-    expect(all.stopped).toBeNull();
-    expect(all.values.map((r) => r.full_name)).toEqual(many('w', 250).map((r) => r.full_name));
-    const some = await collect({ client, call, bounds: { pagesPerList: 2 } });
-    expect([some.values.length, some.stopped]).toEqual([200, 'PAGE_LIMIT']);
   });
 });
 

@@ -1,21 +1,23 @@
 import { describe, expect, it } from 'vitest';
-import { parsePage, parseUser, repositoryParser, safeLink } from '../../src/api-shapes.ts';
-import { ApiError, backoff, createClient } from '../../src/bitbucket.ts';
+import { safeLink } from '../../packages/bitbucket-browser-auth/src/checks.ts';
+import { ApiError, backoff, createClient } from '../../packages/bitbucket-browser-auth/src/client.ts';
+import { parsePage, parseUser, repositoryParser } from '../../src/api-shapes.ts';
 import { API, apiError, failure, fakeFetch, json, repo } from '../support/fake-fetch.ts';
 
 function client(route: Parameters<typeof fakeFetch>[0], extra: Partial<Parameters<typeof createClient>[0]> = {}) {
   const fake = fakeFetch(route);
   const sleeps: number[] = [];
   const notices: string[] = [];
-  const api = createClient({
+  const raw = createClient({
     apiUrl: API,
     authorization: () => 'Bearer tok',
     fetch: fake.fetch,
     sleep: async (ms) => void sleeps.push(ms),
     random: () => 0.5,
-    onRetry: (notice) => void notices.push(notice.reason),
     ...extra,
   });
+  // Each request tells of its retries.
+  const api = { get: (path: string, options = {}) => raw.get(path, { onRetry: (notice) => void notices.push(notice.reason), ...options }) };
   return { api, requests: fake.requests, sleeps, notices };
 }
 

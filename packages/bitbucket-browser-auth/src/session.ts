@@ -1,12 +1,11 @@
 /**
- * The signed-in session, kept in sessionStorage (never localStorage): it lives as long as the
- * tab, and no other tab or origin can read it.
- * @see https://datatracker.ietf.org/doc/draft-ietf-oauth-browser-based-apps/ (token storage in browser apps)
+ * The signed-in session, kept in sessionStorage by default (never localStorage): it lives as long
+ * as the tab, and no other tab or origin can read it.
+ * @see https://datatracker.ietf.org/doc/html/rfc10017 (OAuth 2.0 for Browser-Based Applications: token storage)
  */
+import { base64 } from './random.js';
 
-import { base64 } from './random.ts';
-
-/** The part of the Web Storage API the app uses (sessionStorage in the browser, a Map in tests). */
+/** The part of the Web Storage API the core uses (sessionStorage in the browser, a Map in tests). */
 export type KeyValueStorage = Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>;
 
 /** How the app proves who it acts for: an OAuth access token, or an email and Atlassian API token. */
@@ -20,50 +19,40 @@ export interface PendingSignIn {
   createdAt: number;
 }
 
-/** The sessionStorage key the credentials are kept under. */
-export const SESSION_KEY = 'bitbucket-starter:session';
-const PENDING_KEY = 'bitbucket-starter:pending-sign-in';
-const ARRIVED_KEY = 'bitbucket-starter:just-signed-in';
-
 /** A pending sign-in older than this is refused: nobody takes ten minutes to press "Grant access". */
 export const PENDING_SIGN_IN_LIFETIME_MS = 10 * 60 * 1000;
 
-/** The session store: credentials, the pending sign-in, and the "just signed in" mark. */
-export function createSessionStore(storage: KeyValueStorage, now: () => number) {
+/** The session store under `prefix`: the credentials (`PREFIX:session`) and the pending sign-in. */
+export function createSessionStore(storage: KeyValueStorage, now: () => number, prefix: string) {
+  const key = `${prefix}:session`;
+  const pendingKey = `${prefix}:pending-sign-in`;
   return {
+    /** The storage key the credentials are kept under. */
+    key,
     /** The stored credentials, or null when there are none or the token has expired (then removed). */
     credentials(): Credentials | null {
-      const credentials = parseCredentials(read(storage, SESSION_KEY));
+      const credentials = parseCredentials(read(storage, key));
       if (!credentials || (credentials.kind === 'bearer' && credentials.expiresAt <= now())) {
-        storage.removeItem(SESSION_KEY);
+        storage.removeItem(key);
         return null;
       }
       return credentials;
     },
     saveCredentials(credentials: Credentials): void {
-      storage.setItem(SESSION_KEY, JSON.stringify(credentials));
+      storage.setItem(key, JSON.stringify(credentials));
     },
     clearCredentials(): void {
-      storage.removeItem(SESSION_KEY);
+      storage.removeItem(key);
     },
     savePending(pending: PendingSignIn): void {
-      storage.setItem(PENDING_KEY, JSON.stringify(pending));
+      storage.setItem(pendingKey, JSON.stringify(pending));
     },
     /** Returns the pending sign-in and deletes it: a `state` is good for one callback only. */
     takePending(): PendingSignIn | null {
-      const pending = parsePending(read(storage, PENDING_KEY));
-      storage.removeItem(PENDING_KEY);
+      const pending = parsePending(read(storage, pendingKey));
+      storage.removeItem(pendingKey);
       if (!pending || now() - pending.createdAt > PENDING_SIGN_IN_LIFETIME_MS) return null;
       return pending;
-    },
-    markArrived(): void {
-      storage.setItem(ARRIVED_KEY, '1');
-    },
-    /** True once after a successful callback, so the app can move focus to its heading. */
-    takeArrived(): boolean {
-      const arrived = storage.getItem(ARRIVED_KEY) === '1';
-      storage.removeItem(ARRIVED_KEY);
-      return arrived;
     },
   };
 }
@@ -80,10 +69,12 @@ function read(storage: KeyValueStorage, key: string): unknown {
   }
 }
 
-// Written by this app in this tab; the checks catch an old format or a hand-edited value.
+// Written by the core in this tab; the checks catch an old format or a hand-edited value.
 function parseCredentials(value: unknown): Credentials | null {
   const c = value as Record<string, unknown> | null;
-  if (c?.kind === 'bearer' && typeof c.accessToken === 'string' && typeof c.expiresAt === 'number') return c as Credentials;
+  if (c?.kind === 'bearer' && typeof c.accessToken === 'string' && typeof c.expiresAt === 'number' && Array.isArray(c.scopes)) {
+    return c as Credentials;
+  }
   if (c?.kind === 'basic' && typeof c.email === 'string' && typeof c.apiToken === 'string') return c as Credentials;
   return null;
 }

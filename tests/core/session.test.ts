@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { authorizationHeader, createSessionStore, PENDING_SIGN_IN_LIFETIME_MS } from '../../src/session.ts';
+import { authorizationHeader, createSessionStore, PENDING_SIGN_IN_LIFETIME_MS } from '../../packages/bitbucket-browser-auth/src/session.ts';
 import { memoryStorage } from '../support/memory-storage.ts';
 
 function setup(start = 1_000_000) {
   let now = start;
   const storage = memoryStorage();
-  const session = createSessionStore(storage, () => now);
+  const session = createSessionStore(storage, () => now, 'my-app');
   return { storage, session, advance: (ms: number) => (now += ms) };
 }
 
@@ -39,9 +39,9 @@ describe('session store', () => {
 
   it('ignores stored values of the wrong shape', () => {
     const { storage, session } = setup();
-    storage.setItem('bitbucket-starter:session', '{"kind":"bearer","accessToken":5}');
+    storage.setItem('my-app:session', '{"kind":"bearer","accessToken":5}');
     expect(session.credentials()).toBeNull();
-    storage.setItem('bitbucket-starter:session', 'not json');
+    storage.setItem('my-app:session', 'not json');
     expect(session.credentials()).toBeNull();
   });
 
@@ -54,7 +54,7 @@ describe('session store', () => {
     ['credentials of an unknown kind', { kind: 'cookie', accessToken: 'tok', expiresAt: 2e6 }],
   ])('refuses and removes %s', (_name, stored) => {
     const { storage, session } = setup();
-    storage.setItem('bitbucket-starter:session', JSON.stringify(stored));
+    storage.setItem('my-app:session', JSON.stringify(stored));
     expect(session.credentials()).toBeNull();
     expect(storage.size).toBe(0);
   });
@@ -67,7 +67,7 @@ describe('session store', () => {
     ['with a creation time that is not a number', { state: 's', returnTo: '/', createdAt: '1000000' }],
   ])('refuses (and deletes) a stored pending sign-in %s', (_name, stored) => {
     const { storage, session } = setup();
-    storage.setItem('bitbucket-starter:pending-sign-in', JSON.stringify(stored));
+    storage.setItem('my-app:pending-sign-in', JSON.stringify(stored));
     expect(session.takePending()).toBeNull();
     expect(storage.size).toBe(0);
   });
@@ -99,23 +99,30 @@ describe('session store', () => {
     expect(late.session.takePending()).toBeNull();
   });
 
-  it('keeps each thing under a key of its own, named for the app (other apps may share the origin)', () => {
+  it('keeps each thing under a key of its own, under the prefix it is given (other apps may share the origin)', () => {
     const { storage, session } = setup();
     session.saveCredentials({ kind: 'basic', email: 'a@example.com', apiToken: 'secret' });
     session.savePending({ state: 's', returnTo: '/', createdAt: 1_000_000 });
-    session.markArrived();
-    expect(storage.keys().sort()).toEqual([
-      'bitbucket-starter:just-signed-in',
-      'bitbucket-starter:pending-sign-in',
-      'bitbucket-starter:session',
-    ]);
+    expect(storage.keys().sort()).toEqual(['my-app:pending-sign-in', 'my-app:session']);
+    expect(session.key).toBe('my-app:session');
   });
 
-  it('marks the arrival after sign-in for one read', () => {
-    const { session } = setup();
-    session.markArrived();
-    expect(session.takeArrived()).toBe(true);
-    expect(session.takeArrived()).toBe(false);
+  it('refuses stored credentials of another shape: a bearer token needs its token, expiry and scopes', () => {
+    const { storage, session } = setup();
+    const stored = { kind: 'bearer', accessToken: 'tok', expiresAt: 2_000_000, scopes: ['account'] };
+    for (const broken of [
+      { ...stored, scopes: 'account' },
+      { ...stored, accessToken: 1 },
+      { ...stored, expiresAt: '2000000' },
+      { kind: 'basic', email: 'a@example.com' },
+      { kind: 'basic', apiToken: 't' },
+      { kind: 'other' },
+    ]) {
+      storage.setItem('my-app:session', JSON.stringify(broken));
+      expect(session.credentials()).toBeNull();
+    }
+    storage.setItem('my-app:session', JSON.stringify(stored));
+    expect(session.credentials()).toEqual(stored);
   });
 });
 

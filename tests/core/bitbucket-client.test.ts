@@ -1,22 +1,23 @@
 // The API client's checks at their edges: which answers count as JSON, which statuses as what,
 // what the user is told while it waits, and what it keeps of Bitbucket's error message.
 import { describe, expect, it, vi } from 'vitest';
-import { codeForStatus, createClient, type ClientOptions, type RetryNotice } from '../../src/bitbucket.ts';
+import { codeForStatus, createClient, type ClientOptions, type RetryNotice } from '../../packages/bitbucket-browser-auth/src/client.ts';
 import { abortedBy, API, apiError, failure, fakeFetch, json } from '../support/fake-fetch.ts';
 
 function client(route: Parameters<typeof fakeFetch>[0], extra: Partial<ClientOptions> = {}) {
   const fake = fakeFetch(route);
   const notices: RetryNotice[] = [];
   const sleeps: number[] = [];
-  const api = createClient({
+  const raw = createClient({
     apiUrl: API,
     authorization: () => 'Bearer tok',
     fetch: fake.fetch,
     sleep: async (ms) => void sleeps.push(ms),
     random: () => 0.5,
-    onRetry: (notice) => void notices.push(notice),
     ...extra,
   });
+  // Each request tells of its retries.
+  const api = { get: (path: string, options = {}) => raw.get(path, { onRetry: (notice) => void notices.push(notice), ...options }) };
   return { api, requests: fake.requests, notices, sleeps };
 }
 
@@ -221,8 +222,8 @@ describe('without an injected clock or randomness', () => {
       let calls = 0;
       const fake = fakeFetch(() => (++calls === 1 ? new Response('slow down', { status: 429 }) : json({ ok: 1 })));
       const notices: RetryNotice[] = [];
-      const api = createClient({ apiUrl: API, authorization: () => 'Bearer tok', fetch: fake.fetch, onRetry: (n) => void notices.push(n) });
-      const result = api.get('/user');
+      const api = createClient({ apiUrl: API, authorization: () => 'Bearer tok', fetch: fake.fetch });
+      const result = api.get('/user', { onRetry: (n) => void notices.push(n) });
       await vi.advanceTimersByTimeAsync(0);
       const [notice] = notices;
       // Math.random's jitter: between half and one and a half of the first 429 delay (1 s).

@@ -3,8 +3,9 @@
  * it refuses them. Pure: it gets the URL, the pending sign-in and the time, and touches nothing.
  * @see https://datatracker.ietf.org/doc/html/rfc6749#section-4.2.2 (RFC 6749 §4.2.2)
  */
-import type { Credentials, PendingSignIn } from './session.ts';
+import type { Credentials, PendingSignIn } from './session.js';
 
+/** Why a callback was refused. */
 export type CallbackErrorCode =
   | 'ACCESS_DENIED'
   | 'GRANT_UNSUPPORTED'
@@ -35,6 +36,7 @@ export type CallbackCheck =
 /** Told about each check as it is made (the Flow inspector records them); the reading stays pure. */
 export type CheckObserver = (check: CallbackCheck, passed: boolean) => void;
 
+/** The reader's verdict: the credentials and where to go back to, or why not. */
 export type CallbackResult =
   | { ok: true; credentials: Extract<Credentials, { kind: 'bearer' }>; returnTo: string }
   | { ok: false; code: CallbackErrorCode; oauthError?: string };
@@ -116,3 +118,48 @@ function parseParameters(text: string): { values: Map<string, string>; repeated:
   }
   return { values, repeated };
 }
+
+/** Parameters kept from a callback for an observer, and characters of each: a link can say anything, at any length. */
+const MAX_PARAMETERS = 20;
+const MAX_VALUE = 200;
+
+/** A query or fragment parameter as an observer is told of it: its name and value, credentials reduced. */
+export type Parameter = [name: string, value: string];
+
+/**
+ * The only form in which an observer is told of a credential: its first 4 characters, an ellipsis
+ * and its length. One of 8 characters or fewer shows none: 4 would give half away.
+ */
+export function reduceToken(token: string): string {
+  return `${token.length > 8 ? token.slice(0, 4) : ''}… (${token.length} characters)`;
+}
+
+// Credentials that can turn up in a callback: a token, or an authorization code that came here
+// instead of to the relay (a misconfigured consumer), which could still be redeemed.
+const CREDENTIAL = /^(access_token|refresh_token|id_token|code)$|secret|password/i;
+
+/**
+ * A callback's query or fragment as an observer sees it: every credential reduced, long names and
+ * values cut. `text` is a URL's `search` or `hash`: empty, or its `?` or `#` and what follows.
+ */
+export function callbackParameters(text: string): Parameter[] {
+  return [...new URLSearchParams(text.slice(1))]
+    .slice(0, MAX_PARAMETERS)
+    .map(([name, value]) => [name.slice(0, MAX_VALUE), CREDENTIAL.test(name) ? reduceToken(value) : value.slice(0, MAX_VALUE)]);
+}
+
+/** What each refusal means, in a sentence a developer or a user can act on (an app may show its own words). */
+export const CALLBACK_MESSAGES: Readonly<Record<CallbackErrorCode, string>> = {
+  ACCESS_DENIED: 'Access was not granted on Bitbucket.',
+  GRANT_UNSUPPORTED: 'Bitbucket no longer gives tokens this way (the implicit grant ended on 27 February 2026): sign in through a relay.',
+  OAUTH_ERROR: 'Bitbucket answered with an error.',
+  NO_RESPONSE: 'This page was opened without an answer from Bitbucket.',
+  REPEATED_PARAMETER: 'The answer repeats a parameter.',
+  STATE_MISSING: 'The answer has no state.',
+  NO_PENDING_SIGN_IN: 'No sign-in was started in this tab in the last 10 minutes, or it was already completed.',
+  STATE_MISMATCH: 'The answer belongs to another sign-in.',
+  TOKEN_MISSING: 'The answer has no access token.',
+  TOKEN_INVALID: 'The access token is not valid.',
+  TOKEN_TYPE_UNSUPPORTED: 'The token is not a bearer token.',
+  EXPIRES_IN_INVALID: "The token's lifetime is missing or not valid.",
+};

@@ -1,4 +1,4 @@
-/** Where the app may send the user after sign-in: a path of its own origin, checked. */
+/** Where a sign-in may send the user back to: a path of the app's own origin, checked. */
 
 /**
  * The same-origin path (path, query and fragment) in `target`, or `fallback` when `target` is not
@@ -15,4 +15,9 @@ export function sameOriginPath(target: string, origin: string, fallback: string)
   } catch {
     return fallback;
   }
+}
+
+/** True for the hosts a browser treats as this machine (where plain http is acceptable). */
+export function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
 }

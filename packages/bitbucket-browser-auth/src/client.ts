@@ -4,7 +4,11 @@
  * @see https://developer.atlassian.com/cloud/bitbucket/rest/intro/
  */
 
+import type { LimitCode } from './paginate.js';
+
+/** Why an API call failed: the HTTP status as a word, the network, a refused answer, or a bound (of `list`). */
 export type ApiErrorCode =
+  | 'NO_SESSION'
   | 'UNAUTHORIZED'
   | 'FORBIDDEN'
   | 'NOT_FOUND'
@@ -15,7 +19,8 @@ export type ApiErrorCode =
   | 'HTTP_ERROR'
   | 'NETWORK'
   | 'BAD_RESPONSE'
-  | 'ABORTED';
+  | 'ABORTED'
+  | LimitCode;
 
 /**
  * What an endpoint needs the app to be allowed: the OAuth consumer's permission (as Bitbucket's
@@ -56,21 +61,23 @@ export interface RetryNotice {
 export interface ClientOptions {
   /** The API base, e.g. `https://api.bitbucket.org/2.0`, without a trailing slash. */
   apiUrl: string;
-  /** The `Authorization` header value, read at each request. */
+  /** The `Authorization` header value, read at each request (it may throw to stop the request). */
   authorization: () => string;
   fetch: typeof fetch;
-  sleep?: (ms: number) => Promise<void>;
+  sleep?: ((ms: number) => Promise<void>) | undefined;
   /** A number in [0, 1) for jitter. */
-  random?: () => number;
+  random?: (() => number) | undefined;
   /** When the browser is offline, a promise that resolves once it is back; otherwise null. */
-  offline?: () => Promise<void> | null;
-  onRetry?: (notice: RetryNotice) => void;
+  offline?: (() => Promise<void> | null) | undefined;
 }
 
 /** How one request is made: cancelled by `signal`; `needs` is what the endpoint requires. */
 export interface RequestOptions {
-  signal?: AbortSignal;
-  needs?: Permission;
+  signal?: AbortSignal | undefined;
+  /** What the endpoint needs the credentials to be allowed, so that a 403 can name it. */
+  needs?: Permission | undefined;
+  /** Told each time the request waits to try again (a 429, a 5xx, the network, offline). */
+  onRetry?: ((notice: RetryNotice) => void) | undefined;
 }
 
 export interface BitbucketClient {
@@ -92,82 +99,95 @@ export function createClient(options: ClientOptions): BitbucketClient {
   const random = options.random ?? Math.random;
   const base = new URL(`${options.apiUrl}/`);
 
-  async function get(pathOrUrl: string, { signal, needs }: RequestOptions = {}): Promise<unknown> {
-    const url = resolve(pathOrUrl);
+  async function get(pathOrUrl: string, { signal, needs, onRetry }: RequestOptions = {}): Promise<unknown> {
+    const url = resolveApiUrl(base, pathOrUrl);
     const path = `${url.pathname}${url.search}`;
-    let rateLimited = 0;
-    let failed = 0;
+    const tries = { rateLimited: 0, failed: 0 };
     for (;;) {
       if (signal?.aborted) throw new ApiError('ABORTED', path);
-      const outcome = await attempt(url, path, signal, needs);
+      const outcome = await attempt(options, url, path, signal, needs);
       if (!(outcome instanceof ApiError)) return outcome;
-
-      const error = outcome;
-      const back = error.code === 'NETWORK' ? options.offline?.() : null;
-      let reason: RetryNotice['reason'];
-      let delayMs: number;
-      if (error.code === 'RATE_LIMITED' && rateLimited < RATE_LIMIT_RETRIES) {
-        reason = 'RATE_LIMITED';
-        delayMs = backoff(RATE_LIMIT_BASE_DELAY_MS, rateLimited++, random);
-      } else if (back) {
+      const back = outcome.code === 'NETWORK' ? options.offline?.() : null;
+      if (back) {
         // Offline is not a failure of the request: wait for the network without spending a retry.
-        options.onRetry?.({ reason: 'OFFLINE', attempt: failed, delayMs: 0 });
+        onRetry?.({ reason: 'OFFLINE', attempt: tries.failed, delayMs: 0 });
         await back;
         continue;
-      } else if ((error.code === 'SERVER_ERROR' || error.code === 'NETWORK') && failed < SERVER_RETRIES) {
-        reason = error.code;
-        delayMs = backoff(SERVER_BASE_DELAY_MS, failed++, random);
-      } else {
-        throw error;
       }
-      options.onRetry?.({ reason, attempt: reason === 'RATE_LIMITED' ? rateLimited : failed, delayMs });
-      await sleep(delayMs);
-    }
-  }
-
-  /** One request. Returns the parsed JSON, or the error (retryable or not) as a value. */
-  async function attempt(url: URL, path: string, signal?: AbortSignal, needs?: Permission): Promise<unknown> {
-    let response: Response;
-    try {
-      response = await options.fetch(url, {
-        // The token goes here and nowhere else. No cookies go (fetch sends none cross-origin by
-        // default), and no referrer.
-        headers: { Authorization: options.authorization() },
-        referrerPolicy: 'no-referrer',
-        // A redirect would carry the Authorization header on to wherever it points: refuse it.
-        redirect: 'error',
-        // Always ask Bitbucket (a browser may keep an answer such as a 410 without being told to).
-        cache: 'no-cache',
-        ...(signal ? { signal } : {}),
+      const retry = retryAfter(outcome, tries, random);
+      if (retry.reason === null) throw outcome;
+      onRetry?.({
+        reason: retry.reason,
+        attempt: retry.reason === 'RATE_LIMITED' ? tries.rateLimited : tries.failed,
+        delayMs: retry.delayMs,
       });
-    } catch {
-      return new ApiError(signal?.aborted ? 'ABORTED' : 'NETWORK', path);
+      await sleep(retry.delayMs);
     }
-    if (!response.ok) {
-      const body = await errorBody(response);
-      return new ApiError(codeForStatus(response.status, body.message), path, response.status, body.message, needs, body.scopes);
-    }
-    const type = response.headers.get('content-type');
-    if (type === null || !/^application\/(.+\+)?json\b/i.test(type)) {
-      return new ApiError('BAD_RESPONSE', path, response.status);
-    }
-    try {
-      return await response.json();
-    } catch {
-      return new ApiError(signal?.aborted ? 'ABORTED' : 'BAD_RESPONSE', path, response.status);
-    }
-  }
-
-  /** Resolves a path or a `next` link, refusing any URL that would carry the token elsewhere. */
-  function resolve(pathOrUrl: string): URL {
-    const url = new URL(pathOrUrl.replace(/^\//, ''), base);
-    if (url.origin !== base.origin || !url.pathname.startsWith(base.pathname)) {
-      throw new ApiError('BAD_RESPONSE', '(a link outside the API)');
-    }
-    return url;
   }
 
   return { get };
+}
+
+/**
+ * Whether a failed request is tried again, why and after how long; counts the try in `tries`.
+ * A 429 up to 4 times, a 5xx or a dropped connection twice; anything else not at all.
+ */
+function retryAfter(
+  error: ApiError,
+  tries: { rateLimited: number; failed: number },
+  random: () => number,
+): { reason: Exclude<RetryNotice['reason'], 'OFFLINE'> | null; delayMs: number } {
+  if (error.code === 'RATE_LIMITED' && tries.rateLimited < RATE_LIMIT_RETRIES) {
+    return { reason: 'RATE_LIMITED', delayMs: backoff(RATE_LIMIT_BASE_DELAY_MS, tries.rateLimited++, random) };
+  }
+  if ((error.code === 'SERVER_ERROR' || error.code === 'NETWORK') && tries.failed < SERVER_RETRIES) {
+    return { reason: error.code, delayMs: backoff(SERVER_BASE_DELAY_MS, tries.failed++, random) };
+  }
+  return { reason: null, delayMs: 0 };
+}
+
+/** One request. Returns the parsed JSON, or the error (retryable or not) as a value. */
+async function attempt(options: ClientOptions, url: URL, path: string, signal?: AbortSignal, needs?: Permission): Promise<unknown> {
+  // Read before the request: without credentials there is nothing to send (and nothing to retry).
+  const authorization = options.authorization();
+  let response: Response;
+  try {
+    response = await options.fetch(url, {
+      // The token goes here and nowhere else. No cookies go (fetch sends none cross-origin by
+      // default), and no referrer.
+      headers: { Authorization: authorization },
+      referrerPolicy: 'no-referrer',
+      // A redirect would carry the Authorization header on to wherever it points: refuse it.
+      redirect: 'error',
+      // Always ask Bitbucket (a browser may keep an answer such as a 410 without being told to).
+      cache: 'no-cache',
+      ...(signal ? { signal } : {}),
+    });
+  } catch {
+    return new ApiError(signal?.aborted ? 'ABORTED' : 'NETWORK', path);
+  }
+  if (!response.ok) {
+    const body = await errorBody(response);
+    return new ApiError(codeForStatus(response.status, body.message), path, response.status, body.message, needs, body.scopes);
+  }
+  const type = response.headers.get('content-type');
+  if (type === null || !/^application\/(.+\+)?json\b/i.test(type)) {
+    return new ApiError('BAD_RESPONSE', path, response.status);
+  }
+  try {
+    return await response.json();
+  } catch {
+    return new ApiError(signal?.aborted ? 'ABORTED' : 'BAD_RESPONSE', path, response.status);
+  }
+}
+
+/** Resolves a path or a `next` link below `base`, refusing any URL that would carry the token elsewhere. */
+function resolveApiUrl(base: URL, pathOrUrl: string): URL {
+  const url = new URL(pathOrUrl.replace(/^\//, ''), base);
+  if (url.origin !== base.origin || !url.pathname.startsWith(base.pathname)) {
+    throw new ApiError('BAD_RESPONSE', '(a link outside the API)');
+  }
+  return url;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { readCallback, type CallbackErrorCode } from '../../src/callback.ts';
-import type { PendingSignIn } from '../../src/session.ts';
+import { readCallback, type CallbackErrorCode } from '../../packages/bitbucket-browser-auth/src/callback.ts';
+import type { PendingSignIn } from '../../packages/bitbucket-browser-auth/src/session.ts';
 
 const NOW = 1_800_000_000_000;
 const pending: PendingSignIn = { state: 'expected-state', returnTo: '/?q=api', createdAt: NOW - 1000 };

@@ -1,6 +1,6 @@
-/** What the callback page records of the answer for the Flow inspector: names that only look like credentials. */
+/** What an observer of the callback is told of its parameters: names that only look like credentials. */
 import { describe, expect, it } from 'vitest';
-import { callbackParameters } from '../../src/callback-page.ts';
+import { callbackParameters } from '../../packages/bitbucket-browser-auth/src/callback.ts';
 
 describe('callbackParameters', () => {
   it('reduces a credential only by its whole name: a name that merely contains one is shown as it is', () => {

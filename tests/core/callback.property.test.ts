@@ -6,8 +6,8 @@
 import fc from 'fast-check';
 import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { readCallback, type CallbackErrorCode, type CallbackResult } from '../../src/callback.ts';
-import type { PendingSignIn } from '../../src/session.ts';
+import { readCallback, type CallbackErrorCode, type CallbackResult } from '../../packages/bitbucket-browser-auth/src/callback.ts';
+import type { PendingSignIn } from '../../packages/bitbucket-browser-auth/src/session.ts';
 import {
   anyText,
   FAITHFUL_WRITERS,

@@ -1,7 +1,7 @@
 /** Random values for `state`, from the Web Crypto API, and the base64 they are written in. */
 
-/** Fills a byte array with cryptographically strong random values (injected in tests). */
-export type RandomFill = (bytes: Uint8Array<ArrayBuffer>) => Uint8Array<ArrayBuffer>;
+/** Fills a byte array with cryptographically strong random values (`crypto.getRandomValues`; injected in tests). */
+export type RandomFill = (bytes: Uint8Array) => Uint8Array;
 
 /** Standard base64 of bytes (btoa takes one character per byte). */
 export function base64(bytes: Uint8Array): string {
