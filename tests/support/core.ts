@@ -106,8 +106,6 @@ export function fakeCore(options: FakeCoreOptions = {}) {
     page,
     navigations,
     /** How many times the core cleared the address bar. */
-    get cleared() {
-      return cleared;
-    },
+    cleared: () => cleared,
   };
 }
