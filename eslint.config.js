@@ -32,7 +32,16 @@ export default tseslint.config(
   // Node: the simulator, scripts, tests, configuration files and the relay's Node adapter. The DOM
   // tests and the end-to-end tests also see the browser's globals.
   {
-    files: ['sim/**', 'scripts/**', 'tests/**', 'packages/*/build.mjs', 'relay/node.ts', 'relay/workerd.ts', 'relay/dev-server.ts', '*.config.{js,ts}'],
+    files: [
+      'sim/**',
+      'scripts/**',
+      'tests/**',
+      'packages/*/build.mjs',
+      'relay/node.ts',
+      'relay/workerd.ts',
+      'relay/dev-server.ts',
+      '*.config.{js,ts}',
+    ],
     languageOptions: { globals: globals.node },
   },
   { files: ['tests/**'], languageOptions: { globals: globals.browser } },

@@ -2,7 +2,7 @@
  * The app: chooses the view for the session's state and wires the parts together (the
  * session's life, the repository store, the address sync, the views). It decides nothing else.
  */
-import type { BitbucketAuth, Session } from 'bitbucket-browser-auth';
+import type { BitbucketSignIn, Session } from 'bitbucket-browser-auth';
 import type { AppConfig } from './config.ts';
 import type { RepositoryCache } from './repo-cache.ts';
 import { createSessionLife } from './session-life.ts';
@@ -15,8 +15,8 @@ export interface AppDeps {
   /** The page's main heading: focus goes there after sign-in and sign-out. */
   heading: HTMLElement;
   config: AppConfig;
-  /** The sign-in core: the session, and the API with its credentials. */
-  auth: BitbucketAuth;
+  /** The sign-in core (its API part is added by the signed-in view, loaded on demand). */
+  auth: BitbucketSignIn;
   cache: RepositoryCache;
   location: Pick<Location, 'origin' | 'protocol' | 'hostname' | 'pathname' | 'search' | 'hash'>;
   replaceUrl: (url: string) => void;

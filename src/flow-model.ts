@@ -12,7 +12,7 @@ export const SOURCES = {
   callback: 'bitbucket-browser-auth/src/callback.ts · readCallback',
   check: 'bitbucket-browser-auth/src/callback.ts · readCallback',
   oneUse: 'bitbucket-browser-auth/src/session.ts · takePending',
-  refused: 'bitbucket-browser-auth/src/auth.ts · handleCallback',
+  refused: 'bitbucket-browser-auth/src/sign-in.ts · handleCallback',
   kept: 'bitbucket-browser-auth/src/session.ts · saveCredentials',
   request: 'bitbucket-browser-auth/src/client.ts · createClient',
   recorder: 'src/flow-record.ts · recordFetch',

@@ -1,5 +1,5 @@
 /** Entry of the app page: binds the browser to the app, and nothing else. */
-import { createBitbucketAuth } from 'bitbucket-browser-auth';
+import { createBitbucketSignIn } from 'bitbucket-browser-auth';
 import { startApp } from './app.ts';
 import { takeArrived } from './arrived.ts';
 import { browserConfig, signInOptions } from './browser.ts';
@@ -36,7 +36,8 @@ if (!result.ok) {
     root,
     heading,
     config,
-    auth: createBitbucketAuth({
+    // The sign-in part now; the API part comes with the signed-in view (src/signed-in.ts).
+    auth: createBitbucketSignIn({
       ...signInOptions(flow),
       authorizeUrl: config.authorizeUrl.href,
       apiUrl: config.apiUrl,

@@ -3,6 +3,7 @@
  * address sync and the list's view. The app loads this module on demand, when there is a
  * session, so the landing page's first load carries none of it.
  */
+import { createBitbucketApi } from 'bitbucket-browser-auth';
 import { repositoryParser } from './api-shapes.ts';
 import { listBranches, type Branch } from './api.ts';
 import type { AppDeps } from './app.ts';
@@ -24,7 +25,8 @@ export interface SignedInView {
 
 /** Shows the signed-in view in `deps.root` and starts loading the list. */
 export function showSignedIn(deps: AppDeps, life: SessionControls, endsInMinutes: number | null): SignedInView {
-  const { auth } = deps;
+  // The core's API part, on the session of the app's sign-in: loaded with this view, not before.
+  const auth = createBitbucketApi(deps.auth);
   const linkProtocols = ['https:', new URL(deps.config.apiUrl).protocol];
   // Ends what the signed-in view started that no part below owns (a branch list loading).
   const signedIn = new AbortController();

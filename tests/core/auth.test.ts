@@ -3,7 +3,8 @@
  * the session and its changes, other tabs, and the API's get and list with the session's token.
  */
 import { describe, expect, it, vi } from 'vitest';
-import { createAuth, createSignIn, type AuthEvent, type SessionChange } from '../../packages/bitbucket-browser-auth/src/auth.ts';
+import { createAuth } from '../../packages/bitbucket-browser-auth/src/api.ts';
+import { createSignIn, type AuthEvent, type SessionChange } from '../../packages/bitbucket-browser-auth/src/sign-in.ts';
 import { CALLBACK_MESSAGES } from '../../packages/bitbucket-browser-auth/src/callback.ts';
 import { bad } from '../../packages/bitbucket-browser-auth/src/checks.ts';
 import type { ApiError } from '../../packages/bitbucket-browser-auth/src/client.ts';

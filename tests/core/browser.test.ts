@@ -71,7 +71,7 @@ describe('createBitbucketAuth in a page', () => {
 
   it.each([
     ['redirectUri', { redirectUri: '/oauth-callback' }],
-    ['redirectUri', { redirectUri: 'http://app.example/oauth-callback' }],
+    ['redirectUri', { redirectUri: 'https://app.example/oauth-callback#x' }],
     ['authorizeUrl', { authorizeUrl: 'http://bitbucket.org/site/oauth2/authorize' }],
     ['authorizeUrl', { authorizeUrl: 'https://user:pass@relay.example/authorize' }],
     ['apiUrl', { apiUrl: 'ftp://api.example/2.0' }],
@@ -80,6 +80,12 @@ describe('createBitbucketAuth in a page', () => {
     const { createBitbucketAuth } = await core();
     expect(() => createBitbucketAuth({ ...options, ...bad })).toThrow(new RegExp(`^bitbucket-browser-auth: ${option} must be`));
     expect(() => createBitbucketAuth({ ...options, ...bad })).toThrow(TypeError);
+  });
+
+  it('takes a callback on plain http anywhere (signIn refuses it there, with a code to explain)', async () => {
+    const { createBitbucketSignIn } = await core();
+    const auth = createBitbucketSignIn({ ...options, redirectUri: 'http://app.example/oauth-callback' });
+    expect(() => auth.signIn()).toThrow(expect.objectContaining({ code: 'REDIRECT_URI_ORIGIN' }));
   });
 
   it('accepts https anywhere and plain http on this machine, and an API base with a trailing slash', async () => {

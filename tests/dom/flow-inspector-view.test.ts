@@ -210,7 +210,7 @@ describe('the steps', () => {
       'The sign-in stopped at the failed check and was refused with the code STATE_MISMATCH; nothing was stored.',
     );
     expect(readText(section.querySelector('.inspector-source') as HTMLElement)).toBe(
-      'By bitbucket-browser-auth/src/auth.ts · handleCallback',
+      'By bitbucket-browser-auth/src/sign-in.ts · handleCallback',
     );
   });
 

@@ -3,7 +3,7 @@ import { fireEvent, screen, within } from '@testing-library/dom';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { createSignIn } from '../../packages/bitbucket-browser-auth/src/auth.ts';
+import { createSignIn } from '../../packages/bitbucket-browser-auth/src/sign-in.ts';
 import { reduceToken } from '../../packages/bitbucket-browser-auth/src/callback.ts';
 import { completeSignIn } from '../../src/callback-page.ts';
 import { createFlowRecorder, recordSignIn } from '../../src/flow-record.ts';

@@ -1,5 +1,5 @@
 /** Starts the app in jsdom with fakes for everything outside it. */
-import { createAuth } from '../../packages/bitbucket-browser-auth/src/auth.ts';
+import { createSignIn } from '../../packages/bitbucket-browser-auth/src/sign-in.ts';
 import { createSessionStore, type Credentials } from '../../packages/bitbucket-browser-auth/src/session.ts';
 import { takeArrived } from '../../src/arrived.ts';
 import { startApp } from '../../src/app.ts';
@@ -67,7 +67,7 @@ export function startHarness(options: HarnessOptions = {}) {
     root,
     heading,
     config: config.config,
-    auth: createAuth(core.deps),
+    auth: createSignIn(core.deps),
     cache: createRepositoryCache(storage),
     location,
     replaceUrl: (url) => {

@@ -189,7 +189,7 @@ describe('the sources the inspector names', () => {
   });
 
   it('name the callback page for a refusal and the callback reader for the callback', () => {
-    expect(sourceOf({ step: 'refused', code: 'STATE_MISMATCH', at: 0 })).toBe('bitbucket-browser-auth/src/auth.ts · handleCallback');
+    expect(sourceOf({ step: 'refused', code: 'STATE_MISMATCH', at: 0 })).toBe('bitbucket-browser-auth/src/sign-in.ts · handleCallback');
     expect(sourceOf({ step: 'callback', fragment: [], query: [], at: 0 })).toBe('bitbucket-browser-auth/src/callback.ts · readCallback');
   });
 });

@@ -1,6 +1,6 @@
 /** The session's life on the core: sign-in, sign-out, other tabs, the expiry warning, refusals. */
 import { describe, expect, it } from 'vitest';
-import { createAuth } from '../../packages/bitbucket-browser-auth/src/auth.ts';
+import { createAuth } from '../../packages/bitbucket-browser-auth/src/api.ts';
 import { createSessionStore, type Credentials } from '../../packages/bitbucket-browser-auth/src/session.ts';
 import { createRepositoryCache } from '../../src/repo-cache.ts';
 import { createSessionLife } from '../../src/session-life.ts';

@@ -2,7 +2,8 @@
  * The core's one browser edge: the only module that reads `window`, `location`, `history`,
  * `sessionStorage` and the other browser globals. Everything else gets them passed in.
  */
-import { createAuth, createSignIn, type AuthDeps, type AuthEvent, type BitbucketAuth, type BitbucketSignIn } from './auth.js';
+import { createBitbucketApi, type BitbucketAuth } from './api.js';
+import { createSignIn, type AuthDeps, type AuthEvent, type BitbucketSignIn } from './sign-in.js';
 import { DEFAULT_API_URL, DEFAULT_AUTHORIZE_URL } from './endpoints.js';
 import { isLoopback } from './return-path.js';
 import type { KeyValueStorage } from './session.js';
@@ -41,12 +42,14 @@ export interface BitbucketAuthOptions {
  * const user = await auth.get('/user', { check: (json, path) => text(record(json, path).display_name, path) });
  */
 export function createBitbucketAuth(options: BitbucketAuthOptions): BitbucketAuth {
-  return createAuth(browserDeps(options));
+  const signIn = createBitbucketSignIn(options);
+  return { ...signIn, ...createBitbucketApi(signIn) };
 }
 
 /**
  * The same without the API client (`get`, `list`): for a dedicated callback page, whose bundle
- * then carries only what the callback needs.
+ * then carries only what the callback needs, or a first load that adds the API later with
+ * `createBitbucketApi(signIn)`.
  */
 export function createBitbucketSignIn(options: BitbucketAuthOptions): BitbucketSignIn {
   return createSignIn(browserDeps(options));
@@ -55,7 +58,8 @@ export function createBitbucketSignIn(options: BitbucketAuthOptions): BitbucketS
 function browserDeps(options: BitbucketAuthOptions): AuthDeps {
   return {
     clientId: options.clientId,
-    redirectUri: checkedUrl('redirectUri', options.redirectUri),
+    // The page's own origin may be plain http: signIn refuses it then, with a code to explain.
+    redirectUri: checkedUrl('redirectUri', options.redirectUri, true),
     authorizeUrl: checkedUrl('authorizeUrl', options.authorizeUrl ?? DEFAULT_AUTHORIZE_URL),
     apiUrl: checkedUrl('apiUrl', options.apiUrl ?? DEFAULT_API_URL).replace(/\/+$/, ''),
     storage: options.storage ?? sessionStorage,
@@ -76,15 +80,18 @@ function browserDeps(options: BitbucketAuthOptions): AuthDeps {
   };
 }
 
-/** The URL, when it is absolute and https (plain http only on this machine); otherwise a TypeError naming the option. */
-function checkedUrl(option: string, value: string): string {
+/**
+ * The URL, when it is absolute and https (plain http only on this machine, or anywhere when
+ * `anyHttp`), with no user info or fragment; otherwise a TypeError naming the option.
+ */
+function checkedUrl(option: string, value: string, anyHttp = false): string {
   let url: URL | undefined;
   try {
     url = new URL(value);
   } catch {
     // Reported below.
   }
-  if (url && (url.protocol === 'https:' || (url.protocol === 'http:' && isLoopback(url.hostname))) && !url.username && !url.hash)
-    return value;
+  const secure = url?.protocol === 'https:' || (url?.protocol === 'http:' && (anyHttp || isLoopback(url.hostname)));
+  if (url && secure && !url.username && !url.hash) return value;
   throw new TypeError(`bitbucket-browser-auth: ${option} must be an absolute https URL (plain http only on this machine), not "${value}".`);
 }

@@ -6,20 +6,24 @@
  */
 export { createBitbucketAuth, createBitbucketSignIn, type BitbucketAuthOptions } from './browser.js';
 export { DEFAULT_API_URL, DEFAULT_AUTHORIZE_URL } from './endpoints.js';
+export {
+  createBitbucketApi,
+  type BitbucketApi,
+  type BitbucketAuth,
+  type GetOptions,
+  type ListOptions,
+  type RequestOptions,
+} from './api.js';
 export type {
   AuthEvent,
-  BitbucketAuth,
   BitbucketSignIn,
   CallbackOutcome,
-  GetOptions,
-  ListOptions,
-  RequestOptions,
   Session,
   SessionChange,
   SessionChangeReason,
   SessionListener,
   SignInOptions,
-} from './auth.js';
+} from './sign-in.js';
 export { SignInError, type SignInErrorCode } from './authorize.js';
 export { CALLBACK_MESSAGES, type CallbackCheck, type CallbackErrorCode, type Parameter } from './callback.js';
 export { ApiError, type ApiErrorCode, type Permission, type RetryNotice } from './client.js';

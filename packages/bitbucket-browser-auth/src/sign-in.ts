@@ -1,6 +1,6 @@
 /**
- * The core put together: sign-in, the callback, the session and the API, over side effects that
- * are all passed in (`AuthDeps`). No browser global is read here: `browser.ts` binds them.
+ * Sign-in, the callback and the session, over side effects that are all passed in (`AuthDeps`).
+ * No browser global is read here: `browser.ts` binds them. The API part is `api.ts`.
  */
 import { homeOf, SignInError, startSignIn, type PageLocation } from './authorize.js';
 import {
@@ -11,11 +11,10 @@ import {
   type CallbackErrorCode,
   type Parameter,
 } from './callback.js';
-import { ApiError, createClient, type Permission, type RetryNotice } from './client.js';
-import { paginate, type Bounds } from './paginate.js';
+import type { ApiError } from './client.js';
 import type { RandomFill } from './random.js';
 import { isLoopback, sameOriginPath } from './return-path.js';
-import { authorizationHeader, createSessionStore, type Credentials, type KeyValueStorage } from './session.js';
+import { createSessionStore, type Credentials, type KeyValueStorage, type SessionStore } from './session.js';
 
 /** The signed-in session as an app sees it: what kind, until when, which scopes; never the token. */
 export interface Session {
@@ -99,51 +98,6 @@ export interface BitbucketSignIn {
   onChange(listener: SessionListener): () => void;
 }
 
-/** How one API request is made. */
-export interface RequestOptions {
-  /** Cancels the request (and, for `list`, every request of the list). */
-  signal?: AbortSignal | undefined;
-  /** What the endpoint needs the credentials to be allowed: a 403 names it in `ApiError.needs`. */
-  needs?: Permission | undefined;
-  /** Told each time a request waits to try again (429, 5xx, network, offline). */
-  onRetry?: ((notice: RetryNotice) => void) | undefined;
-}
-
-/** Options of {@link BitbucketAuth.get}. */
-export interface GetOptions<T> extends RequestOptions {
-  /** Only these fields of the answer (Bitbucket's partial responses), e.g. `['display_name']`. */
-  fields?: readonly string[] | undefined;
-  /** Checks the answer and returns it typed; throw (e.g. with `bad(path)`) to refuse it. */
-  check: (json: unknown, path: string) => T;
-}
-
-/** Options of {@link BitbucketAuth.list}. */
-export interface ListOptions<T> extends RequestOptions {
-  /** Only these fields of each value, e.g. `['name', 'links.html.href']`: the envelope's are added. */
-  fields?: readonly string[] | undefined;
-  /** Checks each value and returns it typed; throw (e.g. with `bad(path)`) to refuse the list. */
-  check: (json: unknown, path: string) => T;
-  /** Values per page: 10 to 100 (default 100, Bitbucket's largest). */
-  pagelen?: number | undefined;
-  /** How far the list may go whatever the API sends (default 1,000 pages, 100,000 values). */
-  bounds?: Partial<Pick<Bounds, 'pagesPerList' | 'valuesPerList'>> | undefined;
-}
-
-/** The core: sign-in, callback, session, and the Bitbucket REST API with the session's credentials. */
-export interface BitbucketAuth extends BitbucketSignIn {
-  /** GETs one JSON resource (`/user`), checked by `options.check`. Throws an `ApiError`. */
-  get<T>(path: string, options: GetOptions<T>): Promise<T>;
-  /** GETs one JSON resource without a check: the answer is `unknown` until checked. */
-  get(path: string, options?: RequestOptions & { fields?: readonly string[] | undefined }): Promise<unknown>;
-  /**
-   * Every value of a paginated endpoint, page after page (parallel when the total is known),
-   * bounded. Ending the loop early (`break`) or `options.signal` stops the requests in flight. A
-   * failure, or a bound reached (`PAGE_LIMIT`, `VALUE_LIMIT`), is thrown as an `ApiError`.
-   */
-  list<T>(path: string, options: ListOptions<T>): AsyncIterable<T>;
-  list(path: string, options?: Omit<ListOptions<unknown>, 'check'>): AsyncIterable<unknown>;
-}
-
 /** A channel to the app's other tabs (a `BroadcastChannel`). */
 export type Channel = Pick<BroadcastChannel, 'postMessage' | 'close' | 'addEventListener'>;
 
@@ -181,8 +135,22 @@ const handled = new WeakMap<KeyValueStorage, Promise<CallbackOutcome>>();
 /** The longest a timer can wait (about 24.8 days); a later expiry is checked again then. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-/** Sign-in, callback and session over `deps`; `refused` is for the API part. */
-function openSession(deps: AuthDeps) {
+/** What the API part (`api.ts`) needs of a sign-in it is attached to; nothing else can reach it. */
+export interface SessionInternals {
+  deps: AuthDeps;
+  store: SessionStore;
+  /** Bitbucket refused the credentials: the session ends, and the listeners hear why. */
+  refused(error: ApiError): void;
+}
+
+/** The internals of each sign-in made here, for `createBitbucketApi`. */
+const internals = new WeakMap<BitbucketSignIn, SessionInternals>();
+
+/** The internals of a sign-in made by {@link createSignIn}, or undefined for anything else. */
+export const internalsOf = (signIn: BitbucketSignIn): SessionInternals | undefined => internals.get(signIn);
+
+/** Sign-in, callback and session over `deps`, without the API client. */
+export function createSignIn(deps: AuthDeps): BitbucketSignIn {
   const store = createSessionStore(deps.storage, deps.now, deps.storageKey);
   const observe = deps.observe ?? (() => {});
   const listeners = new Set<SessionListener>();
@@ -286,94 +254,12 @@ function openSession(deps: AuthDeps) {
       };
     },
   };
-  return { api, store, refused: (error: ApiError) => end({ reason: 'refused', error }) };
+  internals.set(api, { deps, store, refused: (error) => end({ reason: 'refused', error }) });
+  return api;
 }
 
 function toSession(credentials: Credentials): Session {
   return credentials.kind === 'bearer'
     ? { kind: 'oauth', expiresAt: credentials.expiresAt, scopes: credentials.scopes }
     : { kind: 'api-token', expiresAt: null, scopes: [] };
-}
-
-/** Sign-in, callback and session over `deps`, without the API client. */
-export function createSignIn(deps: AuthDeps): BitbucketSignIn {
-  return openSession(deps).api;
-}
-
-/** The whole core over `deps`: sign-in, callback, session, and the API with the session's credentials. */
-export function createAuth(deps: AuthDeps): BitbucketAuth {
-  const { api, store, refused } = openSession(deps);
-  const client = createClient({
-    apiUrl: deps.apiUrl,
-    fetch: deps.fetch,
-    offline: deps.offline,
-    sleep: deps.sleep,
-    authorization: () => {
-      const credentials = store.credentials();
-      if (!credentials) throw new ApiError('NO_SESSION', '(no session)');
-      return authorizationHeader(credentials);
-    },
-  });
-
-  async function get(path: string, options: Partial<GetOptions<unknown>> = {}): Promise<unknown> {
-    const { fields, check, ...request } = options;
-    const target = fields ? withQuery(path, { fields: fields.join(',') }) : path;
-    try {
-      const json = await client.get(target, request);
-      return check ? check(json, path.split('?')[0] ?? path) : json;
-    } catch (error) {
-      // A refused token ends the session: the app hears of it through onChange.
-      if (error instanceof ApiError && error.code === 'UNAUTHORIZED') refused(error);
-      throw error;
-    }
-  }
-
-  async function* list(path: string, options: Partial<ListOptions<unknown>> = {}): AsyncGenerator<unknown> {
-    const { fields, check = (json: unknown) => json, pagelen = 100, bounds, signal, needs, onRetry } = options;
-    const envelope = fields && ['next', 'size', 'page', 'pagelen', ...fields.map((field) => `values.${field}`)].join(',');
-    const own = new AbortController();
-    const pages: unknown[][] = [];
-    let wake = () => {};
-    const end: { done: boolean; error?: unknown } = { done: false };
-    void paginate({
-      client: { get: (url, request) => get(url, { ...request, onRetry }) },
-      call: { path: withQuery(path, { pagelen: String(pagelen), fields: envelope }), needs, check },
-      signal: signal ? AbortSignal.any([signal, own.signal]) : own.signal,
-      bounds,
-      onValues: (values) => {
-        pages.push(values);
-        wake();
-      },
-    })
-      // A bound reached is said at the end, after every value before it.
-      .then((stopped) => stopped && Promise.reject(new ApiError(stopped, path.split('?')[0] ?? path)))
-      .catch((error: unknown) => (end.error = error))
-      .finally(() => {
-        end.done = true;
-        wake();
-      });
-    try {
-      for (;;) {
-        const page = pages.shift();
-        if (page) yield* page;
-        else if (end.done) break;
-        else await new Promise<void>((resolve) => (wake = resolve));
-      }
-      if ('error' in end) throw end.error;
-    } finally {
-      // The loop ended early (`break`, a throw): what is still in flight is cancelled.
-      own.abort();
-    }
-  }
-
-  return { ...api, get: get as BitbucketAuth['get'], list: list as BitbucketAuth['list'] };
-}
-
-/** `path` with the query parameters that have a value added (or replaced). */
-function withQuery(path: string, params: Record<string, string | null | undefined>): string {
-  const [pathname = path, query] = path.split('?');
-  const search = new URLSearchParams(query);
-  for (const [name, value] of Object.entries(params)) if (value) search.set(name, value);
-  const text = search.toString();
-  return text ? `${pathname}?${text}` : pathname;
 }
