@@ -1,12 +1,16 @@
 // What `npm run mutation` mutates, and the narrower set `npm run mutation:ci` holds to zero survivors.
 
 /**
- * Everything in src/ and relay/, except the entry files that only bind browser globals (main.ts,
+ * Everything in the core package, src/ and relay/, except the entry files that only bind browser globals (main.ts,
  * callback-main.ts, browser.ts), type declarations, and relay/workerd.ts: that one starts the
  * workerd binary, which comes from relay/'s own install (`npm ci --prefix relay`), and Stryker's
  * copy of the project has no relay/node_modules.
  */
 export const ALL = [
+  'packages/bitbucket-browser-auth/src/**/*.ts',
+  // Re-exports and two constants: nothing to mutate that a test could see.
+  '!packages/bitbucket-browser-auth/src/index.ts',
+  '!packages/bitbucket-browser-auth/src/endpoints.ts',
   'src/**/*.ts',
   '!src/main.ts',
   '!src/callback-main.ts',
@@ -20,10 +24,19 @@ export const ALL = [
 
 /** The files that keep the token and the sign-in safe: no mutant may survive in them. */
 export const SECURITY_CRITICAL = [
-  'src/callback.ts',
-  'src/authorize.ts',
-  'src/session.ts',
-  'src/bitbucket.ts',
+  // The core (packages/bitbucket-browser-auth): the callback, the state, the session, where the
+  // token goes, what a sign-in may return to, the checks of answers, and its browser edge.
+  'packages/bitbucket-browser-auth/src/callback.ts',
+  'packages/bitbucket-browser-auth/src/authorize.ts',
+  'packages/bitbucket-browser-auth/src/session.ts',
+  'packages/bitbucket-browser-auth/src/sign-in.ts',
+  'packages/bitbucket-browser-auth/src/client.ts',
+  'packages/bitbucket-browser-auth/src/api.ts',
+  'packages/bitbucket-browser-auth/src/checks.ts',
+  'packages/bitbucket-browser-auth/src/return-path.ts',
+  'packages/bitbucket-browser-auth/src/random.ts',
+  'packages/bitbucket-browser-auth/src/browser.ts',
+  // The app's own checks of answers and of its configuration.
   'src/api-shapes.ts',
   'src/config.ts',
   'relay/relay.ts',

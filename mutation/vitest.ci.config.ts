@@ -17,6 +17,6 @@ export default defineConfig({
     // node-limits.test.ts checks relay/node.ts's socket timers (not a file of this run) with the real
     // clock: 15 s that every mutant of a module constant in relay/relay.ts would wait through.
     exclude: ['tests/relay/workerd.test.ts', 'tests/relay/node-limits.test.ts'],
-    include: ['tests/unit/**/*.test.ts', 'tests/relay/**/*.test.ts', 'tests/dom/callback.test.ts'],
+    include: ['tests/core/**/*.test.ts', 'tests/unit/**/*.test.ts', 'tests/relay/**/*.test.ts', 'tests/dom/callback.test.ts'],
   },
 });

@@ -15,6 +15,6 @@ export default defineConfig({
     testTimeout: 60_000,
     // workerd.test.ts starts workerd from relay/node_modules, which Stryker's copy does not have.
     exclude: ['tests/relay/workerd.test.ts'],
-    include: ['tests/unit/**/*.test.ts', 'tests/dom/**/*.test.ts', 'tests/relay/**/*.test.ts'],
+    include: ['tests/core/**/*.test.ts', 'tests/unit/**/*.test.ts', 'tests/dom/**/*.test.ts', 'tests/relay/**/*.test.ts'],
   },
 });

@@ -5,7 +5,7 @@
  */
 import { test, expect, type Page } from '@playwright/test';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { E2E } from './ports.ts';
 
@@ -29,12 +29,16 @@ test.afterAll(() => {
 async function serve(example: Example): Promise<string> {
   const dir = join(ROOT, 'examples', example);
   const port = E2E.examplePorts[example];
+  // Its output, for when it fails: test-results/example-NAME.log.
+  mkdirSync(join(ROOT, 'test-results'), { recursive: true });
+  const log = openSync(join(ROOT, 'test-results', `example-${example}.log`), 'w');
   const server = spawn(join(dir, 'node_modules/.bin/vite'), ['--port', String(port), '--strictPort'], {
     cwd: dir,
     detached: true,
-    stdio: 'ignore',
-    // No consumer configured: the example's dev server starts the simulator (its demo mode).
-    env: { ...process.env, SIMULATOR_AUTH_PORT: String(port + 10), SIMULATOR_API_PORT: String(port + 11) },
+    stdio: ['ignore', log, log],
+    // No consumer configured (global setup's demo server left VITE_* in this process's environment):
+    // the example's dev server starts the simulator, its demo mode.
+    env: { ...withoutViteVariables(process.env), SIMULATOR_AUTH_PORT: String(port + 1), SIMULATOR_API_PORT: String(port + 2) },
   });
   servers.push(server);
   const origin = `http://localhost:${port}`;
@@ -48,6 +52,9 @@ async function serve(example: Example): Promise<string> {
   }
   throw new Error(`examples/${example} did not start on ${origin}`);
 }
+
+const withoutViteVariables = (env: NodeJS.ProcessEnv) =>
+  Object.fromEntries(Object.entries(env).filter(([name]) => !name.startsWith('VITE_')));
 
 /** Every repository the signed-in user can see, counted from the API with the page's own token. */
 async function repositoryCount(page: Page, apiBase: string): Promise<number> {
@@ -80,7 +87,7 @@ for (const example of EXAMPLES) {
     await page.getByRole('button', { name: 'Grant access' }).click();
     await page.waitForURL(`${origin}/`);
     await expect(page.getByRole('heading', { level: 1 })).toHaveText('Signed in as Dana Demo');
-    const total = await repositoryCount(page, `http://localhost:${E2E.examplePorts[example] + 11}/2.0`);
+    const total = await repositoryCount(page, `http://localhost:${E2E.examplePorts[example] + 2}/2.0`);
     expect(total).toBeGreaterThan(100);
     await expect(page.getByRole('listitem')).toHaveCount(total, { timeout: 30_000 });
     await expect(page.getByRole('listitem').first()).toHaveText(/^[\w-]+\/[\w.-]+$/);

@@ -27,6 +27,6 @@ export const E2E = {
   devRelayOrigin: `http://localhost:${port(4186)}`,
   devRelayAuthPort: port(4120),
   devRelayApiPort: port(4121),
-  /** The examples' dev servers (examples/vanilla, react, vue); each starts its own simulator on its port + 10 and + 11. */
+  /** The examples' dev servers (examples/vanilla, react, vue); each starts its own simulator on its port + 1 and + 2. */
   examplePorts: { vanilla: port(4130), react: port(4140), vue: port(4150) },
 } as const;
