@@ -15,10 +15,10 @@ import { historyOf } from './repository-content.ts';
 import type { BitbucketRepository } from './wire-types.ts';
 
 /** Bitbucket marks every answer about a path at a commit cacheable for a day (recorded), 404s included. */
-export const SOURCE_HEADERS = { 'Cache-Control': 'max-age=86400' } as const;
+const SOURCE_HEADERS = { 'Cache-Control': 'max-age=86400' } as const;
 
 /** `GET /commits` pages 30 commits by default, not 10 (recorded). */
-export const COMMITS_PAGELEN = 30;
+const COMMITS_PAGELEN = 30;
 
 /** A repository as the content answers need it: its history and where its links go. */
 export interface ContentContext {

@@ -31,12 +31,12 @@ export function mediaTypeOf(path: string): string | null {
 }
 
 /** A repository path in a URL: each segment encoded, the slashes kept. */
-export function encodePath(path: string): string {
+function encodePath(path: string): string {
   return path.split('/').map(encodeURIComponent).join('/');
 }
 
 /** The short form of a commit. */
-export function commitRef(place: RepositoryPlace, hash: string): BitbucketCommitRef {
+function commitRef(place: RepositoryPlace, hash: string): BitbucketCommitRef {
   return {
     type: 'commit',
     hash,

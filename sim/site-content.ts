@@ -13,9 +13,6 @@ export const SITE_SLUG = 'site';
 /** Its main branch. */
 export const SITE_MAIN_BRANCH = 'main';
 
-/** Where its posts are. */
-export const SITE_POSTS_FOLDER = 'content/posts';
-
 const DANA = { author: 'Dana Demo <demo@example.com>', authorIsUser: true };
 // Someone who commits with an address Bitbucket ties to no account: only the raw text is known.
 const SAM = { author: 'Sam Writer <sam@example.com>', authorIsUser: false };
