@@ -1,8 +1,8 @@
 /**
  * `npm run extract-openapi -- <swagger.v3.json> [--out DIR] [--from TEXT]`: keeps the part of
  * Atlassian's OpenAPI description of the Bitbucket Cloud REST API 2.0 that this project tests
- * against (the operations it uses, every schema they reach, the security schemes and the guide's
- * pages on pagination and partial responses), and writes it with a provenance record: where it
+ * against (the operations it uses, every schema they reach, the schemas a discriminator names, the
+ * security schemes and the guide's pages on pagination and partial responses), and writes it with a provenance record: where it
  * came from, its revision, the SHA-256 of the input and the date.
  *
  * The full description is published by Atlassian at
@@ -16,19 +16,30 @@ import { pathToFileURL } from 'node:url';
 /** Where Atlassian publishes the full description. */
 export const PUBLISHED_AT = 'https://developer.atlassian.com/cloud/bitbucket/swagger.v3.json';
 
-/** The operations the app, the relay and the simulator use (the removed ones are answered 410). */
+/** The operations the app, the relay, the simulator and Decap CMS use (the removed ones are answered 410). */
 export const USED_OPERATIONS: ReadonlyArray<readonly ['get', string]> = [
   ['get', '/user'],
   ['get', '/user/workspaces'],
   ['get', '/workspaces/{workspace}'],
   ['get', '/repositories/{workspace}'],
   ['get', '/repositories/{workspace}/{repo_slug}'],
+  // What a repository holds, as Decap CMS reads it (the simulator serves them; the app lists branches).
+  ['get', '/repositories/{workspace}/{repo_slug}/refs/branches'],
+  ['get', '/repositories/{workspace}/{repo_slug}/refs/branches/{name}'],
+  ['get', '/repositories/{workspace}/{repo_slug}/src/{commit}/{path}'],
+  ['get', '/repositories/{workspace}/{repo_slug}/commits'],
   // Removed under CHANGE-2770; the description still lists them, marked deprecated.
   ['get', '/repositories'],
   ['get', '/workspaces'],
   ['get', '/user/permissions/workspaces'],
   ['get', '/user/permissions/repositories'],
 ];
+
+/**
+ * Schemas no `$ref` reaches but a discriminator does: the description's base `object` names `type`
+ * its discriminator, so a directory entry whose `type` is `commit_file` is a `commit_file`.
+ */
+export const DISCRIMINATED_SCHEMAS = ['commit_file'] as const;
 
 /** The pages of Atlassian's API guide (`x-atlassian-narrative`) that define global query parameters. */
 export const NARRATIVE_ANCHORS = ['pagination', 'partial-response'] as const;
@@ -86,7 +97,7 @@ export function parseDescription(text: string, where: string): Json {
   return doc;
 }
 
-/** Keeps the used operations and the closure of the schemas they reference. Pure. */
+/** Keeps the used operations and the closure of the schemas they (and a discriminator) reference. Pure. */
 export function extractDescription(doc: Json, operations = USED_OPERATIONS): { extract: Json; schemas: string[] } {
   const paths = doc.paths as Json;
   const components = doc.components as Json;
@@ -106,7 +117,7 @@ export function extractDescription(doc: Json, operations = USED_OPERATIONS): { e
   // Follows every `#/components/schemas/…` reference, from the operations and then from each
   // schema reached, until nothing new turns up.
   const reached = new Set<string>();
-  const pending = schemaRefs(keptPaths);
+  const pending = [...schemaRefs(keptPaths), ...DISCRIMINATED_SCHEMAS];
   for (let name = pending.pop(); name !== undefined; name = pending.pop()) {
     if (reached.has(name)) continue;
     if (!isRecord(allSchemas[name])) throw new ExtractError('MISSING_SCHEMA', `The description references a schema it lacks: ${name}.`);

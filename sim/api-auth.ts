@@ -6,6 +6,7 @@ import { apiError, header, json, errorBody } from './http.ts';
 import type { SimRequest, SimResponse } from './http.ts';
 import type { SimState } from './state.ts';
 import { API_TOKEN_SCOPES } from './options.ts';
+import type { ExpiredTokenMessage } from './options.ts';
 
 /**
  * The caller's scopes, or the 401 to answer. OAuth tokens carry the consumer's scopes
@@ -22,6 +23,14 @@ export const AUTH_MESSAGES = {
   badBasic: 'Invalid email address or API token.',
   scopes: 'Your credentials lack one or more required privilege scopes.',
 } as const;
+
+/**
+ * The message of the 401 for an expired access token. Bitbucket has sent both: the classic one,
+ * which clients such as Decap CMS take as their cue to refresh, and the newer, general one.
+ */
+export function expiredMessage(choice: ExpiredTokenMessage): string {
+  return choice === 'classic' ? AUTH_MESSAGES.expired : AUTH_MESSAGES.invalid;
+}
 
 /** Identifies the caller of an API request. */
 export function authenticate(state: SimState, request: SimRequest): ApiAuth {
@@ -40,7 +49,7 @@ export function authenticate(state: SimState, request: SimRequest): ApiAuth {
   if (bearer !== null) {
     const checked = state.tokens.checkToken(bearer[1] ?? '', state.options.now());
     if (checked.ok) return { ok: true, kind: 'oauth', scopes: checked.record.scopes.split(' ') };
-    return refuse(checked.problem === 'expired' ? AUTH_MESSAGES.expired : AUTH_MESSAGES.invalid);
+    return refuse(checked.problem === 'expired' ? expiredMessage(state.options.expiredTokenMessage) : AUTH_MESSAGES.invalid);
   }
 
   const basic = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(authorization);

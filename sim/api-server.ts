@@ -1,23 +1,20 @@
 /**
- * The API server (the api.bitbucket.org role), base `/2.0`: the endpoints this project uses,
- * the ones removed under CHANGE-2770, pagination, `fields`, `sort`, `q` and CORS.
+ * The API server (the api.bitbucket.org role), base `/2.0`: the endpoints this project and Decap
+ * CMS use, the ones removed under CHANGE-2770, pagination, `fields`, `sort`, `q` and CORS.
  * @see https://developer.atlassian.com/cloud/bitbucket/rest/
  */
 import { authenticate, missingScope } from './api-auth.ts';
+import { branchList, branchNamed, commitList, contentContext, sourceAt } from './content-answers.ts';
+import type { ContentContext } from './content-answers.ts';
 import { answerPreflight } from './cors.ts';
 import type { SimWorkspaceData } from './data.ts';
 import { CHANGE_2770_BODY } from './faults.ts';
 import { applyFields } from './fields.ts';
 import { apiError, json } from './http.ts';
-import type { Handler, SimRequest, SimResponse } from './http.ts';
+import type { Handler, RouteResult, SimRequest, SimResponse } from './http.ts';
 import { listPage } from './listing.ts';
-import { createRandom, hashString } from './random.ts';
 import type { SimState } from './state.ts';
 import type { BitbucketRepository, BitbucketWorkspaceAccess } from './wire-types.ts';
-
-/** What a route produces before pagination and `fields`. */
-type RouteResult =
-  { kind: 'object'; body: unknown } | { kind: 'list'; items: readonly unknown[] } | { kind: 'error'; response: SimResponse };
 
 interface Route {
   pattern: RegExp;
@@ -25,7 +22,22 @@ interface Route {
   scope: 'account' | 'repository';
   /** The Atlassian scope an API token needs for it. */
   tokenScope: 'read:user:bitbucket' | 'read:workspace:bitbucket' | 'read:repository:bitbucket';
-  resolve: (state: SimState, match: RegExpExecArray) => RouteResult;
+  resolve: (state: SimState, match: RegExpExecArray, query: URLSearchParams) => RouteResult;
+}
+
+/** A route under one repository: finds it (or answers 404), then answers with `answer`. */
+function inRepository(
+  answer: (state: SimState, repository: BitbucketRepository, match: RegExpExecArray, query: URLSearchParams) => RouteResult,
+): Route['resolve'] {
+  return (state, match, query) => {
+    const found = findRepository(state, match[1] ?? '', match[2] ?? '');
+    return 'response' in found ? { kind: 'response', response: found.response } : answer(state, found, match, query);
+  };
+}
+
+/** A repository route that answers about its contents. */
+function aboutContents(answer: (context: ContentContext, match: RegExpExecArray, query: URLSearchParams) => RouteResult): Route['resolve'] {
+  return inRepository((state, repository, match, query) => answer(contentContext(state.data, repository, state.apiOrigin), match, query));
 }
 
 /** Endpoints removed under CHANGE-2770 (April 2026): they answer 410. */
@@ -55,7 +67,7 @@ const ROUTES: readonly Route[] = [
     tokenScope: 'read:workspace:bitbucket',
     resolve: (state, match) => {
       const found = findWorkspace(state, match[1] ?? '');
-      return 'response' in found ? { kind: 'error', response: found.response } : { kind: 'object', body: found.workspace };
+      return 'response' in found ? { kind: 'response', response: found.response } : { kind: 'object', body: found.workspace };
     },
   },
   {
@@ -64,51 +76,44 @@ const ROUTES: readonly Route[] = [
     tokenScope: 'read:repository:bitbucket',
     resolve: (state, match) => {
       const found = findWorkspace(state, match[1] ?? '');
-      return 'response' in found ? { kind: 'error', response: found.response } : { kind: 'list', items: found.repositories };
+      return 'response' in found ? { kind: 'response', response: found.response } : { kind: 'list', items: found.repositories };
     },
   },
   {
     pattern: /^\/2\.0\/repositories\/([^/]+)\/([^/]+)$/,
     scope: 'repository',
     tokenScope: 'read:repository:bitbucket',
-    resolve: (state, match) => {
-      const found = findRepository(state, match[1] ?? '', match[2] ?? '');
-      return 'response' in found ? { kind: 'error', response: found.response } : { kind: 'object', body: found };
-    },
+    resolve: inRepository((_, repository) => ({ kind: 'object', body: repository })),
   },
   {
     pattern: /^\/2\.0\/repositories\/([^/]+)\/([^/]+)\/refs\/branches$/,
     scope: 'repository',
     tokenScope: 'read:repository:bitbucket',
-    resolve: (state, match) => {
-      const found = findRepository(state, match[1] ?? '', match[2] ?? '');
-      return 'response' in found ? { kind: 'error', response: found.response } : { kind: 'list', items: branchesOf(state, found) };
-    },
+    resolve: aboutContents((context) => branchList(context)),
+  },
+  {
+    // A branch name may hold slashes, sent as they are or as %2F.
+    pattern: /^\/2\.0\/repositories\/([^/]+)\/([^/]+)\/refs\/branches\/(.+)$/,
+    scope: 'repository',
+    tokenScope: 'read:repository:bitbucket',
+    resolve: aboutContents((context, match) => branchNamed(context, decodeSegment(match[3] ?? ''))),
+  },
+  {
+    // The root is `src/{commit}/`, whose trailing slash the handler has already taken off.
+    pattern: /^\/2\.0\/repositories\/([^/]+)\/([^/]+)\/src\/([^/]+)(?:\/(.*))?$/,
+    scope: 'repository',
+    tokenScope: 'read:repository:bitbucket',
+    resolve: aboutContents((context, match, query) =>
+      sourceAt(context, decodeSegment(match[3] ?? ''), (match[4] ?? '').split('/').map(decodeSegment).join('/'), query),
+    ),
+  },
+  {
+    pattern: /^\/2\.0\/repositories\/([^/]+)\/([^/]+)\/commits$/,
+    scope: 'repository',
+    tokenScope: 'read:repository:bitbucket',
+    resolve: aboutContents((context, _, query) => commitList(context, query)),
   },
 ];
-
-/**
- * A repository's branches, the same on every run: none before its first commit (no main branch),
- * else its main branch and a few others; one repository in fifty has a few hundred (pages of them).
- */
-function branchesOf(state: SimState, repo: BitbucketRepository): unknown[] {
-  if (!repo.mainbranch) return [];
-  const random = createRandom(hashString(`branches:${repo.full_name}`));
-  const names = new Set([repo.mainbranch.name]);
-  for (const name of ['develop', 'release/1.0', 'feature/sign-in', 'feature/search', 'fix/typo', 'chore/deps']) {
-    if (random.chance(0.4)) names.add(name);
-  }
-  if (random.chance(0.02)) for (let n = 1; n <= 240; n++) names.add(`feature/ticket-${n}`);
-  return [...names].map((name) => ({
-    type: 'branch',
-    name,
-    target: { type: 'commit', hash: random.hex(40), date: repo.updated_on },
-    links: {
-      self: { href: `${state.apiOrigin}/2.0/repositories/${repo.full_name}/refs/branches/${encodeURIComponent(name)}` },
-      html: { href: `${repo.links.html.href}/branch/${encodeURIComponent(name)}` },
-    },
-  }));
-}
 
 /** Creates the API server's handler (CORS headers are added by the caller, on every answer). */
 export function createApiHandler(state: SimState): Handler {
@@ -130,12 +135,12 @@ export function createApiHandler(state: SimState): Handler {
     const required = auth.kind === 'api-token' ? route.tokenScope : route.scope;
     if (!auth.scopes.includes(required)) return missingScope(auth.scopes, required);
 
-    return answer(state, request, route.resolve(state, match));
+    return answer(state, request, route.resolve(state, match, request.url.searchParams));
   };
 }
 
 function answer(state: SimState, request: SimRequest, result: RouteResult): SimResponse {
-  if (result.kind === 'error') return result.response;
+  if (result.kind === 'response') return result.response;
   const query = request.url.searchParams;
   let body = result.kind === 'object' ? result.body : undefined;
   if (result.kind === 'list') {
@@ -146,14 +151,16 @@ function answer(state: SimState, request: SimRequest, result: RouteResult): SimR
       omitSize: state.options.omitSize,
       baseUrl: `${state.apiOrigin}${request.url.pathname}`,
       ...(shaping.some((rule) => rule.kind === 'endless-next') ? { endless: (offset: number) => endlessItem(items, offset) } : {}),
+      ...(result.shape?.defaultPagelen === undefined ? {} : { defaultPagelen: result.shape.defaultPagelen }),
     });
     if (!page.ok) return apiError(400, page.message, page.detail);
     body = page.body;
+    if (result.shape?.withoutSize === true) delete page.body.size;
     const claimed = shaping.find((rule) => rule.kind === 'size')?.size;
     if (claimed !== undefined) page.body.size = claimed;
   }
   // `fields` shapes the whole answer, the page envelope included.
-  return json(200, applyFields(body, query.get('fields')));
+  return json(200, applyFields(body, query.get('fields')), result.headers);
 }
 
 // Past the data, the 'endless-next' fault hands out copies of the list's first repository under
@@ -174,11 +181,16 @@ function findWorkspace(state: SimState, encoded: string): SimWorkspaceData | { r
   return found ?? { response: apiError(404, `No workspace with identifier '${id}'.`, 'It does not exist, or you are not a member of it.') };
 }
 
-/** A repository of a workspace, by slug or UUID (both path segments as sent), or the 404 Bitbucket answers. */
+/**
+ * A repository of a workspace, by slug or UUID (both path segments as sent), or the 404 Bitbucket
+ * answers. The content repository (`dana-demo/site`) is found by name in every data set.
+ */
 function findRepository(state: SimState, workspace: string, encoded: string): BitbucketRepository | { response: SimResponse } {
+  const site = state.data.site.repository;
+  const [workspaceId, slug] = [decodeSegment(workspace), decodeSegment(encoded)];
+  if ([site.workspace.slug, site.workspace.uuid].includes(workspaceId) && [site.slug, site.uuid].includes(slug)) return site;
   const found = findWorkspace(state, workspace);
   if ('response' in found) return found;
-  const slug = decodeSegment(encoded);
   const repository = found.repositories.find((candidate) => candidate.slug === slug || candidate.uuid === slug);
   return repository ?? { response: apiError(404, `Repository ${found.workspace.slug}/${slug} not found`) };
 }

@@ -31,6 +31,12 @@ Options:
   --bitbucket-today             behave as Bitbucket Cloud does today: implicit grant refused, 3600 s
                                 tokens with "scope", rotating refresh tokens that expire unused,
                                 unauthorized_client for bad client credentials (docs/simulator.md)
+  --token-lifetime SECONDS      how long access tokens live, a positive whole number of seconds
+                                (default 7200, or 3600 with --bitbucket-today; this flag wins in both)
+  --expired-token-message classic|newer
+                                the 401 for an expired token: classic (default) "Access token
+                                expired. Use your refresh token…", or newer "Token is invalid,
+                                expired, or not supported for this endpoint."
   --help                        show this text
 `;
 
@@ -46,6 +52,8 @@ const VALUE_FLAGS = new Set([
   '--client-secret',
   '--workspaces',
   '--app-origin',
+  '--token-lifetime',
+  '--expired-token-message',
 ]);
 
 /** Reads the arguments after `cli.ts`; `--flag value` and `--flag=value` both work. */
@@ -100,6 +108,18 @@ export function parseCliArgs(argv: readonly string[]): CliRequest {
         options.latencyMs = latency;
         break;
       }
+      case '--token-lifetime': {
+        const seconds = integer(value);
+        if (seconds === undefined || seconds < 1 || !Number.isSafeInteger(seconds))
+          return { kind: 'error', message: `--token-lifetime must be a positive whole number of seconds, got "${value}"` };
+        options.tokenLifetimeSeconds = seconds;
+        break;
+      }
+      case '--expired-token-message':
+        if (value !== 'classic' && value !== 'newer')
+          return { kind: 'error', message: `--expired-token-message must be classic or newer, got "${value}"` };
+        options.expiredTokenMessage = value;
+        break;
       case '--pagination':
         if (value !== 'page' && value !== 'cursor')
           return { kind: 'error', message: `--pagination must be page or cursor, got "${value}"` };

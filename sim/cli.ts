@@ -3,9 +3,14 @@
  */
 import { USAGE, parseCliArgs } from './cli-args.ts';
 import { DEFAULT_API_TOKEN, DEFAULT_CLIENT, startSimulator } from './index.ts';
-import type { Simulator } from './index.ts';
+import type { SimOptions, Simulator } from './index.ts';
+import { expiredMessage } from './api-auth.ts';
+import { modeDefaults } from './options.ts';
 
-function banner(sim: Simulator, clientId: string, apiToken: { email: string; token: string }, today: boolean): string {
+function banner(sim: Simulator, clientId: string, apiToken: { email: string; token: string }, options: SimOptions): string {
+  const today = options.bitbucketToday === true;
+  const lifetime = options.tokenLifetimeSeconds ?? modeDefaults(today).tokenLifetimeSeconds;
+  const expired = expiredMessage(options.expiredTokenMessage ?? 'classic');
   const workspaces = sim.data.workspaces.map(({ workspace, repositories }) => `${workspace.slug} (${repositories.length})`).join(', ');
   const mode = today
     ? 'Bitbucket Cloud today (--bitbucket-today): no implicit grant; sign in through the relay (docs/relay.md) or with the API token'
@@ -21,6 +26,7 @@ function banner(sim: Simulator, clientId: string, apiToken: { email: string; tok
   token        ${sim.tokenUrl}
   API          ${sim.apiBase}
 ${tls}  control      ${sim.apiBase.replace(/\/2\.0$/, '')}/__sim/  (simulator only)
+  tokens       access tokens live ${lifetime} s; once expired: 401 "${expired}"
   signed in as ${sim.data.user.display_name} (${sim.data.user.nickname})
   API token    curl${sim.certificate ? ' -k' : ''} -u ${apiToken.email}:${apiToken.token} ${sim.apiBase}/user
   workspaces   ${workspaces}
@@ -56,7 +62,7 @@ async function main(): Promise<void> {
 
   const clientId = request.options.clients?.[0]?.clientId ?? DEFAULT_CLIENT.clientId;
   const apiToken = request.options.apiTokens?.[0] ?? DEFAULT_API_TOKEN;
-  console.log(banner(sim, clientId, apiToken, request.options.bitbucketToday === true));
+  console.log(banner(sim, clientId, apiToken, request.options));
 
   const stop = (signal: string): void => {
     console.log(`\nsimulator: ${signal}, stopping`);

@@ -132,6 +132,7 @@ const PATCH_SHAPE: Record<string, Check> = {
   hostile: isBoolean,
   clients: listOf({ clientId: isString, name: isString, callbackUrl: isString, secret: isString }, ['secret']),
   tokenLifetimeSeconds: isDuration,
+  expiredTokenMessage: oneOf('classic', 'newer'),
   codeLifetimeSeconds: isDuration,
   scopeParam: oneOf('scopes', 'scope'),
   implicitGrant: isBoolean,

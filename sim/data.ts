@@ -5,6 +5,8 @@
 import { createRandom, hashString } from './random.ts';
 import type { Random } from './random.ts';
 import type { SimDataOptions, SimWorkspaceSpec } from './options.ts';
+import type { RepositoryHistory } from './history.ts';
+import { SITE_HISTORY, SITE_MAIN_BRANCH, SITE_SLUG } from './site-content.ts';
 import {
   LANGUAGES,
   LONG_DESCRIPTION,
@@ -28,6 +30,12 @@ export interface SimWorkspaceData {
   repositories: BitbucketRepository[];
 }
 
+/** A repository with files: its object and its history. */
+export interface SimSite {
+  repository: BitbucketRepository;
+  history: RepositoryHistory;
+}
+
 /** The generated data. Shared sub-objects (owner, project…) make it cheap: treat it as read-only. */
 export interface SimDataset {
   seed: number;
@@ -36,6 +44,11 @@ export interface SimDataset {
   workspaces: SimWorkspaceData[];
   /** Workspaces that exist but the user is not a member of: the API answers 404 for them. */
   otherWorkspaces: SimWorkspaceData[];
+  /**
+   * `dana-demo/site`, the content repository (posts for a CMS), in every data set: reachable by its
+   * name, listed in no workspace.
+   */
+  site: SimSite;
 }
 
 /** The default user's display name and nickname (the slug of their personal workspace). */
@@ -143,7 +156,43 @@ export function generateDataset(options: SimDataOptions = {}): SimDataset {
     otherWorkspaces.push({ ...data, administrator: false });
   }
 
-  return { seed, user, workspaces, otherWorkspaces };
+  return { seed, user, workspaces, otherWorkspaces, site: buildSite(seed, user, workspaces) };
+}
+
+// Listed in no workspace, so that every count of the lists (the app's tests and the benchmark
+// quote them) stays as it was, whatever workspaces a data set has. Its own random stream leaves
+// every other record as it was too.
+function buildSite(seed: number, user: BitbucketUser, workspaces: readonly SimWorkspaceData[]): SimSite {
+  const home =
+    workspaces.find((entry) => entry.workspace.slug === user.nickname)?.workspace ??
+    buildWorkspace(
+      { slug: user.nickname, name: DEFAULT_USER.displayName, repositories: 0 },
+      createRandom(hashString(`${seed}:workspace:${user.nickname}`)),
+      user,
+      true,
+    ).workspace;
+  const random = createRandom(hashString(`${seed}:site`));
+  const description = 'The posts of a small site, edited through a CMS.';
+  const repository = buildRepository(
+    { name: SITE_SLUG, description, language: '', isPrivate: true },
+    workspaceContext(home, random, user, true),
+    random,
+  );
+  delete repository.parent;
+  // Its dates and size follow its history rather than the generator's dice.
+  const oldest = SITE_HISTORY.commits.at(-1)?.date ?? '';
+  const newest = SITE_HISTORY.commits[0]?.date ?? '';
+  const files = SITE_HISTORY.commits.flatMap((commit) => [...commit.files.values()]);
+  return {
+    repository: {
+      ...repository,
+      mainbranch: { type: 'branch', name: SITE_MAIN_BRANCH },
+      created_on: `${oldest.slice(0, 19)}.000000+00:00`,
+      updated_on: `${newest.slice(0, 19)}.000000+00:00`,
+      size: files.reduce((sum, text) => sum + Buffer.byteLength(text), 0),
+    },
+    history: SITE_HISTORY,
+  };
 }
 
 function buildUser(random: Random, hostile: boolean): BitbucketUser {

@@ -35,6 +35,21 @@ export type Outcome = SimResponse | typeof DROP;
 /** A handler for one server. */
 export type Handler = (request: SimRequest) => Outcome | Promise<Outcome>;
 
+/** How a list endpoint pages: its default `pagelen`, and whether its pages leave out `size`. */
+export interface ListShape {
+  defaultPagelen?: number;
+  withoutSize?: boolean;
+}
+
+/**
+ * What an API route produces before pagination and `fields`: one object, a list to page, or an
+ * answer already made (an error, a file's raw text). `headers` go on the answer.
+ */
+export type RouteResult =
+  | { kind: 'object'; body: unknown; headers?: Record<string, string> }
+  | { kind: 'list'; items: readonly unknown[]; shape?: ListShape; headers?: Record<string, string> }
+  | { kind: 'response'; response: SimResponse };
+
 /** A JSON answer in Bitbucket's content type. */
 export function json(status: number, body: unknown, headers: Record<string, string> = {}): SimResponse {
   return {

@@ -18,6 +18,8 @@ export interface PageOptions {
    * holds the one item this makes for its offset (none when it returns undefined).
    */
   endless?: (offset: number) => unknown;
+  /** `pagelen` when none is asked for; 10 unless the endpoint has its own (commits: 30). */
+  defaultPagelen?: number;
 }
 
 /** Bitbucket's page envelope. Only `values` and `next` are guaranteed. */
@@ -59,7 +61,7 @@ export function listPage(items: readonly unknown[], query: URLSearchParams, opti
     selected = [...selected].sort((a, b) => compareValues(valueAt(a, path), valueAt(b, path), sign));
   }
 
-  const pagelen = readPagelen(query.get('pagelen'));
+  const pagelen = readPagelen(query.get('pagelen'), options.defaultPagelen ?? PAGELEN.default);
   if (pagelen === undefined) return { ok: false, message: 'Invalid pagelen', detail: 'pagelen must be an integer.' };
 
   const offset = options.pagination === 'cursor' ? readCursor(query.get('cursor')) : readPage(query.get('page'), pagelen);
@@ -90,8 +92,8 @@ export function listPage(items: readonly unknown[], query: URLSearchParams, opti
 }
 
 // Non-numbers are an error; numbers out of range are clamped to [10, 100].
-function readPagelen(raw: string | null): number | undefined {
-  if (raw === null || raw === '') return PAGELEN.default;
+function readPagelen(raw: string | null, fallback: number): number | undefined {
+  if (raw === null || raw === '') return fallback;
   if (!/^-?\d+$/.test(raw)) return undefined;
   return Math.min(PAGELEN.max, Math.max(PAGELEN.min, Number(raw)));
 }

@@ -53,6 +53,13 @@ export interface SimOptions extends SimDataOptions {
   clients?: SimClient[];
   /** Lifetime of access tokens. Default 7200, or 3600 with `bitbucketToday`. */
   tokenLifetimeSeconds?: number;
+  /**
+   * The words of the 401 for an expired access token: 'classic' (default), "Access token expired.
+   * Use your refresh token to obtain a new access token.", or 'newer', "Token is invalid, expired,
+   * or not supported for this endpoint." Clients that refresh only on the first (Decap CMS) stop
+   * refreshing on the second.
+   */
+  expiredTokenMessage?: ExpiredTokenMessage;
   /** Lifetime of authorization codes. Default 60. */
   codeLifetimeSeconds?: number;
   /** Name of the scope parameter in the implicit redirect's fragment. Default 'scopes', or 'scope' with `bitbucketToday`. */
@@ -89,6 +96,9 @@ export interface SimOptions extends SimDataOptions {
   now?: () => number;
 }
 
+/** Which words the API uses for an expired access token; see `SimOptions.expiredTokenMessage`. */
+export type ExpiredTokenMessage = 'classic' | 'newer';
+
 /** An Atlassian API token, with the Atlassian scope names it was created with. */
 export interface SimApiToken {
   email: string;
@@ -109,6 +119,7 @@ export interface ResolvedOptions {
   http2: boolean;
   clients: SimClient[];
   tokenLifetimeSeconds: number;
+  expiredTokenMessage: ExpiredTokenMessage;
   codeLifetimeSeconds: number;
   scopeParam: 'scopes' | 'scope';
   implicitGrant: boolean;
@@ -171,6 +182,7 @@ export function resolveOptions(options: SimOptions): ResolvedOptions {
     http2: options.http2 ?? false,
     clients: options.clients ?? [DEFAULT_CLIENT],
     tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? mode.tokenLifetimeSeconds,
+    expiredTokenMessage: options.expiredTokenMessage ?? 'classic',
     codeLifetimeSeconds: options.codeLifetimeSeconds ?? 60,
     scopeParam: options.scopeParam ?? mode.scopeParam,
     implicitGrant: options.implicitGrant ?? mode.implicitGrant,
@@ -206,6 +218,7 @@ export function applyPatch(current: ResolvedOptions, patch: SimPatch): ResolvedO
   if (patch.hostile !== undefined) next.hostile = patch.hostile;
   if (patch.clients !== undefined) next.clients = patch.clients;
   if (patch.tokenLifetimeSeconds !== undefined) next.tokenLifetimeSeconds = patch.tokenLifetimeSeconds;
+  if (patch.expiredTokenMessage !== undefined) next.expiredTokenMessage = patch.expiredTokenMessage;
   if (patch.codeLifetimeSeconds !== undefined) next.codeLifetimeSeconds = patch.codeLifetimeSeconds;
   if (patch.scopeParam !== undefined) next.scopeParam = patch.scopeParam;
   if (patch.implicitGrant !== undefined) next.implicitGrant = patch.implicitGrant;

@@ -35,16 +35,19 @@ export interface BitbucketUser {
   };
 }
 
+/** A user as other objects embed it: a repository's owner, a commit's author. */
+export interface BitbucketAccount {
+  type: 'user';
+  display_name: string;
+  uuid: string;
+  nickname: string;
+  account_id: string;
+  links: { self: Link; html: Link; avatar: Link };
+}
+
 /** A repository owner: a user (personal workspace) or a team. */
 export type BitbucketOwner =
-  | {
-      type: 'user';
-      display_name: string;
-      uuid: string;
-      nickname: string;
-      account_id: string;
-      links: { self: Link; html: Link; avatar: Link };
-    }
+  | BitbucketAccount
   | {
       type: 'team';
       display_name: string;
@@ -160,3 +163,50 @@ export interface BitbucketError {
   type: 'error';
   error: { message: string; detail?: unknown; data?: Record<string, unknown> };
 }
+
+/** The short form of a commit, as a parent or a tree entry's commit. */
+export interface BitbucketCommitRef {
+  type: 'commit';
+  hash: string;
+  links: { self: Link; html: Link };
+}
+
+/** A commit, as a branch's `target` and `GET …/commits` give it. */
+export interface BitbucketCommit {
+  type: 'commit';
+  hash: string;
+  date: string;
+  /** `raw` as git recorded it; `user` only when Bitbucket ties the address to an account. */
+  author: {
+    type: 'author';
+    raw: string;
+    user?: BitbucketAccount;
+  };
+  message: string;
+  links: { self: Link; html: Link; diff: Link; patch: Link; comments: Link; approve: Link; statuses: Link };
+  parents: BitbucketCommitRef[];
+  repository: { type: 'repository'; full_name: string; name: string; uuid: string; links: { self: Link; html: Link; avatar: Link } };
+}
+
+/** A branch, as `GET …/refs/branches` lists it and `…/refs/branches/{name}` gives it. */
+export interface BitbucketBranch {
+  type: 'branch';
+  name: string;
+  target: BitbucketCommit;
+  links: { self: Link; commits: Link; html: Link };
+  default_merge_strategy: string;
+  merge_strategies: string[];
+}
+
+/** One entry of a directory listing (`GET …/src/{commit}/{path}`): a file or a directory. */
+export type BitbucketTreeEntry =
+  | {
+      type: 'commit_file';
+      path: string;
+      commit: BitbucketCommitRef;
+      attributes: string[];
+      size: number;
+      mimetype: string | null;
+      links: { self: Link; meta: Link; history: Link };
+    }
+  | { type: 'commit_directory'; path: string; commit: BitbucketCommitRef; links: { self: Link; meta: Link } };

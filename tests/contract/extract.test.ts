@@ -9,11 +9,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ExtractError, USED_OPERATIONS, extractDescription, extractFile, parseArgs } from '../../scripts/extract-openapi.ts';
-import { DESCRIPTION, PROVENANCE, check } from './openapi.ts';
+import { DESCRIPTION, PROVENANCE, SOURCE_TEMPLATE, check, matchOperation, schemaFor } from './openapi.ts';
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 
-/** A tiny description: GET /a answers schema `a`, which reaches `b` and `c`; `unused` is not reached. */
+/**
+ * A tiny description: GET /a answers schema `a`, which reaches `b` and `c`; `commit_file` is named
+ * by a discriminator only; `unused` is not reached.
+ */
 function tinyDescription(): Record<string, unknown> {
   const get = { responses: { 200: { content: { 'application/json': { schema: ref('a') } } } } };
   const operations = Object.fromEntries(USED_OPERATIONS.map(([, path]) => [path, { get, parameters: [] }]));
@@ -28,6 +31,7 @@ function tinyDescription(): Record<string, unknown> {
         a: { allOf: [ref('b'), { properties: { list: { items: ref('c') } } }] },
         b: { type: 'object' },
         c: { properties: { again: ref('a') } },
+        commit_file: { properties: { commit: ref('b') } },
         unused: { type: 'string' },
       },
     },
@@ -49,9 +53,9 @@ function codeOf(run: () => unknown): string | undefined {
 }
 
 describe('extracting', () => {
-  it('keeps the used operations and the closure of the schemas they reference, nothing else', () => {
+  it('keeps the used operations and the closure of the schemas they and a discriminator reference, nothing else', () => {
     const { extract, schemas } = extractDescription(tinyDescription());
-    expect(schemas).toEqual(['a', 'b', 'c']);
+    expect(schemas).toEqual(['a', 'b', 'c', 'commit_file']);
     expect(Object.keys(extract.paths as object).sort()).toEqual(USED_OPERATIONS.map(([, path]) => path).sort());
     expect((extract['x-atlassian-narrative'] as { documents: unknown[] }).documents).toEqual([{ anchor: 'pagination' }]);
     expect(extract['x-revision']).toBe('abc123');
@@ -70,7 +74,7 @@ describe('extracting', () => {
       info_version: '2.0',
       input_bytes: text.length,
       extracted_on: '2026-12-01',
-      schemas: ['a', 'b', 'c'],
+      schemas: ['a', 'b', 'c', 'commit_file'],
     });
     expect(provenance.input_sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(JSON.parse(readFileSync(join(dir, 'out', 'provenance.json'), 'utf8'))).toEqual(provenance);
@@ -78,6 +82,7 @@ describe('extracting', () => {
       'a',
       'b',
       'c',
+      'commit_file',
     ]);
   });
 
@@ -96,6 +101,9 @@ describe('extracting', () => {
     const partial = tinyDescription();
     delete (partial.paths as Record<string, unknown>)['/user'];
     expect(codeOf(() => extractFile(write('partial.json', JSON.stringify(partial)), out))).toBe('MISSING_OPERATION');
+    const undiscriminated = tinyDescription();
+    delete (undiscriminated.components as { schemas: Record<string, unknown> }).schemas.commit_file;
+    expect(codeOf(() => extractFile(write('undiscriminated.json', JSON.stringify(undiscriminated)), out))).toBe('MISSING_SCHEMA');
   });
 
   it('reads its command line: one path, --out, --from; anything else is a usage error', () => {
@@ -122,7 +130,8 @@ describe('the committed extract', () => {
     expect(PROVENANCE.input_sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(PROVENANCE.operations).toEqual(USED_OPERATIONS.map(([method, path]) => `${method.toUpperCase()} ${path}`));
     for (const [method, path] of USED_OPERATIONS) expect(DESCRIPTION.paths[path]?.[method], path).toBeDefined();
-    for (const name of ['account', 'paginated_workspace_access', 'workspace', 'paginated_repositories', 'repository', 'error']) {
+    const schemas = ['account', 'paginated_workspace_access', 'workspace', 'paginated_repositories', 'repository', 'error'];
+    for (const name of [...schemas, 'branch', 'paginated_treeentries', 'commit_file', 'paginated_changeset']) {
       expect(DESCRIPTION.components.schemas[name], name).toBeDefined();
     }
   });
@@ -160,5 +169,31 @@ describe('the validator has teeth', () => {
     expect(noType.unexplained.map((error) => error.path).filter(firstTime)).toEqual(['']);
     const detail = check('error', { type: 'error', error: { message: 'm', detail: { required: ['x'] } } }, { status: 401, partial: false });
     expect(detail.unexplained.map((error) => error.path).filter(firstTime)).toEqual(['/error/detail']);
+  });
+
+  it('checks a directory entry whose type is commit_file against commit_file too; only a list of known attributes is excused', () => {
+    const listing = (attributes: unknown) => ({ pagelen: 10, values: [{ type: 'commit_file', path: 'a.md', attributes }] });
+    const context = { status: 200, partial: false };
+    const plain = check('paginated_treeentries', listing([]), context);
+    expect(plain).toMatchObject({ unexplained: [], exceptions: ['file-attributes-is-a-list'] });
+    expect(check('paginated_treeentries', listing('binary'), context)).toMatchObject({ unexplained: [], exceptions: [] });
+    for (const wrong of [['bogus'], 7, [1]]) {
+      const verdict = check('paginated_treeentries', listing(wrong), context);
+      expect(verdict.unexplained.map((error) => error.path).filter(firstTime), JSON.stringify(wrong)).toEqual(['/values/0/attributes']);
+    }
+  });
+
+  it('matches a repository path across segments, the root included, and checks format=meta against one entry', () => {
+    expect(matchOperation('GET', '/repositories/w/r/src/abc1234/content/posts/a.md')).toEqual({
+      template: SOURCE_TEMPLATE,
+      params: { workspace: 'w', repo_slug: 'r', commit: 'abc1234', path: 'content/posts/a.md' },
+    });
+    expect(matchOperation('GET', '/repositories/w/r/src/abc1234/')?.params.path).toBe('');
+    expect(matchOperation('GET', '/repositories/w/r/refs/branches/a/b')).toBeUndefined();
+    expect(schemaFor('GET', SOURCE_TEMPLATE, 200)).toEqual({ schema: 'paginated_treeentries', exceptions: [] });
+    expect(schemaFor('GET', SOURCE_TEMPLATE, 200, new URLSearchParams('format=meta'))).toEqual({
+      schema: 'treeentry',
+      exceptions: ['source-meta-is-one-entry'],
+    });
   });
 });

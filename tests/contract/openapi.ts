@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
+import { DISCRIMINATED_SCHEMAS } from '../../scripts/extract-openapi.ts';
 
 // A path, not a URL: under jsdom the global URL is the DOM's, which Node's fs does not take.
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -143,6 +144,38 @@ export const NAMED_EXCEPTIONS: readonly NamedException[] = [
     explains: () => false,
   },
   {
+    about: 'answers',
+    name: 'file-attributes-is-a-list',
+    why:
+      'The description types commit_file.attributes as one string (link, executable, subrepository, binary, lfs); ' +
+      'Bitbucket sends a list of them, "attributes": [] for a plain file, in recorded answers and in the ' +
+      "description's own example of a directory listing.",
+    explains: (f) =>
+      ['type', 'enum'].includes(f.error.keyword) &&
+      /\/attributes$/.test(f.error.instancePath) &&
+      Array.isArray(f.value) &&
+      f.value.every((item) => ['link', 'executable', 'subrepository', 'binary', 'lfs'].includes(item as string)),
+  },
+  {
+    about: 'answers',
+    name: 'source-file-is-raw',
+    why:
+      'GET …/src/{commit}/{path} declares one answer for 200, a JSON directory listing; for a file Bitbucket ' +
+      "answers its raw contents in the file's own media type (text/plain for Markdown), as the operation's own " +
+      'prose says and recorded answers show. The test checks the text against the size the listing gives.',
+    // Used by the answer test, not by a validation error.
+    explains: () => false,
+  },
+  {
+    about: 'answers',
+    name: 'source-meta-is-one-entry',
+    why:
+      'GET …/src/{commit}/{path}?format=meta answers the entry itself (a commit_file or commit_directory), as the ' +
+      "operation's prose shows, not the paginated listing its 200 declares; it is checked against treeentry.",
+    // Used by schemaFor, not by a validation error.
+    explains: () => false,
+  },
+  {
     about: 'requests',
     name: 'workspace-scope-not-named',
     why:
@@ -196,28 +229,61 @@ export interface Verdict {
   exceptions: string[];
 }
 
-/** The schema an operation declares for a status, or the `error` fallback (a named exception). */
-export function schemaFor(method: string, template: string, status: number): { schema: string; exceptions: string[] } {
+/** The operation that answers a file's raw text, or with `format=meta` one entry. */
+export const SOURCE_TEMPLATE = '/repositories/{workspace}/{repo_slug}/src/{commit}/{path}';
+
+/**
+ * The schema an operation declares for a status, or the `error` fallback (a named exception);
+ * `query` tells a `format=meta` answer of `src` (another named exception).
+ */
+export function schemaFor(
+  method: string,
+  template: string,
+  status: number,
+  query = new URLSearchParams(),
+): { schema: string; exceptions: string[] } {
   const operation = DESCRIPTION.paths[template]?.[method.toLowerCase()];
   if (operation === undefined) throw new Error(`the description has no ${method} ${template}`);
+  if (template === SOURCE_TEMPLATE && status === 200 && query.get('format') === 'meta') {
+    return { schema: 'treeentry', exceptions: ['source-meta-is-one-entry'] };
+  }
   const ref: unknown = operation.responses[String(status)]?.content?.['application/json']?.schema?.$ref;
   if (typeof ref === 'string') return { schema: ref.replace('#/components/schemas/', ''), exceptions: [] };
   if (status >= 400) return { schema: 'error', exceptions: ['status-not-declared'] };
   throw new Error(`${method} ${template} declares no JSON answer for ${status}`);
 }
 
-/** Validates a body against a schema; every error must be explained by a named exception. */
+/**
+ * Validates a body against a schema, and each object in it whose `type` names a discriminated
+ * schema (a `commit_file` entry) against that one too; every error must be explained by a named
+ * exception.
+ */
 export function check(schema: string, body: unknown, context: { status: number; partial: boolean }): Verdict {
-  const validate = validatorFor(schema);
   const verdict: Verdict = { schema, unexplained: [], exceptions: [] };
-  if (validate(body)) return verdict;
-  for (const error of validate.errors ?? []) {
-    const finding: Finding = { error, value: valueAt(body, error.instancePath), body, ...context };
-    const exception = NAMED_EXCEPTIONS.find((candidate) => candidate.explains(finding));
-    if (exception === undefined) verdict.unexplained.push({ path: error.instancePath, message: error.message, params: error.params });
-    else if (!verdict.exceptions.includes(exception.name)) verdict.exceptions.push(exception.name);
+  const targets: Array<[string, string]> = [['', schema], ...discriminated(body, '')];
+  for (const [pointer, name] of targets) {
+    const validate = validatorFor(name);
+    if (validate(valueAt(body, pointer))) continue;
+    for (const found of validate.errors ?? []) {
+      const error = { ...found, instancePath: pointer + found.instancePath };
+      const finding: Finding = { error, value: valueAt(body, error.instancePath), body, ...context };
+      const exception = NAMED_EXCEPTIONS.find((candidate) => candidate.explains(finding));
+      if (exception === undefined) verdict.unexplained.push({ path: error.instancePath, message: error.message, params: error.params });
+      else if (!verdict.exceptions.includes(exception.name)) verdict.exceptions.push(exception.name);
+    }
   }
   return verdict;
+}
+
+// Where in a body an object's `type` names a discriminated schema, and which.
+function discriminated(value: unknown, pointer: string): Array<[string, string]> {
+  if (typeof value !== 'object' || value === null) return [];
+  const found: Array<[string, string]> = [];
+  const type = (value as { type?: unknown }).type;
+  if ((DISCRIMINATED_SCHEMAS as readonly unknown[]).includes(type)) found.push([pointer, type as string]);
+  for (const [key, child] of Object.entries(value))
+    found.push(...discriminated(child, `${pointer}/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`));
+  return found;
 }
 
 function valueAt(body: unknown, pointer: string): unknown {
@@ -229,14 +295,17 @@ function valueAt(body: unknown, pointer: string): unknown {
   return value;
 }
 
-/** Path templates of the description's operations, as patterns matching a concrete API path. */
+/**
+ * Path templates of the description's operations, as patterns matching a concrete API path. A
+ * `{path}` is a repository path: it spans segments (`content/posts/a.md`) and is empty at the root.
+ */
 export function matchOperation(method: string, path: string): { template: string; params: Record<string, string> } | undefined {
   for (const template of Object.keys(DESCRIPTION.paths)) {
     if (DESCRIPTION.paths[template][method.toLowerCase()] === undefined) continue;
     const names: string[] = [];
     const pattern = template.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{([^}]+)\\?\}/g, (_, name: string) => {
       names.push(name);
-      return '([^/]+)';
+      return name === 'path' ? '(.*)' : '([^/]+)';
     });
     const match = new RegExp(`^${pattern}$`).exec(path);
     if (match) return { template, params: Object.fromEntries(names.map((name, i) => [name, decodeURIComponent(match[i + 1] ?? '')])) };

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPOSITORY_FIELDS, WORKSPACE_FIELDS } from '../../src/api-shapes.ts';
 import { startSimulator } from '../../sim/index.ts';
 import type { SimOptions, Simulator } from '../../sim/index.ts';
-import { NAMED_EXCEPTIONS, PROVENANCE, check, matchOperation, schemaFor } from './openapi.ts';
+import { NAMED_EXCEPTIONS, PROVENANCE, SOURCE_TEMPLATE, check, matchOperation, schemaFor } from './openapi.ts';
 
 /** One simulator answer as checked. */
 interface Answer {
@@ -36,17 +36,31 @@ async function checkAnswer(sim: Simulator, url: string, headers: Record<string, 
 
   const exceptions: string[] = [];
   let schema: string;
+  const operation = matchOperation('GET', path);
+  const type = response.headers.get('content-type') ?? '';
   if (response.status === 429) {
     // Named exception rate-limit-is-plain-text: the limiter's own words, not an error object.
-    expect(response.headers.get('content-type'), where).toMatch(/^text\/plain/);
+    expect(type, where).toMatch(/^text\/plain/);
     expect(text, where).toBe('Rate limit for this resource has been exceeded');
     schema = '(text/plain)';
     exceptions.push('rate-limit-is-plain-text');
+  } else if (operation?.template === SOURCE_TEMPLATE && response.status === 200 && !type.startsWith('application/json')) {
+    // Named exception source-file-is-raw: the file itself, as long as its entry says.
+    expect(type, where).toMatch(/^(text\/plain|image\/svg\+xml)$/);
+    const meta = new URL(target);
+    meta.searchParams.set('format', 'meta');
+    const entry = (await checkAnswer(sim, meta.href, headers, label)) as { type?: unknown; size?: unknown };
+    expect(entry.type, where).toBe('commit_file');
+    expect(Buffer.byteLength(text), where).toBe(entry.size);
+    schema = '(raw file)';
+    exceptions.push('source-file-is-raw');
   } else {
-    expect(response.headers.get('content-type'), where).toMatch(/^application\/json/);
-    const operation = matchOperation('GET', path);
+    expect(type, where).toMatch(/^application\/json/);
     // A path of no operation (GET /2.0/nope) gets Bitbucket's error object all the same.
-    const declared = operation === undefined ? { schema: 'error', exceptions: [] } : schemaFor('GET', operation.template, response.status);
+    const declared =
+      operation === undefined
+        ? { schema: 'error', exceptions: [] }
+        : schemaFor('GET', operation.template, response.status, target.searchParams);
     schema = declared.schema;
     exceptions.push(...declared.exceptions);
     const verdict = check(schema, JSON.parse(text), { status: response.status, partial: target.searchParams.has('fields') });
@@ -55,7 +69,7 @@ async function checkAnswer(sim: Simulator, url: string, headers: Record<string, 
   }
   for (const name of exceptions) exceptionsUsed.add(name);
   checked.push({ label, url: target.href, status: response.status, schema, exceptions });
-  return text === '' || response.status === 429 ? undefined : JSON.parse(text);
+  return text === '' || !type.startsWith('application/json') ? undefined : JSON.parse(text);
 }
 
 /** Checks a list page and every page after it, following `next`. */
@@ -125,6 +139,68 @@ describe.each(VARIANTS)('the simulator (%s) answers as the description says', (v
         await checkAnswer(sim, `/repositories/${workspace.slug}/${encodeURIComponent(repository.slug)}`, auth, variant);
       }
     }
+  });
+
+  it('GET …/refs/branches and …/refs/branches/{name}: dana-demo/site and three repositories of each workspace', SLOW, async () => {
+    const repositories = [sim.data.site.repository, ...sim.data.workspaces.flatMap(({ repositories }) => repositories.slice(0, 3))];
+    for (const { full_name } of repositories) {
+      const names: string[] = [];
+      for (let url: string | undefined = `/repositories/${full_name}/refs/branches?pagelen=100`; url !== undefined;) {
+        const page = (await checkAnswer(sim, url, auth, variant)) as { next?: string; values: Array<{ name: string }> };
+        names.push(...page.values.map((branch) => branch.name));
+        url = page.next;
+      }
+      for (const name of names.slice(0, 10))
+        await checkAnswer(sim, `/repositories/${full_name}/refs/branches/${encodeURIComponent(name)}`, auth, variant);
+      await checkAnswer(sim, `/repositories/${full_name}/refs/branches?fields=next,values.name,values.target.hash`, auth, variant);
+    }
+    await checkAnswer(sim, '/repositories/dana-demo/site/refs/branches/no-such-branch', auth, variant);
+  });
+
+  it(
+    'GET …/src/{commit}/{path}: every directory and file of dana-demo/site on each branch, as Decap asks, and the errors',
+    SLOW,
+    async () => {
+      const site = '/repositories/dana-demo/site';
+      for (const branch of ['main', 'redesign']) {
+        const { target } = (await checkAnswer(sim, `${site}/refs/branches/${branch}`, auth, variant)) as { target: { hash: string } };
+        const entries: Array<{ type: string; path: string }> = [];
+        for (let url: string | undefined = `${site}/src/${target.hash}/?max_depth=10`; url !== undefined;) {
+          const page = (await checkAnswer(sim, url, auth, variant)) as { next?: string; values: Array<{ type: string; path: string }> };
+          entries.push(...page.values);
+          url = page.next;
+        }
+        expect(entries.length).toBeGreaterThan(10);
+        for (const entry of entries) {
+          if (entry.type === 'commit_directory')
+            await checkAllPages(sim, `${site}/src/${target.hash}/${entry.path}?max_depth=1&pagelen=20`, auth, variant);
+          else await checkAnswer(sim, `${site}/src/${target.hash}/${entry.path}`, auth, variant);
+        }
+        await checkAnswer(sim, `${site}/src/${branch}/content?format=meta`, auth, variant);
+        await checkAnswer(sim, `${site}/src/${branch}/content/posts?fields=next,values.path,values.commit.hash`, auth, variant);
+      }
+      const [repository] = sim.data.workspaces[0]?.repositories ?? [];
+      await checkAnswer(sim, `/repositories/${repository?.full_name}/src/${repository?.mainbranch?.name ?? 'main'}/`, auth, variant);
+      await checkAnswer(sim, `${site}/src/main/static/media?max_depth=1&pagelen=100`, auth, variant);
+      await checkAnswer(sim, `${site}/src/main/.gitattributes`, auth, variant);
+      await checkAnswer(sim, `${site}/src/${'0'.repeat(40)}/README.md`, auth, variant);
+      await checkAnswer(sim, `${site}/src/main/?max_depth=0`, auth, variant);
+    },
+  );
+
+  it('GET …/commits: with path and include as Decap sends them, every page of every list, and the 404', SLOW, async () => {
+    const site = sim.data.site;
+    const files = [...(site.history.commits[0]?.files.keys() ?? [])];
+    expect(files.length).toBeGreaterThan(3);
+    for (const path of [...files, 'content/posts', 'content/drafts']) {
+      await checkAnswer(sim, `/repositories/dana-demo/site/commits?path=${encodeURIComponent(path)}&include=main`, auth, variant);
+    }
+    await checkAllPages(sim, '/repositories/dana-demo/site/commits', auth, variant);
+    await checkAnswer(sim, '/repositories/dana-demo/site/commits?include=main&pagelen=100', auth, variant);
+    for (const { repositories } of sim.data.workspaces) {
+      for (const { full_name } of repositories.slice(0, 5)) await checkAllPages(sim, `/repositories/${full_name}/commits`, auth, variant);
+    }
+    await checkAnswer(sim, '/repositories/dana-demo/site/commits?include=no-such-branch', auth, variant);
   });
 
   it('the error bodies: 400, 401 (five ways), 403, 404 (three ways), 405-free GETs, 410 and injected faults', SLOW, async () => {

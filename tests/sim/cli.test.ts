@@ -33,6 +33,9 @@ describe('parseCliArgs', () => {
       'me:3,big-team:500,none:0',
       '--hostile',
       '--app-origin=http://localhost:5173,http://127.0.0.1:5173/',
+      '--token-lifetime=90',
+      '--expired-token-message',
+      'newer',
     ]);
     expect(request).toEqual({
       kind: 'run',
@@ -51,6 +54,8 @@ describe('parseCliArgs', () => {
         ],
         hostile: true,
         appOrigins: ['http://localhost:5173', 'http://127.0.0.1:5173/'],
+        tokenLifetimeSeconds: 90,
+        expiredTokenMessage: 'newer',
       },
     });
   });
@@ -83,51 +88,69 @@ describe('parseCliArgs', () => {
   });
 });
 
+/**
+ * Runs `sim/cli.ts` with `args` on free ports, waits for its banner, hands the banner to `use`,
+ * then stops it with SIGTERM and checks that it exited cleanly.
+ */
+async function withCli(args: string[], use: (banner: string) => Promise<void>): Promise<void> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'sim/cli.ts', '--auth-port', '0', '--api-port', '0', ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  try {
+    const deadline = Date.now() + 8000;
+    while (!output.includes('Ctrl+C') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
+    await use(output);
+  } finally {
+    child.kill('SIGTERM');
+  }
+  expect(await exited).toBe(0);
+}
+
 describe('sim/cli.ts', () => {
   it('prints the URLs and env vars, serves, and stops cleanly on SIGTERM', async () => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', 'sim/cli.ts', '--auth-port', '0', '--api-port', '0', '--client-id', 'cli-test'],
-      {
-        cwd: ROOT,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-
-    try {
-      const deadline = Date.now() + 8000;
-      while (!output.includes('Ctrl+C') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
+    await withCli(['--client-id', 'cli-test'], async (output) => {
       const envLine = /VITE_BITBUCKET_CLIENT_ID=(\S+) VITE_BITBUCKET_AUTHORIZE_URL=(\S+) VITE_BITBUCKET_API_URL=(\S+)/.exec(output);
       expect(envLine, output).not.toBeNull();
       const [, clientId, authorizeUrl, apiUrl] = envLine ?? [];
       expect(clientId).toBe('cli-test');
       expect(authorizeUrl).toMatch(/^http:\/\/localhost:\d+\/site\/oauth2\/authorize$/);
+      expect(output).toContain('access tokens live 7200 s; once expired: 401 "Access token expired.');
       const user = await fetch(`${apiUrl}/user`, {
         headers: { Authorization: `Basic ${Buffer.from('demo@example.com:demo-api-token').toString('base64')}` },
       });
       expect(user.status).toBe(200);
-    } finally {
-      child.kill('SIGTERM');
-    }
-    expect(await exited).toBe(0);
+    });
+  }, 15_000);
+
+  it('--token-lifetime and --expired-token-message: the banner says them and the token endpoint follows', async () => {
+    const args = ['--bitbucket-today', '--token-lifetime', '60', '--expired-token-message', 'newer'];
+    await withCli(args, async (output) => {
+      expect(output).toContain(
+        'access tokens live 60 s; once expired: 401 "Token is invalid, expired, or not supported for this endpoint."',
+      );
+      const authorizeUrl = /VITE_BITBUCKET_AUTHORIZE_URL=(\S+)/.exec(output)?.[1] ?? '';
+      const consent = await fetch(authorizeUrl, {
+        method: 'POST',
+        body: new URLSearchParams({ client_id: 'demo-client', response_type: 'code', decision: 'grant' }),
+        redirect: 'manual',
+      });
+      const code = new URL(consent.headers.get('location') ?? '').searchParams.get('code') ?? '';
+      const token = await fetch(authorizeUrl.replace(/authorize$/, 'access_token'), {
+        method: 'POST',
+        headers: { Authorization: `Basic ${Buffer.from('demo-client:demo-secret').toString('base64')}` },
+        body: new URLSearchParams({ grant_type: 'authorization_code', code }),
+      });
+      expect(await token.json()).toMatchObject({ expires_in: 60, token_type: 'bearer' });
+    });
   }, 15_000);
 
   it('--http2: prints an https API and the certificate fingerprint, and serves HTTP/2 with that certificate', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'sim/cli.ts', '--auth-port', '0', '--api-port', '0', '--http2'], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    try {
-      const deadline = Date.now() + 8000;
-      while (!output.includes('Ctrl+C') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
+    await withCli(['--http2'], async (output) => {
       const apiUrl = /VITE_BITBUCKET_API_URL=(https:\/\/localhost:\d+\/2\.0)/.exec(output)?.[1];
       const fingerprint = /SHA-256 ((?:[0-9A-F]{2}:){31}[0-9A-F]{2})/.exec(output)?.[1];
       expect(apiUrl, output).toBeDefined();
@@ -147,9 +170,6 @@ describe('sim/cli.ts', () => {
       } finally {
         session.destroy();
       }
-    } finally {
-      child.kill('SIGTERM');
-    }
-    expect(await exited).toBe(0);
+    });
   }, 15_000);
 });

@@ -53,16 +53,25 @@ export function bearer(token: string): Record<string, string> {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Json = any;
 
+/** GETs an API URL (a path under the API base, or absolute) with a fresh token; the body as text. */
+export async function getText(
+  sim: Simulator,
+  pathOrUrl: string,
+  headers: Record<string, string> = bearer(sim.issueToken()),
+): Promise<{ status: number; headers: Headers; text: string }> {
+  const url = pathOrUrl.startsWith('http') ? pathOrUrl : `${sim.apiBase}${pathOrUrl}`;
+  const response = await fetch(url, { headers });
+  return { status: response.status, headers: response.headers, text: await response.text() };
+}
+
 /** GETs an API URL with a fresh token and returns status, headers and parsed JSON. */
 export async function getJson(
   sim: Simulator,
   pathOrUrl: string,
   headers: Record<string, string> = bearer(sim.issueToken()),
 ): Promise<{ status: number; headers: Headers; body: Json }> {
-  const url = pathOrUrl.startsWith('http') ? pathOrUrl : `${sim.apiBase}${pathOrUrl}`;
-  const response = await fetch(url, { headers });
-  const text = await response.text();
-  return { status: response.status, headers: response.headers, body: text === '' ? undefined : JSON.parse(text) };
+  const { status, headers: answered, text } = await getText(sim, pathOrUrl, headers);
+  return { status, headers: answered, body: text === '' ? undefined : JSON.parse(text) };
 }
 
 /** The parameters after `#` in a redirect's Location. */
