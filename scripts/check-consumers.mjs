@@ -74,39 +74,44 @@ if (check('a consumer installs the tarball with TypeScript 5.0, 6.0.3 and 7', in
   }
   // Every declaration the package ships, reached from its entry.
   writeFileSync(join(types, 'all-exports.ts'), "export * from 'bitbucket-browser-auth';\nexport type * from 'bitbucket-browser-auth';\n");
-  writeFileSync(
-    join(types, 'tsconfig.json'),
-    JSON.stringify({
-      compilerOptions: {
-        target: 'ES2022',
-        module: 'ESNext',
-        moduleResolution: 'bundler',
-        lib: ['ES2022', 'DOM', 'DOM.Iterable'],
-        jsx: 'react-jsx',
-        types: [],
-        strict: true,
-        noEmit: true,
-        skipLibCheck: false,
-      },
-      include: ['**/*.ts', '**/*.tsx'],
-      exclude: ['node_modules'],
-    }),
-  );
-  console.log(`  (${snippets.length} snippets from the READMEs)`);
+  // The package and the framework-free snippets under every TypeScript; the React and Vue ones
+  // where those frameworks' own types compile (Vue 3.5's need TypeScript 5.4 or newer).
+  const frameworks = snippets.filter(({ code }) => /from '(react|vue)'/.test(code)).map(({ folder, file }) => `${folder}/${file}`);
+  const compilerOptions = {
+    target: 'ES2022',
+    module: 'ESNext',
+    moduleResolution: 'bundler',
+    lib: ['ES2022', 'DOM', 'DOM.Iterable'],
+    jsx: 'react-jsx',
+    types: [],
+    strict: true,
+    noEmit: true,
+    skipLibCheck: false,
+  };
+  const tsconfig = (name, config) => writeFileSync(join(types, name), JSON.stringify({ compilerOptions, ...config }));
+  tsconfig('tsconfig.core.json', { include: ['**/*.ts', '**/*.tsx'], exclude: ['node_modules', ...frameworks] });
+  tsconfig('tsconfig.frameworks.json', { files: frameworks });
+  console.log(`  (${snippets.length} snippets from the READMEs, ${frameworks.length} of them with React or Vue)`);
   Object.keys(TYPESCRIPTS).forEach((label, i) => {
     const tsc = tscOf(join(types, 'node_modules', `ts${i}`));
     const version = run(process.execPath, [tsc, '--version'], types).output.trim();
     check(
       `${label} (${version}): the .d.ts files and the snippets type-check, skipLibCheck off`,
-      run(process.execPath, [tsc, '-p', '.'], types),
+      run(process.execPath, [tsc, '-p', 'tsconfig.core.json'], types),
     );
+    if (label !== 'TypeScript 5.0') {
+      check(
+        `${label}: the React and Vue snippets type-check, skipLibCheck off`,
+        run(process.execPath, [tsc, '-p', 'tsconfig.frameworks.json'], types),
+      );
+    }
   });
 }
 
 // 3. Fresh create-vite apps, built as they come.
 for (const template of TEMPLATES) {
   const app = join(work, `app-${template}`);
-  const created = run('npx', ['-y', 'create-vite@9.3.0', app, '--template', template, '--no-interactive'], work);
+  const created = run('npx', ['-y', 'create-vite@9.3.0', `app-${template}`, '--template', template, '--no-interactive'], work);
   if (!check(`create-vite@9.3.0 --template ${template}`, created)) continue;
   if (
     !check(
@@ -161,7 +166,8 @@ function readmeSnippets(readme, heading) {
   const start = text.search(new RegExp(`^#+ ${heading}$`, 'm'));
   if (start < 0) throw new Error(`${readme} has no section "${heading}"`);
   const level = /^#+/.exec(text.slice(start))[0].length;
-  const rest = text.slice(start + 1);
+  // The section: from the line after its heading to the next heading of its level or above.
+  const rest = text.slice(text.indexOf('\n', start) + 1);
   const end = rest.search(new RegExp(`^#{1,${level}} `, 'm'));
   const section = end < 0 ? rest : rest.slice(0, end);
   const folder = readme === join(ROOT, 'README.md') ? 'root-readme' : 'package-readme';

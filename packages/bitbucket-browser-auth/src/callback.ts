@@ -148,18 +148,18 @@ export function callbackParameters(text: string): Parameter[] {
     .map(([name, value]) => [name.slice(0, MAX_VALUE), CREDENTIAL.test(name) ? reduceToken(value) : value.slice(0, MAX_VALUE)]);
 }
 
-/** What each refusal means, in a sentence a developer or a user can act on (an app may show its own words). */
+/** Each refusal in a few words, for an app that has none of its own (the code is what to act on). */
 export const CALLBACK_MESSAGES: Readonly<Record<CallbackErrorCode, string>> = {
-  ACCESS_DENIED: 'Access was not granted on Bitbucket.',
-  GRANT_UNSUPPORTED: 'Bitbucket no longer gives tokens this way (the implicit grant ended on 27 February 2026): sign in through a relay.',
+  ACCESS_DENIED: 'Access was not granted.',
+  GRANT_UNSUPPORTED: 'Bitbucket no longer gives tokens this way: sign in through a relay.',
   OAUTH_ERROR: 'Bitbucket answered with an error.',
-  NO_RESPONSE: 'This page was opened without an answer from Bitbucket.',
-  REPEATED_PARAMETER: 'The answer repeats a parameter.',
+  NO_RESPONSE: 'No answer from Bitbucket.',
+  REPEATED_PARAMETER: 'A parameter is repeated.',
   STATE_MISSING: 'The answer has no state.',
-  NO_PENDING_SIGN_IN: 'No sign-in was started in this tab in the last 10 minutes, or it was already completed.',
-  STATE_MISMATCH: 'The answer belongs to another sign-in.',
-  TOKEN_MISSING: 'The answer has no access token.',
+  NO_PENDING_SIGN_IN: 'No sign-in was waiting in this tab.',
+  STATE_MISMATCH: 'The answer is for another sign-in.',
+  TOKEN_MISSING: 'No access token came.',
   TOKEN_INVALID: 'The access token is not valid.',
   TOKEN_TYPE_UNSUPPORTED: 'The token is not a bearer token.',
-  EXPIRES_IN_INVALID: "The token's lifetime is missing or not valid.",
+  EXPIRES_IN_INVALID: 'The token has no valid lifetime.',
 };
