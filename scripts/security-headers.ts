@@ -47,38 +47,51 @@ export const COMMON_HEADERS: Record<string, string> = {
   'Strict-Transport-Security': 'max-age=31536000',
 };
 
+/** One rule of a header file: the headers for paths matching `path`, and those it takes back from more general rules. */
+export interface HeaderRule {
+  readonly path: string;
+  readonly headers: Record<string, string>;
+  /**
+   * Names set by a more general rule that this path must not get (`! Name` in `_headers`). A host
+   * that applies every matching rule (Cloudflare, Netlify) would otherwise send both values, joined.
+   */
+  readonly detach?: readonly string[];
+}
+
 /** Header rules by path pattern, most general first, for an app served under `base` (Vite's). */
-export function headerRules(apiUrl: string, base = '/'): Array<{ path: string; headers: Record<string, string> }> {
+export function headerRules(apiUrl: string, base = '/'): HeaderRule[] {
+  const root = base.replace(/\/?$/, '/');
   return [
     { path: '/*', headers: { ...COMMON_HEADERS, 'Content-Security-Policy': contentSecurityPolicy(apiUrl, 'app', true) } },
     {
-      path: `${base.replace(/\/?$/, '/')}oauth-callback*`,
+      path: `${root}oauth-callback*`,
+      // Exactly one policy on the callback page: its own, not the app's as well.
+      detach: ['Content-Security-Policy'],
       headers: { 'Content-Security-Policy': contentSecurityPolicy(apiUrl, 'callback', true), 'Cache-Control': 'no-store' },
     },
+    // A file without an extension gets no type from a static host (Workers static assets send none).
+    { path: `${root}healthcheck`, headers: { 'Content-Type': 'application/json' } },
   ];
 }
 
-/** A `_headers` file for Netlify and Cloudflare Pages. */
+/** A `_headers` file for Cloudflare (Workers static assets, Pages) and Netlify. */
 export function netlifyHeaders(apiUrl: string, base = '/'): string {
   return headerRules(apiUrl, base)
-    .map(({ path, headers }) => [path, ...Object.entries(headers).map(([name, value]) => `  ${name}: ${value}`)].join('\n'))
+    .map(({ path, headers, detach = [] }) =>
+      [path, ...detach.map((name) => `  ! ${name}`), ...Object.entries(headers).map(([name, value]) => `  ${name}: ${value}`)].join('\n'),
+    )
     .join('\n\n')
     .concat('\n');
 }
 
 /** A `vercel.json` with the same headers. */
 export function vercelJson(apiUrl: string, base = '/'): string {
-  const rules = headerRules(apiUrl, base);
-  const callback = rules[1]?.headers ?? {};
-  const app = rules[0]?.headers ?? {};
   const entries = (headers: Record<string, string>) => Object.entries(headers).map(([key, value]) => ({ key, value }));
   const config = {
     cleanUrls: true,
-    headers: [
-      // Vercel applies every matching rule in order; the later one wins for the callback's policy.
-      { source: '/(.*)', headers: entries(app) },
-      { source: `${(rules[1]?.path ?? '/oauth-callback*').slice(0, -1)}(.*)`, headers: entries(callback) },
-    ],
+    // Vercel applies every matching rule in order, and a later rule's value replaces an earlier
+    // one's: the callback's policy replaces the app's, with nothing to detach.
+    headers: headerRules(apiUrl, base).map(({ path, headers }) => ({ source: path.replace(/\*$/, '(.*)'), headers: entries(headers) })),
   };
   return `${JSON.stringify(config, null, 2)}\n`;
 }

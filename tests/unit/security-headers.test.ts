@@ -47,4 +47,27 @@ describe('content security policy', () => {
     const vercel = JSON.parse(vercelJson('https://api.bitbucket.org/2.0', '/starter/')) as { headers: Array<{ source: string }> };
     expect(vercel.headers[1]?.source).toBe('/starter/oauth-callback(.*)');
   });
+
+  it('gives the callback page one policy: the general one is detached where the callback sets its own', () => {
+    const blocks = netlifyHeaders('https://api.bitbucket.org/2.0').split('\n\n');
+    const callback = blocks.find((block) => block.startsWith('/oauth-callback*\n'))?.split('\n') ?? [];
+    // The detach comes first in its rule, and the rule still sets the callback's own policy once.
+    expect(callback[1]).toBe('  ! Content-Security-Policy');
+    expect(callback.filter((line) => line.startsWith('  Content-Security-Policy: '))).toHaveLength(1);
+    expect(callback.find((line) => line.startsWith('  Content-Security-Policy: '))).toContain("connect-src 'none'");
+    // Only the callback detaches anything: the app page keeps the general rule's policy.
+    expect(blocks.filter((block) => block.includes('\n  ! '))).toHaveLength(1);
+  });
+
+  it('declares the type of /healthcheck, a file without an extension, in both header files', () => {
+    expect(netlifyHeaders('https://api.bitbucket.org/2.0', '/starter/')).toContain(
+      '/starter/healthcheck\n  Content-Type: application/json\n',
+    );
+    const vercel = JSON.parse(vercelJson('https://api.bitbucket.org/2.0')) as {
+      headers: Array<{ source: string; headers: Array<{ key: string; value: string }> }>;
+    };
+    expect(vercel.headers.find((rule) => rule.source === '/healthcheck')?.headers).toEqual([
+      { key: 'Content-Type', value: 'application/json' },
+    ]);
+  });
 });
