@@ -58,15 +58,28 @@ export interface HeaderRule {
   readonly detach?: readonly string[];
 }
 
+/** How long a browser may keep a file whose name carries its content's hash (Vite's assets/): a year. */
+export const IMMUTABLE_CACHE = 'public, max-age=31536000, immutable';
+
 /** Header rules by path pattern, most general first, for an app served under `base` (Vite's). */
 export function headerRules(apiUrl: string, base = '/'): HeaderRule[] {
   const root = base.replace(/\/?$/, '/');
   return [
-    { path: '/*', headers: { ...COMMON_HEADERS, 'Content-Security-Policy': contentSecurityPolicy(apiUrl, 'app', true) } },
+    {
+      path: '/*',
+      headers: {
+        ...COMMON_HEADERS,
+        'Content-Security-Policy': contentSecurityPolicy(apiUrl, 'app', true),
+        // Pages and files with fixed names: asked again each time (a 304 when unchanged), so a deploy shows at once.
+        'Cache-Control': 'no-cache',
+      },
+    },
+    // Hashed names change with their content: kept for a year, never asked again.
+    { path: `${root}assets/*`, detach: ['Cache-Control'], headers: { 'Cache-Control': IMMUTABLE_CACHE } },
     {
       path: `${root}oauth-callback*`,
-      // Exactly one policy on the callback page: its own, not the app's as well.
-      detach: ['Content-Security-Policy'],
+      // Exactly one policy on the callback page: its own, not the app's as well; and never stored.
+      detach: ['Content-Security-Policy', 'Cache-Control'],
       headers: { 'Content-Security-Policy': contentSecurityPolicy(apiUrl, 'callback', true), 'Cache-Control': 'no-store' },
     },
     // A file without an extension gets no type from a static host (Workers static assets send none).
