@@ -45,13 +45,22 @@ export function relayPath(pathname: string): string | undefined {
 export function edgeRelayConfig(env: EdgeEnv): { ok: true; config: RelayConfig } | { ok: false; problems: string } {
   const variables = stringsOnly(env);
   const origin = originOf(variables.RELAY_PUBLIC_URL);
+  const derived = variables.RELAY_ALLOWED_CALLBACKS === undefined;
   const result = readRelayConfig({
     ...variables,
-    RELAY_ALLOWED_CALLBACKS: variables.RELAY_ALLOWED_CALLBACKS ?? (origin === undefined ? undefined : `${origin}/oauth-callback`),
+    RELAY_ALLOWED_CALLBACKS: derived && origin !== undefined ? `${origin}/oauth-callback` : variables.RELAY_ALLOWED_CALLBACKS,
   });
-  if (!result.ok) return { ok: false, problems: result.problems.map((p) => `${p.variable} ${p.code}`).join(', ') };
-  // Without it the relay would guess its public URL from each request; at the edge it is told.
-  if (origin === undefined) return { ok: false, problems: 'RELAY_PUBLIC_URL MISSING' };
+  const problems = result.ok ? [] : result.problems.map((p) => `${p.variable} ${p.code}`);
+  if (origin === undefined) {
+    // The allowed callback comes from it: name the variable to fix, not its consequence.
+    const consequence = derived ? 'RELAY_ALLOWED_CALLBACKS MISSING' : undefined;
+    const named = problems.some((problem) => problem.startsWith('RELAY_PUBLIC_URL '));
+    return {
+      ok: false,
+      problems: [...(named ? [] : ['RELAY_PUBLIC_URL MISSING']), ...problems.filter((p) => p !== consequence)].join(', '),
+    };
+  }
+  if (!result.ok) return { ok: false, problems: problems.join(', ') };
   return { ok: true, config: { ...result.config, callbackUrl: `${origin}${RELAY_PATH}/callback` } };
 }
 
@@ -98,9 +107,11 @@ function stringsOnly(env: EdgeEnv): Record<string, string> & RelayEnv {
   return strings;
 }
 
+// Only an http(s) URL has an origin to build on; readRelayConfig says what is wrong with anything else.
 function originOf(text: string | undefined): string | undefined {
   try {
-    return text === undefined || text.trim() === '' ? undefined : new URL(text.trim()).origin;
+    const url = new URL(text?.trim() ?? '');
+    return url.protocol === 'https:' || url.protocol === 'http:' ? url.origin : undefined;
   } catch {
     return undefined;
   }
