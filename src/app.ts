@@ -45,34 +45,37 @@ export function startApp(deps: AppDeps): void {
     endsInMinutes = null;
   };
 
-  const life = createSessionLife(deps, {
-    signedIn(session, fresh) {
-      stop();
-      showing = session;
-      deps.heading.textContent = 'Your Bitbucket repositories';
-      void import('./signed-in.ts').then(({ showSignedIn }) => {
-        // Signed out, or in again, while the module loaded: that view is not wanted any more.
-        if (showing !== session) return;
-        view = showSignedIn(deps, life, endsInMinutes);
-      });
-      if (fresh) deps.heading.focus();
+  const life = createSessionLife(
+    { ...deps, renews: config.relayUrl !== null },
+    {
+      signedIn(session, fresh) {
+        stop();
+        showing = session;
+        deps.heading.textContent = 'Your Bitbucket repositories';
+        void import('./signed-in.ts').then(({ showSignedIn }) => {
+          // Signed out, or in again, while the module loaded: that view is not wanted any more.
+          if (showing !== session) return;
+          view = showSignedIn(deps, life, endsInMinutes);
+        });
+        if (fresh) deps.heading.focus();
+      },
+      signedOut(notice, ended) {
+        stop();
+        deps.heading.textContent = 'Sign in to Bitbucket from the browser';
+        renderSignedOut(deps.root, {
+          ...(notice ? { notice } : {}),
+          canSignIn: config.clientId !== '',
+          onSignIn: life.signIn,
+          ...(config.apiTokenSignIn ? { onApiTokenSignIn: life.signInWithApiToken } : {}),
+        });
+        if (ended) deps.heading.focus();
+      },
+      endsIn: (minutes) => {
+        endsInMinutes = minutes;
+        view?.endsIn(minutes);
+      },
     },
-    signedOut(notice, ended) {
-      stop();
-      deps.heading.textContent = 'Sign in to Bitbucket from the browser';
-      renderSignedOut(deps.root, {
-        ...(notice ? { notice } : {}),
-        canSignIn: config.clientId !== '',
-        onSignIn: life.signIn,
-        ...(config.apiTokenSignIn ? { onApiTokenSignIn: life.signInWithApiToken } : {}),
-      });
-      if (ended) deps.heading.focus();
-    },
-    endsIn: (minutes) => {
-      endsInMinutes = minutes;
-      view?.endsIn(minutes);
-    },
-  });
+  );
 
   life.start();
 }

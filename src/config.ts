@@ -7,13 +7,18 @@ export interface AppConfig {
   authorizeUrl: URL;
   /** The API base, always without a trailing slash. */
   apiUrl: string;
+  /**
+   * The token relay on the app's site (`VITE_BITBUCKET_RELAY_URL`), without a trailing slash, or
+   * null: with one, sessions are renewed through its `/token` and sign-in goes to its `/authorize`.
+   */
+  relayUrl: string | null;
   /** True when the dev server runs the bundled Bitbucket simulator (demo mode). */
   demo: boolean;
   /** Whether the landing page offers sign-in with an email and an Atlassian API token. */
   apiTokenSignIn: boolean;
 }
 
-export type ConfigProblemCode = 'BAD_AUTHORIZE_URL' | 'BAD_API_URL';
+export type ConfigProblemCode = 'BAD_AUTHORIZE_URL' | 'BAD_API_URL' | 'BAD_RELAY_URL';
 
 export interface ConfigProblem {
   code: ConfigProblemCode;
@@ -28,6 +33,7 @@ export interface AppEnv {
   VITE_BITBUCKET_CLIENT_ID?: string;
   VITE_BITBUCKET_AUTHORIZE_URL?: string;
   VITE_BITBUCKET_API_URL?: string;
+  VITE_BITBUCKET_RELAY_URL?: string;
   VITE_DEMO?: string;
 }
 
@@ -38,14 +44,19 @@ export interface AppEnv {
 export function readConfig(env: AppEnv, hostname: string): ConfigResult {
   const problems: ConfigProblem[] = [];
   const clientId = (env.VITE_BITBUCKET_CLIENT_ID ?? '').trim();
-  const authorizeText = urlSetting(env.VITE_BITBUCKET_AUTHORIZE_URL, DEFAULT_AUTHORIZE_URL);
+  const relayText = env.VITE_BITBUCKET_RELAY_URL?.trim() ?? '';
+  const relayUrl = relayText ? parseHttpUrl(relayText) : null;
+  // With a relay, sign-in goes to its /authorize unless said otherwise.
+  const relayAuthorize = relayUrl && `${relayUrl.href.replace(/\/+$/, '')}/authorize`;
+  const authorizeText = urlSetting(env.VITE_BITBUCKET_AUTHORIZE_URL, relayAuthorize || DEFAULT_AUTHORIZE_URL);
   const apiText = urlSetting(env.VITE_BITBUCKET_API_URL, DEFAULT_API_URL);
   const authorizeUrl = parseHttpUrl(authorizeText);
   const apiUrl = parseHttpUrl(apiText);
 
+  if (relayText && !relayUrl) problems.push({ code: 'BAD_RELAY_URL', variable: 'VITE_BITBUCKET_RELAY_URL', value: relayText });
   if (!authorizeUrl) problems.push({ code: 'BAD_AUTHORIZE_URL', variable: 'VITE_BITBUCKET_AUTHORIZE_URL', value: authorizeText });
   if (!apiUrl) problems.push({ code: 'BAD_API_URL', variable: 'VITE_BITBUCKET_API_URL', value: apiText });
-  if (!authorizeUrl || !apiUrl) return { ok: false, problems };
+  if (!authorizeUrl || !apiUrl || (relayText && !relayUrl)) return { ok: false, problems };
 
   return {
     ok: true,
@@ -53,6 +64,7 @@ export function readConfig(env: AppEnv, hostname: string): ConfigResult {
       clientId,
       authorizeUrl,
       apiUrl: apiUrl.href.replace(/\/+$/, ''),
+      relayUrl: relayUrl && relayUrl.href.replace(/\/+$/, ''),
       demo: env.VITE_DEMO === 'true',
       // An API token is a long-lived secret: offered only to someone running the app on their own machine.
       apiTokenSignIn: isLoopback(hostname),

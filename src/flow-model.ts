@@ -13,6 +13,7 @@ export const SOURCES = {
   check: 'bitbucket-browser-auth/src/callback.ts · readCallback',
   oneUse: 'bitbucket-browser-auth/src/session.ts · takePending',
   refused: 'bitbucket-browser-auth/src/sign-in.ts · handleCallback',
+  renewal: 'bitbucket-browser-auth/src/renewal.ts · renew',
   kept: 'bitbucket-browser-auth/src/session.ts · saveCredentials',
   request: 'bitbucket-browser-auth/src/client.ts · createClient',
   recorder: 'src/flow-record.ts · recordFetch',

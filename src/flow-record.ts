@@ -7,6 +7,9 @@
  */
 import type { AuthEvent, KeyValueStorage, Parameter } from 'bitbucket-browser-auth';
 
+/** Renewals kept in the record, the latest ones. */
+export const MAX_RENEWALS = 20;
+
 /** The sessionStorage key of the recorded steps. */
 export const FLOW_KEY = 'bitbucket-starter:flow';
 
@@ -60,6 +63,9 @@ export function createFlowRecorder(storage: KeyValueStorage, now: () => number, 
     /** Records a step, at once in storage: the page may be about to leave. */
     record(event: FlowEvent): void {
       if (event.step === 'authorize') steps.length = 0;
+      // A session renewed all day would fill the record: only the latest renewals are kept.
+      const renewals = steps.filter((step) => step.step === 'renewal');
+      if (event.step === 'renewal' && renewals.length >= MAX_RENEWALS) steps.splice(steps.indexOf(renewals[0] as FlowStep), 1);
       steps.push({ ...event, at: now() });
       try {
         storage.setItem(FLOW_KEY, JSON.stringify(steps));

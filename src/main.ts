@@ -41,6 +41,8 @@ if (!result.ok) {
       ...signInOptions(flow),
       authorizeUrl: config.authorizeUrl.href,
       apiUrl: config.apiUrl,
+      // With a relay on the app's site: sessions renewed through it, and a new tab signed in with no redirect.
+      ...(config.relayUrl ? { relay: config.relayUrl } : {}),
       fetch: flow.recordFetch(window.fetch.bind(window)),
     }),
     cache: createRepositoryCache(sessionStorage),

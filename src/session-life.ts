@@ -15,6 +15,8 @@ export interface SessionLifeDeps {
   setTimer: (task: () => void, ms: number) => () => void;
   /** True once after a sign-in completed in this tab (the callback page marks it): focus goes to the heading. */
   arrived: () => boolean;
+  /** Whether the core renews tokens through a relay: then the user is warned of the expiry only when a renewal failed. */
+  renews: boolean;
 }
 
 export interface SessionListener {
@@ -39,7 +41,14 @@ export function createSessionLife(deps: SessionLifeDeps, listener: SessionListen
     clearTimer();
     current = session;
     listener.signedIn(session, fresh);
-    if (session.expiresAt !== null) warnBefore(session.expiresAt);
+    if (session.expiresAt !== null && !deps.renews) warnBefore(session.expiresAt);
+  }
+
+  /** A fresh token came through the relay: the view stays as it is, and a warning shown goes. */
+  function renewed(session: Session): void {
+    clearTimer();
+    current = session;
+    listener.endsIn(null);
   }
 
   /** Says how many minutes are left once they are few; the core ends the session at expiry. */
@@ -69,7 +78,13 @@ export function createSessionLife(deps: SessionLifeDeps, listener: SessionListen
   return {
     /** Reads the session there is, then follows its changes. */
     start(): void {
-      auth.onChange((session, change) => (session ? signedIn(session, true) : ended(change)));
+      auth.onChange((session, change) => {
+        if (!session) return ended(change);
+        if (change.reason === 'renewed') return renewed(session);
+        // The relay could not renew the token: now the user is told how long is left.
+        if (change.reason === 'renewal-failed') return session.expiresAt === null ? undefined : warnBefore(session.expiresAt);
+        signedIn(session, true);
+      });
       const session = auth.getSession();
       const arrived = deps.arrived();
       if (session) return signedIn(session, arrived);

@@ -178,6 +178,7 @@ function renderSteps(steps: readonly FlowStep[]): HTMLElement[] {
   const refused = find('refused');
   const kept = find('kept');
   const checks = steps.filter((step) => step.step === 'check');
+  const renewals = steps.filter((step) => step.step === 'renewal');
   const section = (title: string, ...children: Child[]) => h('section', 'inspector-step', el('h3', title), ...children);
   const none = (text: string) => h('p', 'inspector-none', text);
 
@@ -233,7 +234,36 @@ function renderSteps(steps: readonly FlowStep[]): HTMLElement[] {
             by(sourceOf(kept)),
           ]
         : [none(refused ? 'Nowhere: the sign-in was refused.' : 'No token has been kept yet.')]),
+      ...(renewals.length > 0 ? renderRenewals(renewals) : []),
     ),
+  ];
+}
+
+/** Why a token was renewed, and how it went, in words. */
+const RENEWAL_WHY = {
+  start: 'this tab had no token of its own',
+  expiring: 'the token was about to expire',
+  refused: 'Bitbucket refused the token (401)',
+} as const;
+
+/** Each renewal through the relay: when, why, what POST /token answered, and the new expiry. */
+function renderRenewals(renewals: ReadonlyArray<Extract<FlowStep, { step: 'renewal' }>>): HTMLElement[] {
+  const list = el('ul');
+  list.setAttribute('aria-label', 'Renewals through the relay');
+  for (const renewal of renewals) {
+    const answered = renewal.status === undefined ? 'got no answer' : `answered ${renewal.status}`;
+    const outcome =
+      renewal.outcome === 'renewed' && renewal.expiresAt !== undefined
+        ? ['a new token, which expires at ', time(renewal.expiresAt), '.']
+        : [renewal.outcome === 'no-session' ? 'the relay had no session: no token.' : 'no usable token.'];
+    list.append(
+      el('li', 'At ', time(renewal.at), `, because ${RENEWAL_WHY[renewal.why] ?? renewal.why}: POST /token ${answered}, `, ...outcome),
+    );
+  }
+  return [
+    el('p', 'Renewed through the relay, without a redirect (the token itself never recorded):'),
+    list,
+    by(sourceOf(renewals[0] as FlowStep)),
   ];
 }
 

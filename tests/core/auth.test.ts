@@ -4,7 +4,8 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import { createAuth } from '../../packages/bitbucket-browser-auth/src/api.ts';
-import { createSignIn, type AuthEvent, type SessionChange } from '../../packages/bitbucket-browser-auth/src/sign-in.ts';
+import { createSignIn } from '../../packages/bitbucket-browser-auth/src/sign-in.ts';
+import type { AuthEvent, SessionChange } from '../../packages/bitbucket-browser-auth/src/types.ts';
 import { CALLBACK_MESSAGES } from '../../packages/bitbucket-browser-auth/src/callback.ts';
 import { bad } from '../../packages/bitbucket-browser-auth/src/checks.ts';
 import type { ApiError } from '../../packages/bitbucket-browser-auth/src/client.ts';
@@ -77,6 +78,7 @@ describe('handleCallback', () => {
       kind: 'bearer',
       accessToken: TOKEN,
       expiresAt: NOW + 3600e3,
+      obtainedAt: NOW,
       scopes: ['account', 'repository'],
     });
     expect(s.events.map((e) => e.step)).toEqual(['authorize', 'callback', ...Array(10).fill('check'), 'kept']);

@@ -66,7 +66,15 @@ describe('createBitbucketAuth in a page', () => {
   it('without the API part for a callback page', async () => {
     const { createBitbucketSignIn } = await core();
     const auth = createBitbucketSignIn(options);
-    expect(Object.keys(auth).sort()).toEqual(['getSession', 'handleCallback', 'onChange', 'signIn', 'signInWithApiToken', 'signOut']);
+    expect(Object.keys(auth).sort()).toEqual([
+      'getSession',
+      'handleCallback',
+      'onChange',
+      'ready',
+      'signIn',
+      'signInWithApiToken',
+      'signOut',
+    ]);
   });
 
   it.each([

@@ -430,7 +430,13 @@ describe('readCallback, for any address', SLOW, () => {
             const scopes = result.ok ? result.credentials.scopes : [];
             expectSame(result, {
               ok: true,
-              credentials: { kind: 'bearer', accessToken: expected.token, expiresAt: now + expected.lifetime * 1000, scopes },
+              credentials: {
+                kind: 'bearer',
+                accessToken: expected.token,
+                expiresAt: now + expected.lifetime * 1000,
+                obtainedAt: now,
+                scopes,
+              },
               returnTo: pending?.returnTo,
             });
             // Each scope is a piece of the scope text Bitbucket sent, never something made up.
@@ -467,6 +473,7 @@ describe('readCallback, for a callback Bitbucket could send', SLOW, () => {
             kind: 'bearer',
             accessToken: callback.token,
             expiresAt: callback.now + callback.lifetime * 1000,
+            obtainedAt: callback.now,
             scopes: callback.scopes,
           },
           returnTo: callback.pending.returnTo,

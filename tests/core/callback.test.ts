@@ -14,7 +14,13 @@ describe('readCallback accepts', () => {
   it('a complete implicit-grant answer, with an absolute expiry and the scopes', () => {
     expect(read(`#${good}`)).toEqual({
       ok: true,
-      credentials: { kind: 'bearer', accessToken: 'tok-123', expiresAt: NOW + 7200 * 1000, scopes: ['account', 'repository'] },
+      credentials: {
+        kind: 'bearer',
+        accessToken: 'tok-123',
+        expiresAt: NOW + 7200 * 1000,
+        obtainedAt: NOW,
+        scopes: ['account', 'repository'],
+      },
       returnTo: '/?q=api',
     });
   });

@@ -11,10 +11,10 @@ import { join, resolve } from 'node:path';
 import { build, type Rolldown } from 'vite';
 import { describe, expect, it } from 'vitest';
 
-/** The budget issue 20 set for these four (renewal may add 1,000 to it). */
-const ISSUE_BUDGET_GZIP = 5_000;
-/** What this repository holds the core to, measured when it was set (6,320) plus a little room. */
-const GATE_GZIP = 6_500;
+/** The budget issue 20 set for these four, with the 1,000 it allows renewal through a relay to add. */
+const ISSUE_BUDGET_GZIP = 5_000 + 1_000;
+/** What this repository holds the core to: measured when it was set (7,330, renewal included) plus a little room. */
+const GATE_GZIP = 7_500;
 
 const CORE = resolve(import.meta.dirname, '../../packages/bitbucket-browser-auth/src/index.ts');
 

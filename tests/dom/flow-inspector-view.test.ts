@@ -214,6 +214,42 @@ describe('the steps', () => {
     );
   });
 
+  it('list each renewal through the relay: when, why, what POST /token answered, the new expiry; none when there was none', () => {
+    const renewal = (
+      why: 'start' | 'expiring' | 'refused',
+      outcome: 'renewed' | 'no-session' | 'failed',
+      at: number,
+      more = {},
+    ): FlowStep => ({
+      step: 'renewal',
+      why,
+      outcome,
+      at,
+      ...more,
+    });
+    const { root } = mount([
+      authorize(),
+      kept(20_000),
+      renewal('expiring', 'renewed', AT + 21_000, { status: 200, expiresAt: AT + 41_000 }),
+      renewal('refused', 'no-session', AT + 30_000, { status: 401 }),
+      renewal('start', 'failed', AT + 40_000),
+      renewal('expiring', 'failed', AT + 50_000, { status: 502 }),
+    ]);
+    const section = sectionOf(root, '4. Where the token was kept');
+    const items = within(within(section).getByRole('list', { name: 'Renewals through the relay' })).getAllByRole('listitem');
+    expect(items.map((item) => readText(item))).toEqual([
+      `At [${new Date(AT + 21_000).toISOString()}], because the token was about to expire: POST /token answered 200, a new token, which expires at [${new Date(AT + 41_000).toISOString()}].`,
+      `At [${new Date(AT + 30_000).toISOString()}], because Bitbucket refused the token (401): POST /token answered 401, the relay had no session: no token.`,
+      `At [${new Date(AT + 40_000).toISOString()}], because this tab had no token of its own: POST /token got no answer, no usable token.`,
+      `At [${new Date(AT + 50_000).toISOString()}], because the token was about to expire: POST /token answered 502, no usable token.`,
+    ]);
+    expect(readText(section.querySelectorAll('.inspector-source')[1] as HTMLElement)).toBe(
+      'By bitbucket-browser-auth/src/renewal.ts · renew',
+    );
+    const plain = mount([authorize(), kept(20_000)]).root;
+    expect(within(sectionOf(plain, '4. Where the token was kept')).queryByRole('list')).toBeNull();
+  });
+
   it.each([
     [0, '0 minutes'],
     [60_000, '1 minute'],

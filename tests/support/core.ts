@@ -2,7 +2,7 @@
  * The sign-in core's side effects as fakes: a page at a URL, a clock with timers, storage, the
  * channels between tabs, and what the core did with them (navigations, clearing the address).
  */
-import type { AuthDeps, Channel } from '../../packages/bitbucket-browser-auth/src/sign-in.ts';
+import type { AuthDeps, Channel } from '../../packages/bitbucket-browser-auth/src/types.ts';
 import { memoryStorage } from './memory-storage.ts';
 
 /** BroadcastChannels between fake tabs: a message reaches every other open channel of the same name, at once. */

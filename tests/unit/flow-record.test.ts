@@ -1,8 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { readCallback, type CallbackCheck } from '../../packages/bitbucket-browser-auth/src/callback.ts';
-import { callbackParameters, reduceToken } from '../../packages/bitbucket-browser-auth/src/callback.ts';
-import { createFlowRecorder, FLOW_KEY } from '../../src/flow-record.ts';
+import { callbackParameters, readCallback, reduceToken, type CallbackCheck } from '../../packages/bitbucket-browser-auth/src/callback.ts';
+import { createFlowRecorder, FLOW_KEY, MAX_RENEWALS } from '../../src/flow-record.ts';
 import { memoryStorage } from '../support/memory-storage.ts';
 
 const TOKEN = 'tok-9f8e7d6c5b4a3210-the-whole-secret';
@@ -241,5 +240,24 @@ describe('readCallback tells its observer each check as it makes it', () => {
     expect(result.ok).toBe(false);
     expect(checks.at(-1)).toEqual([failing, false]);
     expect(checks.slice(0, -1).every(([, passed]) => passed)).toBe(true);
+  });
+});
+
+describe('renewals in the record', () => {
+  it('keeps the latest 20, and the steps of the sign-in before them', () => {
+    const storage = memoryStorage();
+    const flow = createFlowRecorder(
+      storage,
+      () => 1,
+      () => 0,
+    );
+    flow.record({ step: 'authorize', url: 'https://bitbucket.org/site/oauth2/authorize' });
+    for (let n = 0; n < MAX_RENEWALS + 5; n++)
+      flow.record({ step: 'renewal', why: 'expiring', outcome: 'renewed', status: 200, expiresAt: n });
+    const renewals = flow.steps.filter((step) => step.step === 'renewal');
+    expect(MAX_RENEWALS).toBe(20);
+    expect(renewals.map((step) => (step as { expiresAt: number }).expiresAt)).toEqual(Array.from({ length: 20 }, (_, i) => i + 5));
+    expect(flow.steps[0]?.step).toBe('authorize');
+    expect(JSON.parse(storage.getItem('bitbucket-starter:flow') ?? '[]')).toHaveLength(21);
   });
 });

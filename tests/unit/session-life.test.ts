@@ -8,7 +8,11 @@ import { channelHub, fakeClock, fakeCore } from '../support/core.ts';
 
 const NOW = Date.parse('2026-11-28T12:00:00Z');
 
-function setup(credentials: Credentials | null, options: { hostname?: string; arrived?: boolean; status?: number } = {}) {
+function setup(
+  credentials: Credentials | null,
+  options: { hostname?: string; arrived?: boolean; status?: number; relay?: Response[] } = {},
+) {
+  const relayAnswers = [...(options.relay ?? [])];
   const clock = fakeClock(NOW);
   const hub = channelHub();
   const hostname = options.hostname ?? 'localhost';
@@ -17,7 +21,12 @@ function setup(credentials: Credentials | null, options: { hostname?: string; ar
     clock,
     hub,
     storageKey: 'bitbucket-starter',
-    fetch: async () => Response.json({ type: 'error', error: { message: 'Access token expired.' } }, { status: options.status ?? 401 }),
+    // The relay's /token answers `relay` in turn; the API refuses the token.
+    fetch: async (input) =>
+      String(input).endsWith('/relay/token')
+        ? (relayAnswers.shift() ?? Response.json({}, { status: 401 }))
+        : Response.json({ type: 'error', error: { message: 'Access token expired.' } }, { status: options.status ?? 401 }),
+    relay: options.relay ? 'http://localhost:3000/relay' : undefined,
   });
   const { storage } = core;
   const session = createSessionStore(storage, clock.now, 'bitbucket-starter');
@@ -34,6 +43,7 @@ function setup(credentials: Credentials | null, options: { hostname?: string; ar
       now: clock.now,
       setTimer: clock.setTimer,
       arrived: () => options.arrived ?? false,
+      renews: options.relay !== undefined,
     },
     {
       signedIn: (s, fresh) => void events.push(['in', s.kind, fresh]),
@@ -175,5 +185,27 @@ describe('session life', () => {
     life.start();
     // The core's own timer waits for the expiry itself.
     expect(pendingTimers().map((timer) => timer.at - NOW)).toEqual([expiresIn, delay]);
+  });
+
+  it('with a relay: no warning while renewals work, the view kept through a renewal; a failed one warns, a later one clears it', async () => {
+    const token = (expiresIn: number) => Response.json({ access_token: 'tok-2', token_type: 'bearer', expires_in: expiresIn, scope: '' });
+    const { life, events, advance } = setup(bearer(10 * 60e3), { relay: [token(3600), Response.json({}, { status: 502 }), token(3600)] });
+    life.start();
+    // Five minutes before expiry: renewed, not warned; the signed-in view is not shown again.
+    advance(5 * 60e3);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(events).toEqual([
+      ['in', 'oauth', false],
+      ['ends in', null],
+    ]);
+    // The next renewal fails (502): now the user is warned.
+    advance(55 * 60e3);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(events.at(-1)).toEqual(['ends in', 5]);
+    // The retry works: the warning goes.
+    advance(30e3);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(events.at(-1)).toEqual(['ends in', null]);
+    expect(events.filter((event) => (event as unknown[])[0] === 'in')).toHaveLength(1);
   });
 });

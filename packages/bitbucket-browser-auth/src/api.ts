@@ -1,11 +1,13 @@
 /**
  * The API part of the core: `get` and `list` on the Bitbucket REST API, with the credentials of a
- * sign-in made in `sign-in.ts`. A 401 ends that session.
+ * sign-in made in `sign-in.ts`. With a relay, a token about to expire is renewed first, and a 401
+ * is answered by one renewal and one more try; otherwise a 401 ends that session.
  */
 import { ApiError, createClient, type Permission, type RetryNotice } from './client.js';
 import { paginate, type Bounds } from './paginate.js';
 import { authorizationHeader } from './session.js';
-import { createSignIn, internalsOf, type AuthDeps, type BitbucketSignIn } from './sign-in.js';
+import { createSignIn, internalsOf } from './sign-in.js';
+import type { AuthDeps, BitbucketSignIn } from './types.js';
 
 /** How one API request is made. */
 export interface RequestOptions {
@@ -63,28 +65,31 @@ export interface BitbucketAuth extends BitbucketSignIn, BitbucketApi {}
 export function createBitbucketApi(signIn: BitbucketSignIn): BitbucketApi {
   const session = internalsOf(signIn);
   if (!session) throw new TypeError('bitbucket-browser-auth: createBitbucketApi needs what createBitbucketSignIn made.');
-  const { deps, store, refused } = session;
+  const { deps, live, renewal, refused } = session;
   const client = createClient({
     apiUrl: deps.apiUrl,
     fetch: deps.fetch,
     offline: deps.offline,
     sleep: deps.sleep,
     authorization: () => {
-      const credentials = store.credentials();
+      const credentials = live.store.credentials();
       if (!credentials) throw new ApiError('NO_SESSION', '(no session)');
       return authorizationHeader(credentials);
     },
   });
 
-  async function get(path: string, options: Partial<GetOptions<unknown>> = {}): Promise<unknown> {
+  async function get(path: string, options: Partial<GetOptions<unknown>> = {}, renewed = false): Promise<unknown> {
     const { fields, check, ...request } = options;
     const target = fields ? withQuery(path, { fields: fields.join(',') }) : path;
+    await renewal?.ensureFresh();
     try {
       const json = await client.get(target, request);
       return check ? check(json, path.split('?')[0] ?? path) : json;
     } catch (error) {
-      // A refused token ends the session: the app hears of it through onChange.
-      if (error instanceof ApiError && error.code === 'UNAUTHORIZED') refused(error);
+      if (!(error instanceof ApiError && error.code === 'UNAUTHORIZED')) throw error;
+      // Refused: once, a fresh token from the relay and one more try; otherwise the session ends (onChange hears it).
+      if (!renewed && (await renewal?.renew('refused')) === 'renewed') return get(path, options, true);
+      refused(error);
       throw error;
     }
   }

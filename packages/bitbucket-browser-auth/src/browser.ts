@@ -3,7 +3,8 @@
  * `sessionStorage` and the other browser globals. Everything else gets them passed in.
  */
 import { createBitbucketApi, type BitbucketAuth } from './api.js';
-import { createSignIn, type AuthDeps, type AuthEvent, type BitbucketSignIn } from './sign-in.js';
+import { createSignIn } from './sign-in.js';
+import type { AuthDeps, AuthEvent, BitbucketSignIn } from './types.js';
 import { DEFAULT_API_URL, DEFAULT_AUTHORIZE_URL } from './endpoints.js';
 import { isLoopback } from './return-path.js';
 import type { KeyValueStorage } from './session.js';
@@ -31,6 +32,13 @@ export interface BitbucketAuthOptions {
   storageKey?: string | undefined;
   /** Told of each step of a sign-in (credentials reduced), e.g. for a debug log. */
   observe?: ((event: AuthEvent) => void) | undefined;
+  /**
+   * A token relay (token-mediating backend) on this app's site, e.g. `/relay` or
+   * `https://app.example/relay`: its `/token` renews the access token before it expires, and a
+   * new tab gets one with no redirect; sign-out ends its session too. `authorizeUrl` defaults to
+   * its `/authorize`. Leave out for the implicit grant without a relay.
+   */
+  relay?: string | undefined;
 }
 
 /**
@@ -56,11 +64,14 @@ export function createBitbucketSignIn(options: BitbucketAuthOptions): BitbucketS
 }
 
 function browserDeps(options: BitbucketAuthOptions): AuthDeps {
+  // A relay is named relative to the page as well (`/relay`), and its /authorize is where sign-in goes.
+  const relay =
+    options.relay === undefined ? undefined : checkedUrl('relay', new URL(options.relay, location.href).href).replace(/\/+$/, '');
   return {
     clientId: options.clientId,
     // The page's own origin may be plain http: signIn refuses it then, with a code to explain.
     redirectUri: checkedUrl('redirectUri', options.redirectUri, true),
-    authorizeUrl: checkedUrl('authorizeUrl', options.authorizeUrl ?? DEFAULT_AUTHORIZE_URL),
+    authorizeUrl: checkedUrl('authorizeUrl', options.authorizeUrl ?? (relay ? `${relay}/authorize` : DEFAULT_AUTHORIZE_URL)),
     apiUrl: checkedUrl('apiUrl', options.apiUrl ?? DEFAULT_API_URL).replace(/\/+$/, ''),
     storage: options.storage ?? sessionStorage,
     storageKey: options.storageKey ?? 'bitbucket-browser-auth',
@@ -77,6 +88,9 @@ function browserDeps(options: BitbucketAuthOptions): AuthDeps {
     },
     offline: () => (navigator.onLine ? null : new Promise((resolve) => window.addEventListener('online', () => resolve(), { once: true }))),
     observe: options.observe,
+    relay,
+    // One renewal at a time across the app's tabs, where the browser has Web Locks.
+    lock: (name, task) => (navigator.locks ? navigator.locks.request(name, task) : task()),
   };
 }
 

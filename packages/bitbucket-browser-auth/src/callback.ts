@@ -88,23 +88,41 @@ export function readCallback(
   if (!holds('STATE_MATCHES', state === pending.state)) return { ok: false, code: 'STATE_MISMATCH' };
 
   const accessToken = params.get('access_token') ?? '';
-  if (!holds('TOKEN_PRESENT', /^[\x21-\x7e]+$/.test(accessToken))) {
-    // A token must be there and fit in an HTTP header: printable ASCII, no spaces (RFC 6750 §2.1's b64token and more).
-    return { ok: false, code: accessToken ? 'TOKEN_INVALID' : 'TOKEN_MISSING' };
-  }
+  if (!holds('TOKEN_PRESENT', isToken(accessToken))) return { ok: false, code: accessToken ? 'TOKEN_INVALID' : 'TOKEN_MISSING' };
   if (!holds('TOKEN_TYPE', params.get('token_type')?.toLowerCase() === 'bearer')) return { ok: false, code: 'TOKEN_TYPE_UNSUPPORTED' };
 
   const expiresIn = params.get('expires_in');
-  if (!holds('LIFETIME', expiresIn !== undefined && /^[1-9][0-9]{0,8}$/.test(expiresIn))) return { ok: false, code: 'EXPIRES_IN_INVALID' };
+  if (!holds('LIFETIME', isLifetime(expiresIn))) return { ok: false, code: 'EXPIRES_IN_INVALID' };
 
   // Bitbucket said `scopes` until May 2026 and `scope` since; a response with both is ambiguous.
   if (!holds('SCOPES', !(params.has('scopes') && params.has('scope')))) return { ok: false, code: 'REPEATED_PARAMETER' };
-  const scopes = (params.get('scopes') ?? params.get('scope') ?? '').split(/[\s,]/).filter(Boolean);
 
   return {
     ok: true,
-    credentials: { kind: 'bearer', accessToken, expiresAt: now + Number(expiresIn) * 1000, scopes },
+    credentials: bearer(accessToken, Number(expiresIn), params.get('scopes') ?? params.get('scope'), now),
     returnTo: pending.returnTo,
+  };
+}
+
+/** A token must fit in an HTTP header: printable ASCII, no spaces (RFC 6750 §2.1's b64token and more). */
+export const isToken = (value: unknown): value is string => typeof value === 'string' && /^[\x21-\x7e]+$/.test(value);
+
+/** A lifetime is a whole number of seconds above 0, at most nine digits. */
+export const isLifetime = (value: unknown): value is string => typeof value === 'string' && /^[1-9][0-9]{0,8}$/.test(value);
+
+/** The credentials of a bearer token that lives `expiresIn` seconds from `now`, with its scopes (space- or comma-separated). */
+export function bearer(
+  accessToken: string,
+  expiresIn: number,
+  scopes: string | undefined,
+  now: number,
+): Extract<Credentials, { kind: 'bearer' }> {
+  return {
+    kind: 'bearer',
+    accessToken,
+    expiresAt: now + expiresIn * 1000,
+    obtainedAt: now,
+    scopes: (scopes ?? '').split(/[\s,]/).filter(Boolean),
   };
 }
 

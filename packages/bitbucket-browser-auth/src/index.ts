@@ -18,12 +18,14 @@ export type {
   AuthEvent,
   BitbucketSignIn,
   CallbackOutcome,
+  RenewalOutcome,
+  RenewalReason,
   Session,
   SessionChange,
   SessionChangeReason,
   SessionListener,
   SignInOptions,
-} from './sign-in.js';
+} from './types.js';
 export { SignInError, type SignInErrorCode } from './authorize.js';
 export { CALLBACK_MESSAGES, type CallbackCheck, type CallbackErrorCode, type Parameter } from './callback.js';
 export { ApiError, type ApiErrorCode, type Permission, type RetryNotice } from './client.js';

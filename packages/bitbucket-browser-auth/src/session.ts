@@ -10,7 +10,9 @@ export type KeyValueStorage = Pick<Storage, 'getItem' | 'setItem' | 'removeItem'
 
 /** How the app proves who it acts for: an OAuth access token, or an email and Atlassian API token. */
 export type Credentials =
-  { kind: 'bearer'; accessToken: string; expiresAt: number; scopes: string[] } | { kind: 'basic'; email: string; apiToken: string };
+  /** `obtainedAt`: when the token came (its lifetime is `expiresAt - obtainedAt`); absent in a session kept by an older version. */
+  | { kind: 'bearer'; accessToken: string; expiresAt: number; obtainedAt?: number; scopes: string[] }
+  | { kind: 'basic'; email: string; apiToken: string };
 
 /** A sign-in that has been started: the one-time `state` and where to return afterwards. */
 export interface PendingSignIn {
