@@ -178,7 +178,7 @@ describe('GET /callback with a good state', () => {
     expect(calls).toHaveLength(1);
   });
 
-  it('drops the refresh token: it appears nowhere in the answer', async () => {
+  it('keeps the refresh token from the app: it appears nowhere in the answer, only sealed in the session cookie', async () => {
     const { response } = await signIn();
     expect(response.headers.get('location')).not.toContain(REFRESH_TOKEN);
     for (const [, value] of response.headers) expect(value).not.toContain(REFRESH_TOKEN);
