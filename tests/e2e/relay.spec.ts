@@ -350,3 +350,53 @@ test("Bitbucket's token endpoint failing: the app says so, nothing is stored", a
   expect(await storedKeys(page)).toEqual([]);
   expect((await tokenRequests(sim)).map((request) => request.status)).toEqual([503]);
 });
+
+test('the session in Chromium: the app’s site gets a token from POST /token with the cookie; another site’s page gets nothing; sign-out ends it', async ({
+  page,
+  sim,
+}) => {
+  await signInThroughRelay(page);
+  const token = await storedToken(page);
+  /** POST to the relay from the page now open, as the app's renewal will: with credentials and the custom header. */
+  const post = (path: string, mode: RequestMode = 'cors') =>
+    page.evaluate(
+      async ({ url, mode }) => {
+        try {
+          const init: RequestInit = { method: 'POST', credentials: 'include', mode };
+          if (mode === 'cors') init.headers = { 'X-Bitbucket-Relay': '1' };
+          const response = await fetch(url, init);
+          return { status: response.status, type: response.type, body: response.type === 'opaque' ? '' : await response.text() };
+        } catch (error) {
+          return { status: 0, type: 'error', body: String(error) };
+        }
+      },
+      { url: `${RELAY}${path}`, mode },
+    );
+
+  // A page of the app's origin (its /healthcheck: the app's own pages only connect to the API).
+  // The relay is on another port of localhost: another origin, the same site, so the
+  // SameSite=Strict cookie goes with a credentialed fetch, after a preflight the relay allows.
+  await page.goto(`${APP}/healthcheck`);
+  const kept = await post('/token');
+  expect(kept.status).toBe(200);
+  expect(JSON.parse(kept.body)).toMatchObject({ access_token: token, token_type: 'bearer', scope: 'account repository' });
+
+  // A page of another site (app.test resolves to this machine): its CORS request is refused at
+  // the preflight; its no-cors one reaches the relay without the cookie and without the header.
+  await page.goto(`${APP.replace('localhost', 'app.test')}/healthcheck`);
+  const foreign = await post('/token');
+  expect(foreign).toMatchObject({ status: 0, type: 'error' });
+  const blind = await post('/token', 'no-cors');
+  expect(blind.type).toBe('opaque');
+  expect(relayLog).toContain('token: refused (origin_not_allowed)');
+  expect(await tokenRequests(sim)).toHaveLength(1);
+
+  // Sign-out from the app's site: the refresh token is spent at Bitbucket, then the cookie cleared.
+  await page.goto(`${APP}/healthcheck`);
+  expect((await post('/sign-out')).status).toBe(204);
+  expect(await page.context().cookies(RELAY)).toEqual([]);
+  expect((await tokenRequests(sim)).map((request) => request.status)).toEqual([200, 200]);
+  const after = await post('/token');
+  expect(after.status).toBe(401);
+  expect(JSON.parse(after.body)).toMatchObject({ error: 'no_session' });
+});
