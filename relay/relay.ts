@@ -120,10 +120,11 @@ export function createRelay(config: RelayConfig, deps: RelayDeps = {}): RelayHan
   };
 
   async function route(request: Request): Promise<Response> {
-    if (request.url.length > MAX_URL_LENGTH) return errorPage('URL_TOO_LONG');
     const url = new URL(request.url);
-    // The session endpoints answer the app's fetch with JSON, whatever the method.
+    // The session endpoints answer the app's fetch with JSON and nothing else, whatever the
+    // method (they read no query, so its length does not matter to them).
     if (SESSION_PATHS.has(url.pathname)) return sessions.handle(request, url.pathname, sessionCookieOptions(url));
+    if (request.url.length > MAX_URL_LENGTH) return errorPage('URL_TOO_LONG');
     if (request.method !== 'GET') return errorPage('METHOD_NOT_ALLOWED', [['allow', 'GET']]);
     if (hasBody(request)) return errorPage('BODY_NOT_ALLOWED');
 

@@ -270,6 +270,15 @@ describe('POST /token and POST /sign-out refuse, and change nothing', () => {
     expect((await relay(sessionRequest('/token', cookie))).status).toBe(200);
   });
 
+  it('answers JSON even to a request whose URL is over the 4 kB the HTML routes take', async () => {
+    const { relay } = await signedIn();
+    const response = await relay(
+      new Request(`http://localhost:3001/token?${'a'.repeat(5000)}`, { headers: { origin: 'http://localhost:3000' } }),
+    );
+    expect(response.status).toBe(405);
+    expect((await bodyOf(response)).error).toBe('method_not_allowed');
+  });
+
   it('answers a foreign origin without CORS headers, and the app with its origin exactly, with credentials', async () => {
     const { relay, cookie } = await signedIn();
     const foreign = await relay(sessionRequest('/token', cookie, { origin: 'https://evil.example' }));
