@@ -77,11 +77,9 @@ export function createSealer(secret: string, purpose: SealPurpose, options: Seal
         // Changed, cut short, sealed under another key or for another purpose: GCM's tag does not match.
         return { ok: false, code: 'BAD_SEAL' };
       }
-      const body = parseObject(plaintext);
-      const exp = body?.['exp'];
-      if (body === undefined || typeof exp !== 'number' || !Number.isFinite(exp)) return { ok: false, code: 'MALFORMED' };
+      const { exp, ...value } = parseObject(plaintext);
+      if (typeof exp !== 'number' || !Number.isFinite(exp)) return { ok: false, code: 'MALFORMED' };
       if (options.now() >= exp) return { ok: false, code: 'EXPIRED' };
-      const { exp: _exp, ...value } = body;
       return { ok: true, value };
     },
   };
@@ -102,12 +100,13 @@ async function deriveKey(secret: string, purpose: SealPurpose): Promise<CryptoKe
 }
 
 // Only reached with a valid tag, so only this relay can have written it; still checked before use.
-function parseObject(plaintext: ArrayBuffer): Record<string, unknown> | undefined {
+// Anything but a JSON object comes out without an `exp` (Object() wraps null, numbers and strings
+// in objects that have none), and is refused for that.
+function parseObject(plaintext: ArrayBuffer): Record<string, unknown> {
   try {
-    const body: unknown = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(plaintext));
-    return typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : undefined;
+    return Object(JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(plaintext))) as Record<string, unknown>;
   } catch {
-    return undefined;
+    return {};
   }
 }
 

@@ -146,7 +146,7 @@ describe('readRelayConfig', () => {
     expect(result.ok && [result.config.port, result.config.host]).toEqual([0, '0.0.0.0']);
   });
 
-  it.each(['0.0.0.0', '::', '192.0.2.10', 'relay.internal', '128.0.0.1'])(
+  it.each(['0.0.0.0', '::', '192.0.2.10', 'relay.internal', '128.0.0.1', '127.0.0.1.example', '10.127.0.0.1', '::2'])(
     'refuses to listen on %s (not loopback) without RELAY_PUBLIC_URL, and says why',
     (host) => {
       const [problem, ...others] = problemsOf(testEnv({ RELAY_HOST: host }));
@@ -178,7 +178,7 @@ describe('readRelayConfig', () => {
     expect(result.ok && result.config.sessionLifetimeSeconds).toBe(seconds);
   });
 
-  it.each(['299', '7776001', '1e6', '-5', '3600.5', 'a day', '123456789'])('refuses RELAY_SESSION_LIFETIME=%s', (text) => {
+  it.each(['299', '7776001', '1e6', '-5', '3600.5', 'a day', '123456789', 'x600', '600x'])('refuses RELAY_SESSION_LIFETIME=%s', (text) => {
     const problems = problemsOf(testEnv({ RELAY_SESSION_LIFETIME: text }));
     expect(problems.map((p) => `${p.variable} ${p.code}`)).toEqual(['RELAY_SESSION_LIFETIME BAD_LIFETIME']);
     expect(problems[0]?.message).toBe(

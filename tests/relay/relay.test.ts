@@ -137,6 +137,17 @@ describe('GET /authorize', () => {
     expect(logs).toEqual([`authorize: refused (${code})`]);
   });
 
+  it('refuses to start a sign-in whose sealed state would be too long for the /callback URL', async () => {
+    const longCallback = `https://app.example.com/${'x'.repeat(2300)}`;
+    const { relay, logs } = testRelay(undefined, { config: testConfig({ RELAY_ALLOWED_CALLBACKS: longCallback }) });
+    const response = await relay(
+      new Request(`http://localhost:3001/authorize?${new URLSearchParams({ state: APP_STATE, redirect_uri: longCallback })}`),
+    );
+    expect(response.status).toBe(400);
+    expect(await pageCode(response)).toBe('STATE_TOO_LONG');
+    expect(logs).toEqual(['authorize: refused (STATE_TOO_LONG)']);
+  });
+
   it('accepts a state of exactly 1024 characters', async () => {
     const start = await startSignIn(testRelay().relay, { redirect_uri: APP_CALLBACK, state: 'x'.repeat(1024) });
     expect(start.relayState).not.toBe('');
@@ -404,9 +415,10 @@ describe('GET /callback with a state it cannot trust: an HTML 400 page, never a 
     await expectRefused(await callback(relay, { code: CODE, state: start.relayState }, start.cookie), 'STATE_TAMPERED');
   });
 
-  it('refuses a state that is not one of its own', async () => {
+  it('refuses a state that is not one of its own, or longer than any it seals', async () => {
     const { relay, calls } = testRelay();
     await expectRefused(await callback(relay, { code: CODE, state: APP_STATE }), 'STATE_MALFORMED');
+    await expectRefused(await callback(relay, { code: CODE, state: `s1.${'A'.repeat(3070)}` }), 'STATE_MALFORMED');
     expect(calls).toEqual([]);
   });
 

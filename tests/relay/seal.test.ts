@@ -122,6 +122,8 @@ describe('open, payloads only the relay could have sealed', () => {
     ['an expiry that is not a number', json({ a: 1, exp: String(later) })],
     ['an expiry too large to be a number (1e999)', utf8Bytes('{"a":1,"exp":1e999}')],
     ['bytes that are not UTF-8', Uint8Array.from([0x7b, 0xff, 0x7d])],
+    // Read leniently, the byte would become U+FFFD and the JSON would hold.
+    ['JSON whose text holds a byte that is not UTF-8', Uint8Array.from([...utf8Bytes('{"a":"'), 0xff, ...utf8Bytes(`","exp":${later}}`)])],
   ])('calls %s malformed', async (_name, plaintext) => {
     expect(await sealer().open(await sealByHand(plaintext))).toEqual({ ok: false, code: 'MALFORMED' });
   });

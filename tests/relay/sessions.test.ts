@@ -71,9 +71,10 @@ describe('/callback keeps the session', () => {
   });
 
   it('ends an older session when Bitbucket sends no refresh token, and keeps none', async () => {
-    const { response } = await signedIn({ answer: () => tokenResponse(bitbucketToken({ refresh_token: undefined })) });
+    const { response, logs } = await signedIn({ answer: () => tokenResponse(bitbucketToken({ refresh_token: undefined })) });
     expect(fragmentOf(response).has('access_token')).toBe(true);
     expect(response.headers.getSetCookie()[1]).toBe(CLEARED);
+    expect(logs).toContain('callback: token issued, redirecting to the app');
   });
 
   it('leaves the session alone when the sign-in fails', async () => {
@@ -167,13 +168,26 @@ describe('POST /token', () => {
       new URLSearchParams(String(call.init.body)).get('grant_type') === 'refresh_token'
         ? tokenResponse({ access_token: `renewed-${(refreshes += 1)}`, token_type: 'bearer', expires_in: 60 })
         : tokenResponse(bitbucketToken({ expires_in: 60 }));
-    const { relay, calls, cookie, clock } = await signedIn({ answer });
+    const { relay, calls, cookie, clock, logs } = await signedIn({ answer });
     clock.now += 60_000;
     const renewed = await relay(sessionRequest('/token', cookie));
     expect(await bodyOf(renewed)).toEqual({ access_token: 'renewed-1', token_type: 'bearer', expires_in: 60, scope: 'account repository' });
     clock.now += 60_000;
     await relay(sessionRequest('/token', cookiePair(renewed.headers.getSetCookie()[0])));
     expect(refreshTokensSent(calls)).toEqual(['refresh_token:refresh-token-NEVER-LOG-55d0', 'refresh_token:refresh-token-NEVER-LOG-55d0']);
+    // Nothing rotated, and the log says no more than that.
+    expect(logs.at(-1)).toBe('token: renewed at Bitbucket');
+  });
+
+  it('answers without scope when Bitbucket never said one', async () => {
+    const answer: Answer = () => tokenResponse(bitbucketToken({ scope: undefined, expires_in: 60 }));
+    const { relay, cookie, clock, logs } = await signedIn({ answer });
+    const kept = await bodyOf(await relay(sessionRequest('/token', cookie)));
+    expect(Object.keys(kept).sort()).toEqual(['access_token', 'expires_in', 'token_type']);
+    clock.now += 60_000;
+    const renewed = await bodyOf(await relay(sessionRequest('/token', cookie)));
+    expect(Object.keys(renewed).sort()).toEqual(['access_token', 'expires_in', 'token_type']);
+    expect(logs.at(-1)).toBe('token: renewed at Bitbucket, refresh token rotated');
   });
 
   it('always refreshes a session whose cookie holds the refresh token alone (the tokens did not fit together)', async () => {
@@ -193,6 +207,7 @@ describe('POST /token', () => {
     ['cannot be reached', () => Promise.reject(new TypeError('fetch failed')), 502, 'temporarily_unavailable', false],
     ['rejects the consumer', () => tokenResponse({ error: 'unauthorized_client' }, 400), 502, 'server_error', false],
     ['answers something else', () => tokenResponse('<html>', 200, 'text/html'), 502, 'server_error', false],
+    ['refuses the request otherwise', () => tokenResponse({ error: 'unsupported_grant_type' }, 400), 502, 'server_error', false],
     ['answers more than it may', () => tokenResponse(JSON.stringify({ pad: 'x'.repeat(40_000) })), 502, 'server_error', false],
   ])('when Bitbucket %s: %i %s', async (_name, failing, status, error, cleared) => {
     const { relay, cookie, clock, answer } = await signedIn({ expiresIn: 60 });
@@ -203,6 +218,7 @@ describe('POST /token', () => {
     const body = await bodyOf(response);
     expect(Object.keys(body).sort()).toEqual(['error', 'error_description']);
     expect(body.error).toBe(error);
+    expect(body.error_description).toMatch(/^[A-Z].{30,}\.$/);
     // Refused: the session is over. Otherwise the cookie stays, and a later request may succeed.
     expect(response.headers.getSetCookie()).toEqual(cleared ? [CLEARED] : []);
   });
@@ -263,9 +279,12 @@ describe('POST /token and POST /sign-out refuse, and change nothing', () => {
       expect.soft(JSON.parse(text), name).toEqual({ error, error_description: expect.stringMatching(/^[A-Z].{20,}\.$/) });
       expect.soft(response.headers.getSetCookie(), name).toEqual([]);
       expect.soft(text, name).not.toContain('NEVER-LOG');
+      expect.soft(response.headers.get('allow'), name).toBe(status === 405 ? 'POST, OPTIONS' : null);
     }
     expect(calls).toEqual([]);
     expect(logs.filter((line) => line.includes('refused'))).toHaveLength(12);
+    expect(logs).toContain('token: refused (origin_not_allowed)');
+    expect(logs).toContain('sign-out: refused (relay_header_missing)');
     // The session is untouched: it still works.
     expect((await relay(sessionRequest('/token', cookie))).status).toBe(200);
   });
