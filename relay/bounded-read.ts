@@ -16,7 +16,7 @@ export async function readBoundedText(response: Response, maxBytes: number, sign
   // Rejects when the signal fires: a body that stalls without honouring the signal still ends on time.
   const aborted = new Promise<never>((_resolve, reject) => {
     if (signal?.aborted) reject(signal.reason);
-    signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
+    signal?.addEventListener('abort', () => reject(signal.reason));
   });
   // Handled here once; each read below still races against it.
   aborted.catch(() => undefined);

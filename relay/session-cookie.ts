@@ -87,7 +87,7 @@ export function createSessionCookies(
   return {
     async set(session, cookie) {
       const whole = await sealedLine(session, cookie);
-      if (whole !== undefined || session.accessToken === undefined) return whole;
+      if (whole !== undefined) return whole;
       // Too long with both tokens: the refresh token alone still makes a session (each /token then refreshes).
       const { accessToken: _dropped, ...refreshOnly } = session;
       return sealedLine(refreshOnly, cookie);
@@ -107,13 +107,10 @@ export function createSessionCookies(
 }
 
 // The sealed JSON, flat and with short names: every byte counts against the cookie's 4 kB.
+// JSON leaves out what is undefined.
 function flatten(session: Session): Record<string, unknown> {
   const { refreshToken, scope, accessToken } = session;
-  return {
-    rt: refreshToken,
-    ...(scope === undefined ? {} : { sc: scope }),
-    ...(accessToken === undefined ? {} : { at: accessToken.token, ae: accessToken.expiresAt, al: accessToken.lifetimeSeconds }),
-  };
+  return { rt: refreshToken, sc: scope, at: accessToken?.token, ae: accessToken?.expiresAt, al: accessToken?.lifetimeSeconds };
 }
 
 // Only this relay can have sealed it; the shape is checked all the same, against our own format changes.

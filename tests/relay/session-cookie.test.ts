@@ -83,6 +83,33 @@ describe('the session cookie', () => {
     });
   });
 
+  it(`keeps both tokens in a line of exactly ${MAX_SET_COOKIE_LENGTH} bytes, and the refresh token alone one byte past it`, async () => {
+    const cookies = cookiesAt({ now: 0 });
+    const withToken = (scope: string, length: number): Session => ({
+      refreshToken: REFRESH_TOKEN,
+      scope,
+      accessToken: { token: 'a'.repeat(length), expiresAt: 1, lifetimeSeconds: 60 },
+    });
+    const keepsBoth = async (session: Session) => {
+      const line = (await cookies.set(session, HTTPS)) ?? '';
+      const read = await cookies.read(pairOf(line), HTTPS);
+      return { line, both: read.status === 'session' && read.session.accessToken !== undefined };
+    };
+    // Base64 grows by one or two characters a byte: some scope length reaches exactly the bound.
+    let exact: { scope: string; length: number } | undefined;
+    for (let pad = 0; pad < 3 && exact === undefined; pad += 1) {
+      for (let length = 2700; length < 3000 && exact === undefined; length += 1) {
+        const { line, both } = await keepsBoth(withToken('s'.repeat(pad), length));
+        if (both && line.length === MAX_SET_COOKIE_LENGTH) exact = { scope: 's'.repeat(pad), length };
+      }
+    }
+    if (exact === undefined) throw new Error('no line of exactly the bound');
+    // One byte more: the line would be longer than the bound (though its sealed value alone is not).
+    const past = await keepsBoth(withToken(exact.scope, exact.length + 1));
+    expect(past.both).toBe(false);
+    expect(past.line).toMatch(/^__Host-relay-session=s1\./);
+  });
+
   it('stores nothing when even the refresh token does not fit', async () => {
     const cookies = cookiesAt({ now: 0 });
     expect(await cookies.set({ refreshToken: 'r'.repeat(3000) }, HTTPS)).toBeUndefined();
