@@ -158,7 +158,7 @@ function sessionOf(token: AccessToken, issuedAt: number, refreshToken: string, s
   };
 }
 
-/** The body of a 200 from `POST /token`, the fields of RFC 6749 §5.1 the app uses. */
+/** The body of a 200 from `POST /token`, the fields of RFC 6749 §5.1 the app uses; JSON leaves out a scope never given. */
 function tokenBody(accessToken: string, expiresIn: number, scope: string | undefined): Record<string, unknown> {
-  return { access_token: accessToken, token_type: 'bearer', expires_in: expiresIn, ...(scope === undefined ? {} : { scope }) };
+  return { access_token: accessToken, token_type: 'bearer', expires_in: expiresIn, scope };
 }

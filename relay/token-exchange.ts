@@ -203,14 +203,8 @@ async function readJson(response: Response, signal: AbortSignal | undefined): Pr
     await response.body?.cancel();
     return undefined;
   }
-  let text: string | undefined;
-  try {
-    text = await readBoundedText(response, MAX_TOKEN_RESPONSE_BYTES, signal);
-  } catch (error) {
-    // A timeout while reading the body is not a bad answer: let the caller report it as one.
-    if (error instanceof Error && error.name === 'TimeoutError') throw error;
-    return undefined;
-  }
+  // A body that breaks off or times out is not a bad answer: the caller reports it as NETWORK or TIMEOUT.
+  const text = await readBoundedText(response, MAX_TOKEN_RESPONSE_BYTES, signal);
   if (text === undefined) return TOO_LARGE;
   try {
     return JSON.parse(text);

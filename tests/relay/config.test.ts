@@ -157,9 +157,12 @@ describe('readRelayConfig', () => {
     },
   );
 
-  it.each(['127.0.0.1', '127.1.2.3', 'localhost', '::1', '[::1]'])('listens on %s (loopback) without RELAY_PUBLIC_URL', (host) => {
-    expect(readRelayConfig(testEnv({ RELAY_HOST: host })).ok).toBe(true);
-  });
+  it.each(['127.0.0.1', '127.1.2.3', '127.100.200.254', 'localhost', '::1', '[::1]'])(
+    'listens on %s (loopback) without RELAY_PUBLIC_URL',
+    (host) => {
+      expect(readRelayConfig(testEnv({ RELAY_HOST: host })).ok).toBe(true);
+    },
+  );
 
   it('takes the public origin from RELAY_PUBLIC_URL, and its /callback as redirect_uri', () => {
     const result = readRelayConfig(testEnv({ RELAY_HOST: '0.0.0.0', RELAY_PUBLIC_URL: 'https://relay.example.com/' }));

@@ -324,7 +324,9 @@ describe('POST /token and POST /sign-out refuse, and change nothing', () => {
     const value = cookie.slice('relay-session='.length);
     const response = await relay(sessionRequest('/token', `relay-session=${change(value)}`));
     expect(response.status).toBe(401);
-    expect((await bodyOf(response)).error).toBe('invalid_session');
+    const body = await bodyOf(response);
+    expect(body.error).toBe('invalid_session');
+    expect(body.error_description).toContain('sealed under another RELAY_SECRET');
     expect(response.headers.getSetCookie()).toEqual([CLEARED]);
     expect(calls).toEqual([]);
     expect(logs.at(-1)).toBe(`token: session cookie refused (${code})`);
@@ -346,8 +348,9 @@ describe('POST /token and POST /sign-out refuse, and change nothing', () => {
   });
 
   it('POST /token without a session cookie: 401 no_session, saying why a relay on another site cannot keep one', async () => {
-    const { relay, calls } = testRelay();
+    const { relay, calls, logs } = testRelay();
     const response = await relay(sessionRequest('/token', 'other=1'));
+    expect(logs).toEqual(['token: no session cookie']);
     expect(response.status).toBe(401);
     const body = await bodyOf(response);
     expect(body.error).toBe('no_session');

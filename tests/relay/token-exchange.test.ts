@@ -209,7 +209,10 @@ describe('bounds on what the token endpoint sends', () => {
       return text.replace('"pad":""', `"pad":"${'x'.repeat(size - text.length)}"`);
     };
     expect(outcome(await processTokenResponse(tokenResponse(padded(MAX_TOKEN_RESPONSE_BYTES))))).toBe('OK');
-    expect(outcome(await processTokenResponse(tokenResponse(padded(MAX_TOKEN_RESPONSE_BYTES + 1))))).toBe('TOO_LARGE');
+    expect(await processTokenResponse(tokenResponse(padded(MAX_TOKEN_RESPONSE_BYTES + 1)))).toEqual({
+      ok: false,
+      failure: { code: 'TOO_LARGE', error: 'server_error', errorDescription: "Bitbucket's answer could not be understood." },
+    });
   });
 
   it('stops reading a huge answer at the bound, streamed, and lets go of the rest', async () => {
@@ -232,6 +235,21 @@ describe('bounds on what the token endpoint sends', () => {
     expect(outcome(result)).toBe('TOO_LARGE');
     expect(pulled).toBeLessThan(4);
     expect(cancelled).toBe(true);
+  });
+
+  it('reports an answer that breaks off while its body is read as NETWORK: Bitbucket was not fully reached', async () => {
+    let sent = false;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent) return controller.error(new TypeError('terminated'));
+        sent = true;
+        controller.enqueue(new TextEncoder().encode('{"access_token":'));
+      },
+    });
+    const result = await exchangeCode(OPTIONS, {
+      fetch: async () => new Response(body, { headers: { 'content-type': 'application/json' } }),
+    });
+    expect(outcome(result)).toBe('NETWORK');
   });
 
   it('refuses an answer that declares a larger Content-Length before reading it', async () => {
