@@ -47,3 +47,14 @@ test('the landing page says which sign-in modes work against Bitbucket Cloud tod
   await expect(row(/Atlassian API token/i)).toContainText(/Real Bitbucket Cloud, for local use only/);
   await expect(modes.getByRole('row')).toHaveCount(4);
 });
+
+test('the demo banner names today’s way to real Bitbucket: the relay’s two variables, and npm run start:today', async ({ page }) => {
+  await page.goto(`${E2E.demoOrigin}/`);
+  const banner = page.getByRole('complementary', { name: 'Demo mode' });
+  await expect(banner).toBeVisible();
+  await expect(banner).toContainText(/simulated Bitbucket/);
+  await expect(banner).toContainText('BITBUCKET_CLIENT_ID');
+  await expect(banner).toContainText('BITBUCKET_CLIENT_SECRET');
+  await expect(banner).toContainText('npm run start:today');
+  await expect(banner).not.toContainText('VITE_BITBUCKET_CLIENT_ID');
+});
