@@ -91,11 +91,11 @@ export function planDevRelay(env: RelayEnv, origin: string, newSecret: () => str
     const [missing, present] = id ? ['BITBUCKET_CLIENT_SECRET', 'BITBUCKET_CLIENT_ID'] : ['BITBUCKET_CLIENT_ID', 'BITBUCKET_CLIENT_SECRET'];
     problem(missing, 'MISSING', `${missing} is not set, but ${present} is: the dev server's relay needs the consumer's Key and Secret.`);
   }
-  for (const variable of ['VITE_BITBUCKET_CLIENT_ID', 'VITE_BITBUCKET_AUTHORIZE_URL'].filter(has)) {
+  for (const variable of ['VITE_BITBUCKET_CLIENT_ID', 'VITE_BITBUCKET_AUTHORIZE_URL', 'VITE_BITBUCKET_RELAY_URL'].filter(has)) {
     problem(
       variable,
       'CONFLICT',
-      `${variable} is set, but so is BITBUCKET_CLIENT_ID: the dev server's relay sets the app's client id and sign-in URL itself. ` +
+      `${variable} is set, but so is BITBUCKET_CLIENT_ID: the dev server's relay sets the app's client id, sign-in URL and relay URL itself. ` +
         `Remove ${variable}, or remove BITBUCKET_CLIENT_ID and BITBUCKET_CLIENT_SECRET to run without the relay.`,
     );
   }
@@ -115,7 +115,12 @@ export function planDevRelay(env: RelayEnv, origin: string, newSecret: () => str
   return {
     kind: 'relay',
     config: result.config,
-    appEnv: { VITE_BITBUCKET_CLIENT_ID: result.config.clientId, VITE_BITBUCKET_AUTHORIZE_URL: `${origin}${DEV_RELAY_PATH}/authorize` },
+    // Sign-in through the relay's /authorize; renewals through its /token, on the app's own origin.
+    appEnv: {
+      VITE_BITBUCKET_CLIENT_ID: result.config.clientId,
+      VITE_BITBUCKET_AUTHORIZE_URL: `${origin}${DEV_RELAY_PATH}/authorize`,
+      VITE_BITBUCKET_RELAY_URL: `${origin}${DEV_RELAY_PATH}`,
+    },
   };
 }
 

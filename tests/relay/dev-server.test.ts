@@ -43,7 +43,11 @@ describe('the relay in the dev server: which setup', () => {
         authorizeUrl: 'https://bitbucket.org/site/oauth2/authorize',
         tokenUrl: 'https://bitbucket.org/site/oauth2/access_token',
       }),
-      appEnv: { VITE_BITBUCKET_CLIENT_ID: CLIENT_ID, VITE_BITBUCKET_AUTHORIZE_URL: `${ORIGIN}${DEV_RELAY_PATH}/authorize` },
+      appEnv: {
+        VITE_BITBUCKET_CLIENT_ID: CLIENT_ID,
+        VITE_BITBUCKET_AUTHORIZE_URL: `${ORIGIN}${DEV_RELAY_PATH}/authorize`,
+        VITE_BITBUCKET_RELAY_URL: `${ORIGIN}${DEV_RELAY_PATH}`,
+      },
     });
     // The relay sends no redirect_uri: Bitbucket uses the consumer's callback URL, <origin>/relay/callback.
     expect(result.kind === 'relay' && result.config.callbackUrl).toBe(undefined);
@@ -76,6 +80,7 @@ describe('the relay in the dev server: which setup', () => {
     [{ BITBUCKET_CLIENT_SECRET: CLIENT_SECRET }, ['BITBUCKET_CLIENT_ID MISSING']],
     [{ ...KEY_AND_SECRET, VITE_BITBUCKET_CLIENT_ID: CLIENT_ID }, ['VITE_BITBUCKET_CLIENT_ID CONFLICT']],
     [{ ...KEY_AND_SECRET, VITE_BITBUCKET_AUTHORIZE_URL: 'http://localhost:3001/authorize' }, ['VITE_BITBUCKET_AUTHORIZE_URL CONFLICT']],
+    [{ ...KEY_AND_SECRET, VITE_BITBUCKET_RELAY_URL: 'http://localhost:3001' }, ['VITE_BITBUCKET_RELAY_URL CONFLICT']],
     [{ ...KEY_AND_SECRET, RELAY_SECRET: 'short' }, ['RELAY_SECRET TOO_SHORT']],
     [{ ...KEY_AND_SECRET, BITBUCKET_TOKEN_URL: 'http://bitbucket.example/token' }, ['BITBUCKET_TOKEN_URL NOT_HTTPS']],
     [{ VITE_BITBUCKET_CLIENT_SECRET: CLIENT_SECRET }, ['VITE_BITBUCKET_CLIENT_SECRET PUBLIC_SECRET']],
@@ -212,6 +217,7 @@ describe('the Vite plugin', () => {
     for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true });
     delete process.env.VITE_BITBUCKET_CLIENT_ID;
     delete process.env.VITE_BITBUCKET_AUTHORIZE_URL;
+    delete process.env.VITE_BITBUCKET_RELAY_URL;
   });
 
   /** Runs the plugin's config hook as Vite would, with `.env` holding `lines`. */
@@ -227,6 +233,7 @@ describe('the Vite plugin', () => {
     runConfigHook([`BITBUCKET_CLIENT_ID=${CLIENT_ID}`, `BITBUCKET_CLIENT_SECRET=${CLIENT_SECRET}`], 'serve');
     expect(process.env.VITE_BITBUCKET_CLIENT_ID).toBe(CLIENT_ID);
     expect(process.env.VITE_BITBUCKET_AUTHORIZE_URL).toBe('http://localhost:3456/relay/authorize');
+    expect(process.env.VITE_BITBUCKET_RELAY_URL).toBe('http://localhost:3456/relay');
     expect(readFileSync(join(folders.at(-1) ?? '', DEV_SECRET_FILE), 'utf8')).toMatch(/\nRELAY_SECRET=[\w-]{43}\n/);
   });
 
@@ -297,6 +304,7 @@ describe('the dev server with the plugin', () => {
     for (const step of cleanup.splice(0).reverse()) await step();
     delete process.env.VITE_BITBUCKET_CLIENT_ID;
     delete process.env.VITE_BITBUCKET_AUTHORIZE_URL;
+    delete process.env.VITE_BITBUCKET_RELAY_URL;
   });
 
   /**
