@@ -21,12 +21,17 @@ export interface RelayConfig {
   readonly authorizeUrl: string;
   /** Bitbucket's token endpoint (or the simulator's). */
   readonly tokenUrl: string;
+  /** The relay's public origin (RELAY_PUBLIC_URL), when set: its cookies are `__Host-` and Secure when it is https. */
+  readonly publicOrigin?: string;
   /** The relay's own `/callback` URL, when RELAY_PUBLIC_URL is set; sent as `redirect_uri`. */
   readonly callbackUrl?: string;
+  /** How long a session may go unused before its cookie expires (RELAY_SESSION_LIFETIME), in seconds. */
+  readonly sessionLifetimeSeconds: number;
 }
 
 /** Stable codes for configuration problems; tests and tooling compare these, not messages. */
-export type ConfigProblemCode = 'MISSING' | 'TOO_SHORT' | 'TOO_UNIFORM' | 'BAD_URL' | 'NOT_HTTPS' | 'NOT_CANONICAL' | 'BAD_PORT';
+export type ConfigProblemCode =
+  'MISSING' | 'TOO_SHORT' | 'TOO_UNIFORM' | 'BAD_URL' | 'NOT_HTTPS' | 'NOT_CANONICAL' | 'BAD_PORT' | 'BAD_LIFETIME';
 
 /** One thing wrong with one environment variable. The message never contains a secret. */
 export interface ConfigProblem {
@@ -57,10 +62,19 @@ const GENERATE_SECRET =
 const DEFAULT_AUTHORIZE_URL = 'https://bitbucket.org/site/oauth2/authorize';
 const DEFAULT_TOKEN_URL = 'https://bitbucket.org/site/oauth2/access_token';
 const DEFAULT_PORT = 3001;
+/** The shortest RELAY_SESSION_LIFETIME accepted: a session must outlive at least one renewal. */
+export const MIN_SESSION_LIFETIME_SECONDS = 300;
+/** Bitbucket's refresh tokens expire after 3 months unused: a session cannot outlive its refresh token. */
+export const MAX_SESSION_LIFETIME_SECONDS = 90 * 24 * 60 * 60;
 const DEFAULT_HOST = '127.0.0.1';
 
 /** Host names whose traffic never leaves the machine: the only ones plain http is accepted for. */
 export const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** True for a listening address (RELAY_HOST) that only this machine can reach. */
+export function isLoopbackAddress(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
 
 /** Reads and checks the relay's environment variables without side effects. */
 export function readRelayConfig(env: RelayEnv): ReadRelayConfigResult {
@@ -113,7 +127,7 @@ export function readRelayConfig(env: RelayEnv): ReadRelayConfigResult {
   const authorizeUrl = checkUrl(read(env, 'BITBUCKET_AUTHORIZE_URL') ?? DEFAULT_AUTHORIZE_URL, 'BITBUCKET_AUTHORIZE_URL', problem);
   const tokenUrl = checkUrl(read(env, 'BITBUCKET_TOKEN_URL') ?? DEFAULT_TOKEN_URL, 'BITBUCKET_TOKEN_URL', problem);
 
-  let callbackUrl: string | undefined;
+  let publicOrigin: string | undefined;
   const publicUrlText = read(env, 'RELAY_PUBLIC_URL');
   if (publicUrlText !== undefined) {
     const publicUrl = checkUrl(publicUrlText, 'RELAY_PUBLIC_URL', problem);
@@ -121,7 +135,35 @@ export function readRelayConfig(env: RelayEnv): ReadRelayConfigResult {
     if (publicUrl !== undefined && (publicUrl.pathname !== '/' || publicUrl.search !== '')) {
       problem('RELAY_PUBLIC_URL', 'BAD_URL', `must be an origin only, such as "${publicUrl.origin}".`);
     } else if (publicUrl !== undefined) {
-      callbackUrl = `${publicUrl.origin}/callback`;
+      publicOrigin = publicUrl.origin;
+    }
+  }
+  const host = read(env, 'RELAY_HOST') ?? DEFAULT_HOST;
+  // Reachable from elsewhere, the relay is behind a proxy or a platform whose scheme it cannot see
+  // (and must not guess from forwarded headers): without its public URL, its cookies would be
+  // neither Secure nor __Host-, and a sibling subdomain could plant one.
+  if (publicUrlText === undefined && !isLoopbackAddress(host)) {
+    problem(
+      'RELAY_PUBLIC_URL',
+      'MISSING',
+      `is not set, but RELAY_HOST (${host}) is not a loopback address: set it to the relay's public origin, such as https://relay.example.com, so that its cookies are Secure and __Host- whatever the proxy in front of it speaks.`,
+    );
+  }
+
+  let sessionLifetimeSeconds = MAX_SESSION_LIFETIME_SECONDS;
+  const lifetimeText = read(env, 'RELAY_SESSION_LIFETIME');
+  if (lifetimeText !== undefined) {
+    sessionLifetimeSeconds = Number(lifetimeText);
+    if (
+      !/^\d{1,8}$/.test(lifetimeText) ||
+      sessionLifetimeSeconds < MIN_SESSION_LIFETIME_SECONDS ||
+      sessionLifetimeSeconds > MAX_SESSION_LIFETIME_SECONDS
+    ) {
+      problem(
+        'RELAY_SESSION_LIFETIME',
+        'BAD_LIFETIME',
+        `must be a whole number of seconds from ${MIN_SESSION_LIFETIME_SECONDS} to ${MAX_SESSION_LIFETIME_SECONDS} (90 days, the life of an unused Bitbucket refresh token).`,
+      );
     }
   }
 
@@ -143,10 +185,11 @@ export function readRelayConfig(env: RelayEnv): ReadRelayConfigResult {
       allowedCallbacks,
       relaySecret,
       port,
-      host: read(env, 'RELAY_HOST') ?? DEFAULT_HOST,
+      host,
       authorizeUrl: authorizeUrl.href,
       tokenUrl: tokenUrl.href,
-      ...(callbackUrl === undefined ? {} : { callbackUrl }),
+      ...(publicOrigin === undefined ? {} : { publicOrigin, callbackUrl: `${publicOrigin}/callback` }),
+      sessionLifetimeSeconds,
     },
   };
 }

@@ -1,11 +1,13 @@
 /**
  * The relay inside Vite's dev server, on the app's own origin: with `BITBUCKET_CLIENT_ID` and
- * `BITBUCKET_CLIENT_SECRET` in `.env`, `npm start` answers `/relay/authorize` and
- * `/relay/callback` and points the app's sign-in at them. Dev server only: a build gets nothing
- * of it, and the secret never leaves this process.
+ * `BITBUCKET_CLIENT_SECRET` in `.env`, `npm start` answers `/relay/authorize`, `/relay/callback`,
+ * `/relay/token` and `/relay/sign-out` and points the app's sign-in at them. Dev server only: a
+ * build gets nothing of it, and the secret never leaves this process.
  */
 import { randomBytes } from 'node:crypto';
-import { resolve } from 'node:path';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseEnv } from 'node:util';
 import { loadEnv } from 'vite';
 import type { Plugin } from 'vite';
 import { readRelayConfig } from './config.ts';
@@ -37,8 +39,38 @@ export type DevRelayPlan =
 const PUBLIC_SECRET = /^VITE_\w*(SECRET|PASSWORD|PRIVATE_KEY|API_TOKEN)/;
 
 /**
+ * Where the dev server keeps the RELAY_SECRET it made: git-ignored (`.env.*`), refused by Vite's
+ * dev server (its `server.fs.deny` covers `.env.*`), and loaded by no Vite mode in practice.
+ */
+export const DEV_SECRET_FILE = '.env.relay-secret';
+
+/**
+ * The RELAY_SECRET the dev server made in an earlier start, kept in `folder`/{@link DEV_SECRET_FILE}
+ * (mode 0600), or a new one written there: a restart keeps the sessions it sealed (a new secret
+ * would end them all). `newSecret` makes a new one.
+ */
+export function keptDevSecret(folder: string, newSecret: () => string = () => randomBytes(32).toString('base64url')): string {
+  const file = join(folder, DEV_SECRET_FILE);
+  if (existsSync(file)) {
+    const kept = parseEnv(readFileSync(file, 'utf8')).RELAY_SECRET ?? '';
+    // Only the owner may read it, whatever it was left with.
+    chmodSync(file, 0o600);
+    if (kept.length >= 32) return kept;
+  }
+  const secret = newSecret();
+  writeFileSync(
+    file,
+    `# RELAY_SECRET of the relay in \`npm start\`, made on its first start and kept so that a restart keeps you signed in.\n# Delete this file to end every session. Never commit it (it is git-ignored).\nRELAY_SECRET=${secret}\n`,
+    { mode: 0o600 },
+  );
+  // The mode of writeFileSync applies only to a new file (and the umask may narrow it): set it in any case.
+  chmodSync(file, 0o600);
+  return secret;
+}
+
+/**
  * Decides, from the environment (`.env` files and the shell), whether the dev server on `origin`
- * runs the relay. Pure: the fresh `RELAY_SECRET` used when none is set comes from `newSecret`.
+ * runs the relay. Pure: the `RELAY_SECRET` used when none is set comes from `newSecret`.
  */
 export function planDevRelay(env: RelayEnv, origin: string, newSecret: () => string): DevRelayPlan {
   const problems: DevRelayProblem[] = [];
@@ -59,11 +91,11 @@ export function planDevRelay(env: RelayEnv, origin: string, newSecret: () => str
     const [missing, present] = id ? ['BITBUCKET_CLIENT_SECRET', 'BITBUCKET_CLIENT_ID'] : ['BITBUCKET_CLIENT_ID', 'BITBUCKET_CLIENT_SECRET'];
     problem(missing, 'MISSING', `${missing} is not set, but ${present} is: the dev server's relay needs the consumer's Key and Secret.`);
   }
-  for (const variable of ['VITE_BITBUCKET_CLIENT_ID', 'VITE_BITBUCKET_AUTHORIZE_URL'].filter(has)) {
+  for (const variable of ['VITE_BITBUCKET_CLIENT_ID', 'VITE_BITBUCKET_AUTHORIZE_URL', 'VITE_BITBUCKET_RELAY_URL'].filter(has)) {
     problem(
       variable,
       'CONFLICT',
-      `${variable} is set, but so is BITBUCKET_CLIENT_ID: the dev server's relay sets the app's client id and sign-in URL itself. ` +
+      `${variable} is set, but so is BITBUCKET_CLIENT_ID: the dev server's relay sets the app's client id, sign-in URL and relay URL itself. ` +
         `Remove ${variable}, or remove BITBUCKET_CLIENT_ID and BITBUCKET_CLIENT_SECRET to run without the relay.`,
     );
   }
@@ -75,7 +107,7 @@ export function planDevRelay(env: RelayEnv, origin: string, newSecret: () => str
     BITBUCKET_CLIENT_SECRET: env.BITBUCKET_CLIENT_SECRET,
     BITBUCKET_AUTHORIZE_URL: env.BITBUCKET_AUTHORIZE_URL,
     BITBUCKET_TOKEN_URL: env.BITBUCKET_TOKEN_URL,
-    // Changing it only cancels sign-ins in progress, so a new one per start is fine.
+    // A new one would end every session: the plugin keeps the one it made (keptDevSecret).
     RELAY_SECRET: has('RELAY_SECRET') ? env.RELAY_SECRET : newSecret(),
     RELAY_ALLOWED_CALLBACKS: callback,
   });
@@ -83,7 +115,12 @@ export function planDevRelay(env: RelayEnv, origin: string, newSecret: () => str
   return {
     kind: 'relay',
     config: result.config,
-    appEnv: { VITE_BITBUCKET_CLIENT_ID: result.config.clientId, VITE_BITBUCKET_AUTHORIZE_URL: `${origin}${DEV_RELAY_PATH}/authorize` },
+    // Sign-in through the relay's /authorize; renewals through its /token, on the app's own origin.
+    appEnv: {
+      VITE_BITBUCKET_CLIENT_ID: result.config.clientId,
+      VITE_BITBUCKET_AUTHORIZE_URL: `${origin}${DEV_RELAY_PATH}/authorize`,
+      VITE_BITBUCKET_RELAY_URL: `${origin}${DEV_RELAY_PATH}`,
+    },
   };
 }
 
@@ -102,6 +139,7 @@ export function formatDevRelayProblems(problems: readonly DevRelayProblem[]): st
  */
 export function devRelay(port: number): Plugin {
   let plan: DevRelayPlan = { kind: 'off' };
+  let secretSource = 'RELAY_SECRET as set';
   return {
     name: 'bitbucket-relay-dev',
     apply: (_config, env) => !env.isPreview,
@@ -109,7 +147,16 @@ export function devRelay(port: number): Plugin {
       // envDir false: no .env files, the shell's variables only (loadEnv adds those in any case).
       const envDir = config.envDir === false ? false : resolve(config.root ?? process.cwd(), config.envDir ?? '');
       const origin = `http://localhost:${config.server?.port ?? port}`;
-      const found = planDevRelay(loadEnv(env.mode, envDir, ''), origin, () => randomBytes(32).toString('base64url'));
+      // A build runs no relay: it needs no secret kept.
+      const folder = envDir === false ? resolve(config.root ?? process.cwd()) : envDir;
+      const secret =
+        env.command === 'build'
+          ? () => randomBytes(32).toString('base64url')
+          : () => {
+              secretSource = `kept in ${join(folder, DEV_SECRET_FILE)}`;
+              return keptDevSecret(folder);
+            };
+      const found = planDevRelay(loadEnv(env.mode, envDir, ''), origin, secret);
       if (env.command === 'build') {
         // A build never runs the relay; it only must not take a secret into the app.
         const leaks = found.kind === 'invalid' ? found.problems.filter((p) => p.code === 'PUBLIC_SECRET') : [];
@@ -127,7 +174,7 @@ export function devRelay(port: number): Plugin {
       const logger = server.config.logger;
       const relay = createRelay(config, { log: (line) => logger.info(`  relay: ${line}`, { timestamp: true }) });
       const origin = `http://localhost:${server.config.server.port ?? port}`;
-      // Mounted on a path, Connect hands the relay the rest of it: /authorize, /callback, /healthcheck.
+      // Mounted on a path, Connect hands the relay the rest of it: /authorize, /callback, /token, /sign-out, /healthcheck.
       server.middlewares.use(DEV_RELAY_PATH, (request, response, next) => {
         void relay(toWebRequest(request, origin))
           .then((answer) => writeWebResponse(answer, response))
@@ -136,6 +183,10 @@ export function devRelay(port: number): Plugin {
       logger.info(
         `  Bitbucket sign-in through the relay at ${origin}${DEV_RELAY_PATH}/authorize ` +
           `(OAuth consumer callback URL: ${origin}${DEV_RELAY_PATH}/callback; token endpoint ${config.tokenUrl})`,
+      );
+      logger.info(
+        `  Sessions: POST ${origin}${DEV_RELAY_PATH}/token and ${DEV_RELAY_PATH}/sign-out, for ${origin} only; ` +
+          `sessions are sealed with RELAY_SECRET (${secretSource}); a new one ends every session`,
       );
     },
   };

@@ -9,7 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { formatConfigProblems, readRelayConfig } from './config.ts';
+import { formatConfigProblems, isLoopbackAddress, readRelayConfig } from './config.ts';
 import type { RelayConfig } from './config.ts';
 import { createRelay } from './relay.ts';
 import type { RelayDeps, RelayHandler } from './relay.ts';
@@ -18,6 +18,8 @@ import type { RelayDeps, RelayHandler } from './relay.ts';
 export interface RelayServer {
   /** Where it listens, e.g. `http://127.0.0.1:3001` (no trailing slash). */
   readonly url: string;
+  /** The process that serves it (this one for the Node adapter, workerd's for the Worker): for measuring its memory. */
+  readonly pid?: number;
   /** Stops listening and closes open connections. */
   close(): Promise<void>;
 }
@@ -52,8 +54,10 @@ export async function startRelayServer(
   options: StartRelayServerOptions = {},
 ): Promise<RelayServer> {
   const log = options.log ?? ((line: string) => console.log(line));
-  const handler = createRelay(config, { ...options.deps, log });
   const host = options.host ?? config.host;
+  // readRelayConfig says so for RELAY_HOST; this holds for a host given here too.
+  if (!isLoopbackAddress(host) && config.publicOrigin === undefined) throw new Error(publicUrlNeeded(host));
+  const handler = createRelay(config, { ...options.deps, log });
   // Known once listening (port 0 picks the port); no request arrives before that.
   // Stryker disable next-line StringLiteral: set once listening, before any request can read it.
   let origin = '';
@@ -91,6 +95,7 @@ export async function startRelayServer(
 
   return {
     url: origin,
+    pid: process.pid,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
@@ -136,7 +141,9 @@ async function serve(
     const request = toWebRequest(incoming, origin);
     path = new URL(request.url).pathname.slice(0, 100);
     // The relay refuses bodies unread; closing the connection means Node need not read them either.
-    if (incoming.headers['content-length'] !== undefined || incoming.headers['transfer-encoding'] !== undefined) {
+    // An empty one (a POST from fetch without a body says Content-Length: 0) keeps the connection.
+    const length = incoming.headers['content-length'];
+    if ((length !== undefined && length !== '0') || incoming.headers['transfer-encoding'] !== undefined) {
       outgoing.setHeader('connection', 'close');
     }
     await writeWebResponse(await handler(request), outgoing);
@@ -210,6 +217,11 @@ export function startConfiguredRelay(config: RelayConfig): Promise<RelayServer> 
 /** Whether the module at `moduleUrl` is the script Node was started with (`script`, a path). */
 export function isMainModule(moduleUrl: string, script: string | undefined = process.argv[1]): boolean {
   return script !== undefined && moduleUrl === pathToFileURL(script).href;
+}
+
+/** Why a relay listening on `host` (not loopback) cannot start without RELAY_PUBLIC_URL. */
+export function publicUrlNeeded(host: string): string {
+  return `The relay cannot listen on ${host} without RELAY_PUBLIC_URL: reachable from other machines, it is behind a proxy or platform whose scheme it cannot see, and its cookies must be Secure and __Host- all the same. Set RELAY_PUBLIC_URL to its public origin, such as https://relay.example.com.`;
 }
 
 function messageOf(error: unknown): string {

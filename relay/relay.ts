@@ -8,16 +8,23 @@
  *   Bitbucket ──/callback?code&state──▶ relay ──POST code + secret──▶ token endpoint
  *   relay ──302 <app callback>#access_token=…&state=<app's state>──▶ app
  *
- * The relay stores nothing: what it needs at /callback travels in its signed state and a cookie.
+ *   app ──POST /token (session cookie, X-Bitbucket-Relay: 1)──▶ relay ──refresh_token──▶ token endpoint
+ *
+ * The relay stores nothing: what it needs at /callback travels in its sealed state and a nonce
+ * cookie, and a browser's session (the refresh token) in a sealed session cookie (RFC 10017's
+ * token-mediating backend).
  */
 import type { RelayConfig } from './config.ts';
 import { bytesToBase64Url } from './encoding.ts';
 import { clearNonceCookie, hashNonce, readCookie, nonceCookieName, setNonceCookie, timingSafeEqual } from './nonce-cookie.ts';
 import type { NonceCookieOptions } from './nonce-cookie.ts';
+import { hasBody } from './request-body.ts';
 import { htmlPage, json, redirect } from './responses.ts';
 import type { HeaderList } from './responses.ts';
-import { createStateSigner, DEFAULT_STATE_LIFETIME_MS } from './signed-state.ts';
-import type { StateClaims, StateErrorCode } from './signed-state.ts';
+import { createStateSealer, DEFAULT_STATE_LIFETIME_MS } from './sealed-state.ts';
+import type { StateClaims, StateErrorCode } from './sealed-state.ts';
+import type { SessionCookieOptions } from './session-cookie.ts';
+import { createSessionRoutes, SESSION_PATHS } from './session-routes.ts';
 import { exchangeCode } from './token-exchange.ts';
 
 /** Side effects the relay uses, injectable so tests need no network, real clock or globals. */
@@ -28,7 +35,7 @@ export interface RelayDeps {
   readonly now?: () => number;
   /** Cryptographically random bytes; defaults to `crypto.getRandomValues`. */
   readonly randomBytes?: (length: number) => Uint8Array;
-  /** Receives one line per notable event; never given tokens, codes, states or secrets. */
+  /** Receives one line per notable event; never given tokens, codes, states, cookies or secrets. */
   readonly log?: (line: string) => void;
   /** Token endpoint timeout; defaults to 10 seconds. */
   readonly tokenTimeoutMs?: number;
@@ -68,11 +75,12 @@ export const MAX_SPENT_CODES = 3;
 
 const STATE_ERRORS = {
   MALFORMED: 'STATE_MALFORMED',
-  BAD_SIGNATURE: 'STATE_TAMPERED',
+  OVERSIZE: 'STATE_MALFORMED',
+  BAD_SEAL: 'STATE_TAMPERED',
   EXPIRED: 'STATE_EXPIRED',
 } as const satisfies Record<StateErrorCode, RelayErrorCode>;
 
-/** Refusals of a state this relay signed (its signature holds): a code with one came from Bitbucket. */
+/** Refusals of a state this relay sealed (its seal holds): a code with one came from Bitbucket. */
 const SIGNED_STATE_REFUSALS: ReadonlySet<RelayErrorCode> = new Set([
   'STATE_EXPIRED',
   'NONCE_MISSING',
@@ -89,9 +97,10 @@ export function createRelay(config: RelayConfig, deps: RelayDeps = {}): RelayHan
   const now = deps.now ?? Date.now;
   const randomBytes = deps.randomBytes ?? ((length: number) => crypto.getRandomValues(new Uint8Array(length)));
   const log = deps.log ?? ((line: string) => console.log(line));
-  const signer = createStateSigner(config.relaySecret, { now, lifetimeMs: DEFAULT_STATE_LIFETIME_MS });
+  const states = createStateSealer(config.relaySecret, { now, randomBytes, lifetimeMs: DEFAULT_STATE_LIFETIME_MS });
   const allowedCallbacks = new Set(config.allowedCallbacks);
   const exchangeDeps = { fetch: fetchToken, timeoutMs: deps.tokenTimeoutMs };
+  const sessions = createSessionRoutes(config, { ...exchangeDeps, now, randomBytes, log });
   const tokenRequestOptions = (code: string) => ({
     tokenUrl: config.tokenUrl,
     clientId: config.clientId,
@@ -111,11 +120,14 @@ export function createRelay(config: RelayConfig, deps: RelayDeps = {}): RelayHan
   };
 
   async function route(request: Request): Promise<Response> {
+    const url = new URL(request.url);
+    // The session endpoints answer the app's fetch with JSON and nothing else, whatever the
+    // method (they read no query, so its length does not matter to them).
+    if (SESSION_PATHS.has(url.pathname)) return sessions.handle(request, url.pathname, sessionCookieOptions(url));
     if (request.url.length > MAX_URL_LENGTH) return errorPage('URL_TOO_LONG');
     if (request.method !== 'GET') return errorPage('METHOD_NOT_ALLOWED', [['allow', 'GET']]);
     if (hasBody(request)) return errorPage('BODY_NOT_ALLOWED');
 
-    const url = new URL(request.url);
     switch (url.pathname) {
       case '/healthcheck':
         return json(200, { status: 'ok' });
@@ -128,7 +140,7 @@ export function createRelay(config: RelayConfig, deps: RelayDeps = {}): RelayHan
     }
   }
 
-  /** Step 1: remember the app's state and callback in a signed state, then send the user to Bitbucket. */
+  /** Step 1: remember the app's state and callback in a sealed state, then send the user to Bitbucket. */
   async function authorize(url: URL): Promise<Response> {
     // client_id, response_type and scope from the app are ignored: the relay uses its own.
     const redirectUri = readParam(url.searchParams, 'redirect_uri');
@@ -143,11 +155,13 @@ export function createRelay(config: RelayConfig, deps: RelayDeps = {}): RelayHan
     if (appState.value.length > MAX_APP_STATE_LENGTH) return refuse('authorize', 'STATE_TOO_LONG');
 
     const nonce = bytesToBase64Url(randomBytes(NONCE_BYTES));
-    const state = await signer.sign({
+    const state = await states.seal({
       redirectUri: redirectUri.value,
       appState: appState.value,
       nonceHash: await hashNonce(nonce),
     });
+    // Only a callback URL far longer than any real one (the allow-list is the operator's) gets here.
+    if (state === undefined) return refuse('authorize', 'STATE_TOO_LONG');
 
     const bitbucket = new URL(config.authorizeUrl);
     bitbucket.searchParams.set('client_id', config.clientId);
@@ -181,8 +195,9 @@ export function createRelay(config: RelayConfig, deps: RelayDeps = {}): RelayHan
 
     // With a good state, every outcome goes back to the app as an OAuth answer (RFC 6749 §4.2.2).
     const { redirectUri, appState } = checked.claims;
-    const fragment = new URLSearchParams({ ...(await outcomeForApp(url.searchParams)), state: appState });
-    return redirect(`${redirectUri}#${fragment.toString()}`, clearCookie);
+    const outcome = await outcomeForApp(url.searchParams, url);
+    const fragment = new URLSearchParams({ ...outcome.fragment, state: appState });
+    return redirect(`${redirectUri}#${fragment.toString()}`, [...clearCookie, ...outcome.session]);
   }
 
   async function checkReturningState(
@@ -194,7 +209,7 @@ export function createRelay(config: RelayConfig, deps: RelayDeps = {}): RelayHan
     if (state.status !== 'present') {
       return { ok: false, code: state.status === 'repeated' ? 'REPEATED_PARAMETER' : 'MISSING_STATE' };
     }
-    const verified = await signer.verify(state.value);
+    const verified = await states.open(state.value);
     if (!verified.ok) return { ok: false, code: STATE_ERRORS[verified.code] };
 
     const nonce = readCookie(request.headers.get('cookie'), nonceCookieName(options));
@@ -220,43 +235,47 @@ export function createRelay(config: RelayConfig, deps: RelayDeps = {}): RelayHan
     }
   }
 
-  /** The fragment fields for the app (without `state`): a token, or an OAuth error. */
-  async function outcomeForApp(params: URLSearchParams): Promise<Record<string, string>> {
+  /** The fragment fields for the app (without `state`): a token, or an OAuth error; and the session cookie a token starts. */
+  async function outcomeForApp(params: URLSearchParams, url: URL): Promise<{ fragment: Record<string, string>; session: HeaderList }> {
     // Bitbucket said no (the user pressed Cancel, …): pass its error on if it is well-formed.
     const error = readParam(params, 'error');
     if (error.status !== 'missing') {
       const description = readParam(params, 'error_description');
       const errorCode = error.status === 'present' && OAUTH_ERROR_TEXT.test(error.value) ? error.value : 'server_error';
       log(`callback: Bitbucket answered with an error (${/^[a-z_]{1,40}$/.test(errorCode) ? errorCode : 'other'})`);
-      return {
+      return failed({
         error: errorCode,
         error_description:
           description.status === 'present' && OAUTH_ERROR_TEXT.test(description.value)
             ? description.value
             : 'Bitbucket did not complete the sign-in.',
-      };
+      });
     }
 
     const code = readParam(params, 'code');
     if (code.status !== 'present') {
       log('callback: Bitbucket answered without a single code');
-      return { error: 'server_error', error_description: "Bitbucket's answer could not be understood." };
+      return failed({ error: 'server_error', error_description: "Bitbucket's answer could not be understood." });
     }
 
+    const issuedAt = now();
     const result = await exchangeCode(tokenRequestOptions(code.value), exchangeDeps);
     if (!result.ok) {
       log(`callback: token exchange failed (${result.failure.code})`);
-      return { error: result.failure.error, error_description: result.failure.errorDescription };
+      return failed({ error: result.failure.error, error_description: result.failure.errorDescription });
     }
 
-    log('callback: token issued, redirecting to the app');
-    // Only these fields reach the browser; a refresh token, if Bitbucket sent one, is dropped here.
+    log(`callback: token issued${result.token.refreshToken === undefined ? '' : ', session kept'}, redirecting to the app`);
+    // Only these fields reach the browser; the refresh token stays in the sealed session cookie.
     const { accessToken, tokenType, expiresIn, scope } = result.token;
     return {
-      access_token: accessToken,
-      token_type: tokenType,
-      expires_in: String(expiresIn),
-      ...(scope === undefined ? {} : { scope }),
+      fragment: {
+        access_token: accessToken,
+        token_type: tokenType,
+        expires_in: String(expiresIn),
+        ...(scope === undefined ? {} : { scope }),
+      },
+      session: await sessions.start(result.token, issuedAt, sessionCookieOptions(url)),
     };
   }
 
@@ -265,11 +284,24 @@ export function createRelay(config: RelayConfig, deps: RelayDeps = {}): RelayHan
     return errorPage(code, headers);
   }
 
-  // The relay on https (directly, or behind a proxy as RELAY_PUBLIC_URL says) gets a Secure cookie.
-  function cookieOptions(url: URL): NonceCookieOptions {
-    const publicProtocol = config.callbackUrl === undefined ? url.protocol : new URL(config.callbackUrl).protocol;
-    return { secure: publicProtocol === 'https:' };
+  // The relay on https (as RELAY_PUBLIC_URL says; without it, only on loopback, as it is reached)
+  // gets Secure __Host- cookies. Never from forwarded headers: whoever sends a request can write them.
+  function isHttps(url: URL): boolean {
+    return (config.publicOrigin ?? url.origin).startsWith('https:');
   }
+
+  function cookieOptions(url: URL): NonceCookieOptions {
+    return { secure: isHttps(url) };
+  }
+
+  function sessionCookieOptions(url: URL): SessionCookieOptions {
+    return { hostPrefix: isHttps(url) };
+  }
+}
+
+/** An outcome that goes back to the app as an OAuth error, leaving any session as it is. */
+function failed(fragment: Record<string, string>): { fragment: Record<string, string>; session: HeaderList } {
+  return { fragment, session: [] };
 }
 
 type Param = { readonly status: 'present'; readonly value: string } | { readonly status: 'missing' | 'repeated' };
@@ -280,12 +312,6 @@ function readParam(params: URLSearchParams, name: string): Param {
   if (values.length > 1) return { status: 'repeated' };
   const value = values[0];
   return value === undefined || value === '' ? { status: 'missing' } : { status: 'present', value };
-}
-
-// Node passes no body to the Request, so the announcing headers are checked as well.
-function hasBody(request: Request): boolean {
-  const length = request.headers.get('content-length');
-  return request.body !== null || (length !== null && length !== '0') || request.headers.has('transfer-encoding');
 }
 
 const PAGES: Record<RelayErrorCode, { status: number; message: string }> = {

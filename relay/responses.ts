@@ -52,9 +52,14 @@ export function htmlPage(status: number, content: PageContent, extraHeaders: Hea
   return answer(status, html, [['content-type', 'text/html; charset=utf-8'], ['content-security-policy', PAGE_CSP], ...extraHeaders]);
 }
 
-/** A JSON answer. */
-export function json(status: number, body: unknown): Response {
-  return answer(status, JSON.stringify(body), [['content-type', 'application/json; charset=utf-8']]);
+/** A JSON answer; `extraHeaders` may add CORS headers or a cookie. */
+export function json(status: number, body: unknown, extraHeaders: HeaderList = []): Response {
+  return answer(status, JSON.stringify(body), [['content-type', 'application/json; charset=utf-8'], ...extraHeaders]);
+}
+
+/** An answer without a body (204), with `extraHeaders`. */
+export function noContent(extraHeaders: HeaderList = []): Response {
+  return answer(204, null, extraHeaders);
 }
 
 /** Escapes text for HTML element content and attribute values. */

@@ -2,7 +2,7 @@
  * Runs the relay as a Cloudflare Worker. Deploy with wrangler (see relay/wrangler.toml.example
  * and docs/relay.md); the handler is the same one the Node adapter serves.
  */
-import { readRelayConfig } from './config.ts';
+import { LOOPBACK_HOSTS, readRelayConfig } from './config.ts';
 import type { RelayEnv } from './config.ts';
 import { createRelay } from './relay.ts';
 import { htmlPage } from './responses.ts';
@@ -24,16 +24,25 @@ export function createWorker(log: WorkerLog): { fetch(request: Request, env: Wor
       const result = readRelayConfig(stringsOnly(env));
       if (!result.ok) {
         // Names and codes only; the values may be secrets. The page says nothing about the setup.
-        log.error(`relay misconfigured: ${result.problems.map((p) => `${p.variable} ${p.code}`).join(', ')}`);
-        return htmlPage(500, {
-          title: 'Sign-in is not available',
-          message: 'The sign-in relay is not configured correctly. Please try again later.',
-          code: 'RELAY_MISCONFIGURED',
-        });
+        return misconfigured(log, result.problems.map((p) => `${p.variable} ${p.code}`).join(', '));
+      }
+      // Off loopback the Worker is behind Cloudflare's edge (or another proxy): its cookies follow
+      // the public URL it is told, never a scheme it would have to guess.
+      if (result.config.publicOrigin === undefined && !LOOPBACK_HOSTS.has(new URL(request.url).hostname)) {
+        return misconfigured(log, 'RELAY_PUBLIC_URL MISSING (needed unless the Worker serves on loopback)');
       }
       return createRelay(result.config, { log: log.info })(request);
     },
   };
+}
+
+function misconfigured(log: WorkerLog, problems: string): Response {
+  log.error(`relay misconfigured: ${problems}`);
+  return htmlPage(500, {
+    title: 'Sign-in is not available',
+    message: 'The sign-in relay is not configured correctly. Please try again later.',
+    code: 'RELAY_MISCONFIGURED',
+  });
 }
 
 /** The Worker's entry point, in the module syntax Cloudflare expects. */

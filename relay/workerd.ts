@@ -30,6 +30,7 @@ export const WORKER_VARIABLES = [
   'RELAY_SECRET',
   'RELAY_ALLOWED_CALLBACKS',
   'RELAY_PUBLIC_URL',
+  'RELAY_SESSION_LIFETIME',
   'BITBUCKET_AUTHORIZE_URL',
   'BITBUCKET_TOKEN_URL',
 ] as const;
@@ -89,7 +90,8 @@ export function workerEnvironment(config: RelayConfig): Record<(typeof WORKER_VA
     BITBUCKET_CLIENT_SECRET: config.clientSecret,
     RELAY_SECRET: config.relaySecret,
     RELAY_ALLOWED_CALLBACKS: config.allowedCallbacks.join(','),
-    RELAY_PUBLIC_URL: config.callbackUrl === undefined ? undefined : new URL(config.callbackUrl).origin,
+    RELAY_PUBLIC_URL: config.publicOrigin,
+    RELAY_SESSION_LIFETIME: String(config.sessionLifetimeSeconds),
     BITBUCKET_AUTHORIZE_URL: config.authorizeUrl,
     BITBUCKET_TOKEN_URL: config.tokenUrl,
   };
@@ -202,7 +204,7 @@ export async function startWorkerdRelay(
       `The relay could not start on workerd at ${host}:${boundPort}: ${started}.${recent.length > 0 ? `\n${recent.join('\n')}` : ''}`,
     );
   }
-  return { url, close };
+  return { url, ...(child.pid === undefined ? {} : { pid: child.pid }), close };
 }
 
 async function waitUntilAnswering(url: string, timeoutMs: number): Promise<true | string> {

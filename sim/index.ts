@@ -47,6 +47,8 @@ export interface Simulator {
   /** Mints a valid bearer token directly (for tests). */
   issueToken(opts?: { lifetimeSeconds?: number; scopes?: string }): string;
   revokeToken(token: string): void;
+  /** Fingerprints of the refresh tokens presented again after a rotation had used them up (should be none). */
+  refreshTokensUsedTwice(): string[];
   /** Changes behaviour at run time; throws a TypeError for host/ports or a bad fault rule. */
   configure(patch: Partial<SimOptions & { faults: FaultRule[] }>): void;
   /** The request log of both servers (control requests excluded), in completion order; credentials only as fingerprints. */
@@ -103,6 +105,7 @@ export async function startSimulator(options: SimOptions = {}): Promise<Simulato
     },
     issueToken: (opts) => issueTestToken(state, opts),
     revokeToken: (token) => state.tokens.revoke(token),
+    refreshTokensUsedTwice: () => state.tokens.refreshTokensUsedTwice(),
     configure: (patch) => configureState(state, patch),
     requests: () => [...state.log],
     clearRequests: () => {

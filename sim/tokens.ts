@@ -3,6 +3,7 @@
  * checked against an injected clock so that tests can expire them without waiting.
  */
 import { randomBytes } from 'node:crypto';
+import { fingerprint } from './redact.ts';
 
 /** The scopes the simulated consumer has: Account: Read and Repositories: Read. */
 export const DEFAULT_SCOPES = 'account repository';
@@ -58,6 +59,8 @@ export interface TokenStore {
     refreshToken: string,
     use: { clientId: string; now: number; rotate: boolean },
   ): { ok: true; scopes: string } | { ok: false; problem: GrantProblem };
+  /** Fingerprints of the rotated refresh tokens that were presented again after their use (a client's bug or a replay). */
+  refreshTokensUsedTwice(): string[];
 }
 
 /** A random, opaque, URL-safe string. */
@@ -70,6 +73,9 @@ export function createTokenStore(): TokenStore {
   const tokens = new Map<string, TokenRecord>();
   const codes = new Map<string, CodeRecord>();
   const refreshTokens = new Map<string, { clientId: string; scopes: string; expiresAt: number }>();
+  // Rotated refresh tokens, kept to tell a second use from a token never issued.
+  const usedRefreshTokens = new Set<string>();
+  const usedTwice = new Set<string>();
 
   return {
     issueToken({ clientId, scopes, lifetimeSeconds, now }) {
@@ -130,14 +136,23 @@ export function createTokenStore(): TokenStore {
 
     useRefreshToken(refreshToken, { clientId, now, rotate }) {
       const record = refreshTokens.get(refreshToken);
+      if (record === undefined && usedRefreshTokens.has(refreshToken)) {
+        usedTwice.add(refreshToken);
+        return { ok: false, problem: 'used' };
+      }
       if (record === undefined) return { ok: false, problem: 'unknown' };
       if (record.clientId !== clientId) return { ok: false, problem: 'wrong-client' };
       if (now >= record.expiresAt) {
         refreshTokens.delete(refreshToken);
         return { ok: false, problem: 'expired' };
       }
-      if (rotate) refreshTokens.delete(refreshToken);
+      if (rotate) {
+        refreshTokens.delete(refreshToken);
+        usedRefreshTokens.add(refreshToken);
+      }
       return { ok: true, scopes: record.scopes };
     },
+
+    refreshTokensUsedTwice: () => [...usedTwice].map(fingerprint),
   };
 }

@@ -1,6 +1,7 @@
 import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
 import { expect, loadedStatus, signIn, test } from './fixtures.ts';
+import { E2E } from './ports.ts';
 
 // axe takes a few seconds a page here; the list tests run it several times.
 test.describe.configure({ timeout: 120_000 });
@@ -28,6 +29,15 @@ for (const scheme of ['light', 'dark'] as const) {
     expect(await violations(page)).toEqual([]);
   });
 
+  test(`no violations on a phone, with the demo banner and the guide's relay lesson (${scheme})`, async ({ page }) => {
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.setViewportSize({ width: 360, height: 800 });
+    await page.goto(`${E2E.demoOrigin}/`);
+    await expect(page.getByRole('complementary', { name: 'Demo mode' })).toBeVisible();
+    await expect(page.getByRole('region', { name: 'Sessions that last: the relay as a token-mediating backend' })).toBeAttached();
+    expect(await violations(page)).toEqual([]);
+  });
+
   test(`no violations on the loaded list, the filtered list and the session warning (${scheme})`, async ({ page, sim }) => {
     await sim.configure({ workspaces: SMALL });
     await page.emulateMedia({ colorScheme: scheme });
@@ -44,6 +54,64 @@ for (const scheme of ['light', 'dark'] as const) {
     await page.clock.fastForward((7200 - 3 * 60) * 1000);
     await expect(page.getByRole('button', { name: 'Reconnect' })).toBeVisible();
     expect(await violations(page)).toEqual([]);
+  });
+}
+
+test('each diagram in the guide is an image named by its title and described in words, step by step', async ({ page }) => {
+  await page.goto('/');
+  const implicit = page.getByRole('img', { name: 'The implicit grant in five steps' });
+  await expect(implicit).toHaveAccessibleDescription(/^A sequence diagram with three columns: .* Step 5, the app calls the API/);
+  const relay = page.getByRole('img', { name: 'Sign-in and renewal through the relay, in nine steps' });
+  await expect(relay).toHaveAccessibleDescription(
+    /^A sequence diagram with three columns: this app in your browser \(the client\), the relay/,
+  );
+  const description = (await relay.getAttribute('aria-describedby')) ?? '';
+  const words = ((await page.locator(`#${description}`).textContent()) ?? '').replace(/\s+/g, ' ');
+  for (let step = 1; step <= 9; step++) expect(words).toMatch(new RegExp(`[Ss]tep ${step}, `));
+  for (const part of [
+    '/relay/authorize',
+    'response_type=code',
+    '/relay/callback',
+    'HttpOnly cookie',
+    '/oauth-callback',
+    'sessionStorage',
+    'POST /relay/token',
+    'X-Bitbucket-Relay: 1',
+    'grant_type=refresh_token',
+    'new refresh token',
+  ])
+    expect(words).toContain(part);
+  // Every step the picture numbers, the words describe.
+  expect(await relay.locator('.flow-num-text').count()).toBe(9);
+});
+
+for (const scheme of ['light', 'dark'] as const) {
+  test(`every text in the guide's diagrams has a contrast of at least 4.5:1 (${scheme}), which axe does not check in SVG`, async ({
+    page,
+  }) => {
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.goto('/');
+    const low = await page.locator('#guide svg.flow').evaluateAll((svgs) => {
+      const rgb = (colour: string) => (colour.match(/[\d.]+/g) ?? []).slice(0, 3).map(Number);
+      const luminance = (colour: string) => {
+        const [r = 0, g = 0, b = 0] = rgb(colour).map((c) => (c / 255 <= 0.03928 ? c / 255 / 12.92 : ((c / 255 + 0.055) / 1.055) ** 2.4));
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+      };
+      const contrast = (a: string, b: string) => {
+        const [high, low] = [luminance(a), luminance(b)].sort((x, y) => y - x);
+        return (high! + 0.05) / (low! + 0.05);
+      };
+      // Text stands on the page (with a halo of the page's colour), in a box, or in a step's circle.
+      const grounds = [getComputedStyle(document.body).backgroundColor, getComputedStyle(svgs[0]!.querySelector('.flow-box')!).fill];
+      return svgs.flatMap((svg) =>
+        [...svg.querySelectorAll('text')].flatMap((text) => {
+          const fill = getComputedStyle(text).fill;
+          const worst = Math.min(...grounds.map((ground) => contrast(fill, ground)));
+          return worst < 4.5 ? [`"${text.textContent}" ${fill}: ${worst.toFixed(2)}`] : [];
+        }),
+      );
+    });
+    expect(low).toEqual([]);
   });
 }
 

@@ -172,8 +172,16 @@ test('through the relay: consent on Bitbucket, back on the app with the reposito
   for (const url of urls) expect(url).not.toContain('refresh_token');
   expect(JSON.stringify(await page.evaluate(() => ({ ...sessionStorage })))).not.toContain('refresh');
   expect(await page.evaluate(() => localStorage.length)).toBe(0);
-  // The relay's one-time cookie is gone once the sign-in is over.
-  expect(await page.context().cookies(RELAY)).toEqual([]);
+  // The relay's one-time nonce cookie is gone once the sign-in is over; what is left is the session
+  // cookie, which Chromium kept although it is Secure and came over http (localhost is a secure context).
+  const cookies = await page.context().cookies(RELAY);
+  expect(cookies.map(({ name, path, httpOnly, secure, sameSite }) => ({ name, path, httpOnly, secure, sameSite }))).toEqual([
+    { name: 'relay-session', path: '/', httpOnly: true, secure: true, sameSite: 'Strict' },
+  ]);
+  expect(cookies[0]?.value).toMatch(/^s1\.[\w-]+$/);
+  // Sealed: the token it holds cannot be read in it, and the page's script cannot read it at all.
+  expect(cookies[0]?.value).not.toContain(token);
+  expect(await page.evaluate(() => document.cookie)).toBe('');
 
   const log = await sim.requests();
   expect((await tokenRequests(sim)).map((request) => request.status)).toEqual([200]);
@@ -188,7 +196,7 @@ test('through the relay: consent on Bitbucket, back on the app with the reposito
 
   // The relay's own lines came from the runtime this project names: the Node adapter adds one
   // line per request, workerd does not (its output is the Worker's console).
-  expect(relayLog).toContain('callback: token issued, redirecting to the app');
+  expect(relayLog).toContain('callback: token issued, session kept, redirecting to the app');
   expect(relayLog.includes('GET /callback 302')).toBe(relayRuntime === 'node');
 
   // The relay logged neither the token nor the code.
@@ -231,14 +239,14 @@ test('a tampered relay state: an error page from the relay, no call to the token
 }) => {
   const consent = await startSignIn(page);
   const relayState = consent.searchParams.get('state') ?? '';
-  expect(relayState).toMatch(/^v1\.[\w-]+\.[\w-]+$/);
+  expect(relayState).toMatch(/^s1\.[\w-]+$/);
 
   const heldCallback = await holdCallback(page);
   const code = heldCallback.searchParams.get('code') ?? '';
   expect(code).not.toBe('');
   expect(heldCallback.searchParams.get('state')).toBe(relayState);
 
-  // One character of the signed payload changed: the app's state or callback could have been swapped.
+  // One character of the sealed state changed: its seal no longer holds.
   const at = relayState.indexOf('.') + 10;
   const tampered = `${relayState.slice(0, at)}${relayState[at] === 'A' ? 'B' : 'A'}${relayState.slice(at + 1)}`;
   const urls = recordUrls(page);
@@ -249,7 +257,7 @@ test('a tampered relay state: an error page from the relay, no call to the token
   await expectRelayErrorPage(page, 'STATE_TAMPERED');
   expect(page.url()).toBe(target);
   expect(urls.filter((url) => url.startsWith(APP))).toEqual([]);
-  // A state the relay did not sign never makes it call the token endpoint in the consumer's name
+  // A state the relay did not seal never makes it call the token endpoint in the consumer's name
   // (a stranger could otherwise make it do so at will); a real code comes back with a real state.
   expect(await tokenRequests(sim)).toEqual([]);
   expect(await page.content()).not.toContain('access_token');
@@ -341,4 +349,54 @@ test("Bitbucket's token endpoint failing: the app says so, nothing is stored", a
   expect(page.url()).toBe(`${APP}/oauth-callback`);
   expect(await storedKeys(page)).toEqual([]);
   expect((await tokenRequests(sim)).map((request) => request.status)).toEqual([503]);
+});
+
+test('the session in Chromium: the app’s site gets a token from POST /token with the cookie; another site’s page gets nothing; sign-out ends it', async ({
+  page,
+  sim,
+}) => {
+  await signInThroughRelay(page);
+  const token = await storedToken(page);
+  /** POST to the relay from the page now open, as the app's renewal will: with credentials and the custom header. */
+  const post = (path: string, mode: RequestMode = 'cors') =>
+    page.evaluate(
+      async ({ url, mode }) => {
+        try {
+          const init: RequestInit = { method: 'POST', credentials: 'include', mode };
+          if (mode === 'cors') init.headers = { 'X-Bitbucket-Relay': '1' };
+          const response = await fetch(url, init);
+          return { status: response.status, type: response.type, body: response.type === 'opaque' ? '' : await response.text() };
+        } catch (error) {
+          return { status: 0, type: 'error', body: String(error) };
+        }
+      },
+      { url: `${RELAY}${path}`, mode },
+    );
+
+  // A page of the app's origin (its /healthcheck: the app's own pages only connect to the API).
+  // The relay is on another port of localhost: another origin, the same site, so the
+  // SameSite=Strict cookie goes with a credentialed fetch, after a preflight the relay allows.
+  await page.goto(`${APP}/healthcheck`);
+  const kept = await post('/token');
+  expect(kept.status).toBe(200);
+  expect(JSON.parse(kept.body)).toMatchObject({ access_token: token, token_type: 'bearer', scope: 'account repository' });
+
+  // A page of another site (app.test resolves to this machine): its CORS request is refused at
+  // the preflight; its no-cors one reaches the relay without the cookie and without the header.
+  await page.goto(`${APP.replace('localhost', 'app.test')}/healthcheck`);
+  const foreign = await post('/token');
+  expect(foreign).toMatchObject({ status: 0, type: 'error' });
+  const blind = await post('/token', 'no-cors');
+  expect(blind.type).toBe('opaque');
+  expect(relayLog).toContain('token: refused (origin_not_allowed)');
+  expect(await tokenRequests(sim)).toHaveLength(1);
+
+  // Sign-out from the app's site: the refresh token is spent at Bitbucket, then the cookie cleared.
+  await page.goto(`${APP}/healthcheck`);
+  expect((await post('/sign-out')).status).toBe(204);
+  expect(await page.context().cookies(RELAY)).toEqual([]);
+  expect((await tokenRequests(sim)).map((request) => request.status)).toEqual([200, 200]);
+  const after = await post('/token');
+  expect(after.status).toBe(401);
+  expect(JSON.parse(after.body)).toMatchObject({ error: 'no_session' });
 });

@@ -28,6 +28,7 @@ describe('readRelayConfig', () => {
         host: '127.0.0.1',
         authorizeUrl: 'https://bitbucket.org/site/oauth2/authorize',
         tokenUrl: 'https://bitbucket.org/site/oauth2/access_token',
+        sessionLifetimeSeconds: 7_776_000,
       },
     });
   });
@@ -141,8 +142,51 @@ describe('readRelayConfig', () => {
   });
 
   it('reads PORT and RELAY_HOST', () => {
-    const result = readRelayConfig(testEnv({ PORT: '0', RELAY_HOST: '0.0.0.0' }));
+    const result = readRelayConfig(testEnv({ PORT: '0', RELAY_HOST: '0.0.0.0', RELAY_PUBLIC_URL: 'https://relay.example.com' }));
     expect(result.ok && [result.config.port, result.config.host]).toEqual([0, '0.0.0.0']);
+  });
+
+  it.each(['0.0.0.0', '::', '192.0.2.10', 'relay.internal', '128.0.0.1', '127.0.0.1.example', '10.127.0.0.1', '::2'])(
+    'refuses to listen on %s (not loopback) without RELAY_PUBLIC_URL, and says why',
+    (host) => {
+      const [problem, ...others] = problemsOf(testEnv({ RELAY_HOST: host }));
+      expect(others).toEqual([]);
+      expect(problem).toMatchObject({ variable: 'RELAY_PUBLIC_URL', code: 'MISSING' });
+      expect(problem?.message).toMatch(/^RELAY_PUBLIC_URL is not set, but RELAY_HOST \(.+\) is not a loopback address/);
+      expect(problem?.message).toContain('Secure and __Host-');
+    },
+  );
+
+  it.each(['127.0.0.1', '127.1.2.3', '127.100.200.254', 'localhost', '::1', '[::1]'])(
+    'listens on %s (loopback) without RELAY_PUBLIC_URL',
+    (host) => {
+      expect(readRelayConfig(testEnv({ RELAY_HOST: host })).ok).toBe(true);
+    },
+  );
+
+  it('takes the public origin from RELAY_PUBLIC_URL, and its /callback as redirect_uri', () => {
+    const result = readRelayConfig(testEnv({ RELAY_HOST: '0.0.0.0', RELAY_PUBLIC_URL: 'https://relay.example.com/' }));
+    expect(result.ok && [result.config.publicOrigin, result.config.callbackUrl]).toEqual([
+      'https://relay.example.com',
+      'https://relay.example.com/callback',
+    ]);
+  });
+
+  it.each([
+    ['300', 300],
+    ['86400', 86_400],
+    ['7776000', 7_776_000],
+  ])('reads RELAY_SESSION_LIFETIME=%s', (text, seconds) => {
+    const result = readRelayConfig(testEnv({ RELAY_SESSION_LIFETIME: text }));
+    expect(result.ok && result.config.sessionLifetimeSeconds).toBe(seconds);
+  });
+
+  it.each(['299', '7776001', '1e6', '-5', '3600.5', 'a day', '123456789', 'x600', '600x'])('refuses RELAY_SESSION_LIFETIME=%s', (text) => {
+    const problems = problemsOf(testEnv({ RELAY_SESSION_LIFETIME: text }));
+    expect(problems.map((p) => `${p.variable} ${p.code}`)).toEqual(['RELAY_SESSION_LIFETIME BAD_LIFETIME']);
+    expect(problems[0]?.message).toBe(
+      'RELAY_SESSION_LIFETIME must be a whole number of seconds from 300 to 7776000 (90 days, the life of an unused Bitbucket refresh token).',
+    );
   });
 
   it('never puts the client secret or the relay secret in a message', () => {

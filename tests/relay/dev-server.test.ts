@@ -1,5 +1,5 @@
 // @vitest-environment node
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -7,9 +7,11 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger, createServer } from 'vite';
 import type { ConfigEnv, Logger, UserConfig } from 'vite';
-import { DEV_RELAY_PATH, devRelay, formatDevRelayProblems, planDevRelay } from '../../relay/dev-server.ts';
+import { DEV_RELAY_PATH, DEV_SECRET_FILE, devRelay, formatDevRelayProblems, keptDevSecret, planDevRelay } from '../../relay/dev-server.ts';
 import type { DevRelayPlan } from '../../relay/dev-server.ts';
 import type { RelayEnv } from '../../relay/config.ts';
+import { startSimulator } from '../../sim/index.ts';
+import { checkSessionEndpoints } from './session-scenario.ts';
 import { APP_STATE, CLIENT_ID, CLIENT_SECRET, RELAY_SECRET } from './support.ts';
 
 const ORIGIN = 'http://localhost:3000';
@@ -41,7 +43,11 @@ describe('the relay in the dev server: which setup', () => {
         authorizeUrl: 'https://bitbucket.org/site/oauth2/authorize',
         tokenUrl: 'https://bitbucket.org/site/oauth2/access_token',
       }),
-      appEnv: { VITE_BITBUCKET_CLIENT_ID: CLIENT_ID, VITE_BITBUCKET_AUTHORIZE_URL: `${ORIGIN}${DEV_RELAY_PATH}/authorize` },
+      appEnv: {
+        VITE_BITBUCKET_CLIENT_ID: CLIENT_ID,
+        VITE_BITBUCKET_AUTHORIZE_URL: `${ORIGIN}${DEV_RELAY_PATH}/authorize`,
+        VITE_BITBUCKET_RELAY_URL: `${ORIGIN}${DEV_RELAY_PATH}`,
+      },
     });
     // The relay sends no redirect_uri: Bitbucket uses the consumer's callback URL, <origin>/relay/callback.
     expect(result.kind === 'relay' && result.config.callbackUrl).toBe(undefined);
@@ -74,6 +80,7 @@ describe('the relay in the dev server: which setup', () => {
     [{ BITBUCKET_CLIENT_SECRET: CLIENT_SECRET }, ['BITBUCKET_CLIENT_ID MISSING']],
     [{ ...KEY_AND_SECRET, VITE_BITBUCKET_CLIENT_ID: CLIENT_ID }, ['VITE_BITBUCKET_CLIENT_ID CONFLICT']],
     [{ ...KEY_AND_SECRET, VITE_BITBUCKET_AUTHORIZE_URL: 'http://localhost:3001/authorize' }, ['VITE_BITBUCKET_AUTHORIZE_URL CONFLICT']],
+    [{ ...KEY_AND_SECRET, VITE_BITBUCKET_RELAY_URL: 'http://localhost:3001' }, ['VITE_BITBUCKET_RELAY_URL CONFLICT']],
     [{ ...KEY_AND_SECRET, RELAY_SECRET: 'short' }, ['RELAY_SECRET TOO_SHORT']],
     [{ ...KEY_AND_SECRET, BITBUCKET_TOKEN_URL: 'http://bitbucket.example/token' }, ['BITBUCKET_TOKEN_URL NOT_HTTPS']],
     [{ VITE_BITBUCKET_CLIENT_SECRET: CLIENT_SECRET }, ['VITE_BITBUCKET_CLIENT_SECRET PUBLIC_SECRET']],
@@ -151,12 +158,66 @@ describe('the relay in the dev server: which setup', () => {
   });
 });
 
+describe('the RELAY_SECRET the dev server keeps', () => {
+  const folders: string[] = [];
+  afterEach(() => {
+    for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true });
+  });
+  const folder = () => {
+    const made = mkdtempSync(join(tmpdir(), 'dev-relay-secret-'));
+    folders.push(made);
+    return made;
+  };
+
+  it('is made once, kept in a file only its owner can read, and the same on the next start', () => {
+    const here = folder();
+    let made = 0;
+    const next = () => `made-secret-${(made += 1)}-0123456789abcdefghijklmnopqrstuvwxyz`;
+    const first = keptDevSecret(here, next);
+    expect(first).toBe('made-secret-1-0123456789abcdefghijklmnopqrstuvwxyz');
+    const file = join(here, DEV_SECRET_FILE);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(readFileSync(file, 'utf8')).toContain(`\nRELAY_SECRET=${first}\n`);
+    expect(keptDevSecret(here, next)).toBe(first);
+    expect(made).toBe(1);
+  });
+
+  it('is git-ignored and refused by the dev server (a .env.* file)', () => {
+    expect(DEV_SECRET_FILE).toMatch(/^\.env\./);
+    expect(readFileSync(new URL('../../.gitignore', import.meta.url), 'utf8').split('\n')).toContain('.env.*');
+  });
+
+  it('tightens the mode of a kept file left readable by others', () => {
+    const here = folder();
+    const file = join(here, DEV_SECRET_FILE);
+    writeFileSync(file, `RELAY_SECRET=${RELAY_SECRET}\n`);
+    chmodSync(file, 0o644);
+    expect(keptDevSecret(here, () => 'unused')).toBe(RELAY_SECRET);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+  });
+
+  it.each([
+    ['no RELAY_SECRET line', 'OTHER=1\n'],
+    ['a secret under 32 characters', 'RELAY_SECRET=short\n'],
+  ])('makes a new one when the file holds %s', (_name, text) => {
+    const here = folder();
+    writeFileSync(join(here, DEV_SECRET_FILE), text);
+    expect(keptDevSecret(here, () => FRESH_SECRET)).toBe(FRESH_SECRET);
+    expect(readFileSync(join(here, DEV_SECRET_FILE), 'utf8')).toContain(`RELAY_SECRET=${FRESH_SECRET}`);
+  });
+
+  it('draws 32 random bytes by default', () => {
+    expect(keptDevSecret(folder())).toMatch(/^[\w-]{43}$/);
+  });
+});
+
 describe('the Vite plugin', () => {
   const folders: string[] = [];
   afterEach(() => {
     for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true });
     delete process.env.VITE_BITBUCKET_CLIENT_ID;
     delete process.env.VITE_BITBUCKET_AUTHORIZE_URL;
+    delete process.env.VITE_BITBUCKET_RELAY_URL;
   });
 
   /** Runs the plugin's config hook as Vite would, with `.env` holding `lines`. */
@@ -168,10 +229,22 @@ describe('the Vite plugin', () => {
     hook({ envDir, server: { port: 3456 } }, { command, mode: command === 'build' ? 'production' : 'development' });
   }
 
-  it('points the app at the relay on its own origin when serving', () => {
+  it('points the app at the relay on its own origin when serving, and keeps the secret it made beside .env', () => {
     runConfigHook([`BITBUCKET_CLIENT_ID=${CLIENT_ID}`, `BITBUCKET_CLIENT_SECRET=${CLIENT_SECRET}`], 'serve');
     expect(process.env.VITE_BITBUCKET_CLIENT_ID).toBe(CLIENT_ID);
     expect(process.env.VITE_BITBUCKET_AUTHORIZE_URL).toBe('http://localhost:3456/relay/authorize');
+    expect(process.env.VITE_BITBUCKET_RELAY_URL).toBe('http://localhost:3456/relay');
+    expect(readFileSync(join(folders.at(-1) ?? '', DEV_SECRET_FILE), 'utf8')).toMatch(/\nRELAY_SECRET=[\w-]{43}\n/);
+  });
+
+  it('keeps no secret when RELAY_SECRET is set, nor for a build', () => {
+    runConfigHook(
+      [`BITBUCKET_CLIENT_ID=${CLIENT_ID}`, `BITBUCKET_CLIENT_SECRET=${CLIENT_SECRET}`, `RELAY_SECRET=${RELAY_SECRET}`],
+      'serve',
+    );
+    expect(() => statSync(join(folders.at(-1) ?? '', DEV_SECRET_FILE))).toThrow();
+    runConfigHook([`BITBUCKET_CLIENT_ID=${CLIENT_ID}`, `BITBUCKET_CLIENT_SECRET=${CLIENT_SECRET}`], 'build');
+    expect(() => statSync(join(folders.at(-1) ?? '', DEV_SECRET_FILE))).toThrow();
   });
 
   it('stops the dev server on a half setup', () => {
@@ -231,6 +304,7 @@ describe('the dev server with the plugin', () => {
     for (const step of cleanup.splice(0).reverse()) await step();
     delete process.env.VITE_BITBUCKET_CLIENT_ID;
     delete process.env.VITE_BITBUCKET_AUTHORIZE_URL;
+    delete process.env.VITE_BITBUCKET_RELAY_URL;
   });
 
   /**
@@ -286,6 +360,31 @@ describe('the dev server with the plugin', () => {
     expect(started).toContain('http://localhost:3456/relay/callback');
     expect(started).toContain('https://bitbucket.org/site/oauth2/access_token');
     expect(info.join('\n')).not.toContain(CLIENT_SECRET);
+  });
+
+  it('keeps sessions at /relay/token and /relay/sign-out, for its own origin only', async () => {
+    const sim = await startSimulator({ bitbucketToday: true, clients: [] });
+    cleanup.push(() => sim.close());
+    const { url, info } = await devServer([
+      `BITBUCKET_CLIENT_ID=${CLIENT_ID}`,
+      `BITBUCKET_CLIENT_SECRET=${CLIENT_SECRET}`,
+      `BITBUCKET_AUTHORIZE_URL=${sim.authorizeUrl}`,
+      `BITBUCKET_TOKEN_URL=${sim.tokenUrl}`,
+    ]);
+    sim.configure({
+      clients: [{ clientId: CLIENT_ID, name: 'dev relay', callbackUrl: `${url}${DEV_RELAY_PATH}/callback`, secret: CLIENT_SECRET }],
+    });
+    // The app's origin is the dev server's own (its configured port), allowed without RELAY_ALLOWED_CALLBACKS.
+    await checkSessionEndpoints({
+      sim,
+      relayBase: `${url}${DEV_RELAY_PATH}`,
+      appOrigin: 'http://localhost:3456',
+      answersPreflights: false,
+    });
+    const said = info.find((line) => line.includes('Sessions:')) ?? '';
+    expect(said).toContain('POST http://localhost:3456/relay/token and /relay/sign-out, for http://localhost:3456 only');
+    expect(said).toMatch(new RegExp(`RELAY_SECRET \\(kept in .*/\\${DEV_SECRET_FILE}\\)`));
+    expect(said).toContain('a new one ends every session');
   });
 
   it('has no relay without the Key and the Secret', async () => {

@@ -40,7 +40,7 @@ describe('startRelayServer', () => {
     const response = await fetch(`${server.url}/authorize?${query}`, { redirect: 'manual' });
     expect(response.status).toBe(302);
     expect(response.headers.get('location')).toMatch(/^https:\/\/bitbucket\.org\/site\/oauth2\/authorize\?client_id=/);
-    expect(response.headers.getSetCookie()).toEqual([expect.stringMatching(/^relay-nonce=[\w-]+; Max-Age=600;/)]);
+    expect(response.headers.getSetCookie()).toEqual([expect.stringMatching(/^relay-nonce=[\w-]+; Max-Age=300;/)]);
   });
 
   it('logs method, path and status, never the query', async () => {
@@ -138,6 +138,42 @@ describe('startRelayServer', () => {
     const started = performance.now();
     await server.close();
     expect(performance.now() - started).toBeLessThan(1000);
+  });
+
+  it.each(['0.0.0.0', '::', '192.0.2.1'])('refuses to listen on %s without RELAY_PUBLIC_URL, naming the variable', async (host) => {
+    await expect(startRelayServer(testConfig(), 0, { host, log: () => {} })).rejects.toThrow(
+      new RegExp(`^The relay cannot listen on ${host.replaceAll('.', '\\.')} without RELAY_PUBLIC_URL: .*https://relay\\.example\\.com`),
+    );
+  });
+
+  it('listens off loopback with RELAY_PUBLIC_URL, and its cookies are then __Host- and Secure', async () => {
+    const server = await startRelayServer(testConfig({ RELAY_PUBLIC_URL: 'https://relay.example.com' }), 0, {
+      host: '0.0.0.0',
+      log: () => {},
+    });
+    running.push(server);
+    const port = new URL(server.url).port;
+    const query = new URLSearchParams({ state: APP_STATE, redirect_uri: APP_CALLBACK });
+    // Reached over plain http, as a proxy that terminates TLS reaches it.
+    const response = await fetch(`http://127.0.0.1:${port}/authorize?${query}`, { redirect: 'manual' });
+    expect(response.headers.getSetCookie()[0]).toMatch(/^__Host-relay-nonce=.*; Secure$/);
+    // Forwarded headers say nothing to it: whoever sends the request can write them.
+    const forwarded = await fetch(`http://127.0.0.1:${port}/token`, {
+      method: 'POST',
+      headers: { origin: 'http://localhost:3000', 'x-bitbucket-relay': '1', 'x-forwarded-proto': 'http' },
+    });
+    expect(forwarded.headers.getSetCookie()).toEqual(['__Host-relay-session=; Max-Age=0; Path=/; HttpOnly; Secure; SameSite=Strict']);
+  });
+
+  it('keeps the connection of a POST without a body (fetch sends Content-Length: 0), and answers it as JSON', async () => {
+    const server = await start();
+    const response = await fetch(`${server.url}/token`, {
+      method: 'POST',
+      headers: { origin: 'http://localhost:3000', 'x-bitbucket-relay': '1' },
+    });
+    expect(response.status).toBe(401);
+    expect(response.headers.get('connection')).toBe('keep-alive');
+    expect(await response.json()).toMatchObject({ error: 'no_session' });
   });
 
   it('fails to start on a port in use', async () => {

@@ -1,15 +1,19 @@
 // @vitest-environment node
 /**
- * The relay's Node server against the Bitbucket simulator, driven as a browser would be:
- * fetch with manual redirects, a small cookie jar, and the simulator's consent form submitted.
+ * The relay's Node server against the Bitbucket simulator, driven as a browser would be
+ * (scripts/relay-client.ts): fetch with manual redirects, a small cookie jar, and the simulator's
+ * consent form submitted.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRelayServer } from '../../relay/node.ts';
 import type { RelayServer } from '../../relay/node.ts';
+import { createCookieClient, submitConsent } from '../../scripts/relay-client.ts';
+import type { CookieClient } from '../../scripts/relay-client.ts';
 import { startSimulator } from '../../sim/index.ts';
 import type { SimClient, Simulator } from '../../sim/index.ts';
+import { checkSessionEndpoints } from './session-scenario.ts';
 import { APP_CALLBACK, APP_STATE, CLIENT_SECRET, RELAY_SECRET, fragmentOf, targetOf, testConfig } from './support.ts';
 
 let sim: Simulator;
@@ -57,65 +61,7 @@ afterAll(async () => {
   await sim?.close();
 });
 
-/** Just enough of a browser: follows nothing by itself, keeps cookies per origin. */
-function createBrowser() {
-  const jar = new Map<string, Map<string, string>>();
-
-  function cookieHeader(origin: string): string {
-    return [...(jar.get(origin) ?? new Map<string, string>())].map(([name, value]) => `${name}=${value}`).join('; ');
-  }
-
-  async function send(url: string, init: RequestInit = {}): Promise<Response> {
-    const { origin } = new URL(url);
-    const headers = new Headers(init.headers);
-    const cookies = cookieHeader(origin);
-    if (cookies !== '') headers.set('cookie', cookies);
-    const response = await fetch(url, { ...init, headers, redirect: 'manual' });
-    for (const setCookie of response.headers.getSetCookie()) {
-      const [pair = '', ...attributes] = setCookie.split(';');
-      const [name = '', value = ''] = pair.split('=');
-      const cookies = jar.get(origin) ?? new Map<string, string>();
-      if (attributes.some((attribute) => attribute.trim() === 'Max-Age=0')) cookies.delete(name);
-      else cookies.set(name, value);
-      jar.set(origin, cookies);
-    }
-    return response;
-  }
-
-  return {
-    cookieHeader,
-    get: (url: string) => send(url),
-    post: (url: string, form: URLSearchParams) => send(url, { method: 'POST', body: form }),
-  };
-}
-
-type Browser = ReturnType<typeof createBrowser>;
-
-const decodeHtml = (text: string): string =>
-  text.replace(
-    /&(amp|lt|gt|quot|#39);/g,
-    (_match, entity: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'" })[entity] ?? '',
-  );
-
-function attributesOf(tag: string): Record<string, string> {
-  return Object.fromEntries([...tag.matchAll(/([\w-]+)="([^"]*)"/g)].map(([, name = '', value = '']) => [name, decodeHtml(value)]));
-}
-
-/** Reads the consent page's form and returns what pressing the button labelled `label` would post. */
-function submitConsent(page: string, pageUrl: string, label: 'Grant access' | 'Cancel'): { action: string; form: URLSearchParams } {
-  const formTag = /<form\b[^>]*>/.exec(page)?.[0];
-  if (formTag === undefined) throw new Error('no form on the consent page');
-  const form = new URLSearchParams();
-  for (const [input] of page.matchAll(/<input\b[^>]*>/g)) {
-    const { type, name, value } = attributesOf(input);
-    if (type === 'hidden' && name !== undefined) form.append(name, value ?? '');
-  }
-  const button = [...page.matchAll(/<button\b([^>]*)>([^<]*)<\/button>/g)].find(([, , text]) => text?.trim() === label);
-  if (button === undefined) throw new Error(`no "${label}" button`);
-  const { name, value } = attributesOf(button[1] ?? '');
-  if (name !== undefined) form.append(name, value ?? '');
-  return { action: new URL(attributesOf(formTag)['action'] ?? '', pageUrl).href, form };
-}
+type Browser = CookieClient;
 
 /** The app's sign-in, through the relay to the simulator's consent page and back to the relay's /callback URL. */
 async function reachRelayCallback(browser: Browser, relay: RelayServer, label: 'Grant access' | 'Cancel'): Promise<string> {
@@ -143,7 +89,7 @@ async function reachRelayCallback(browser: Browser, relay: RelayServer, label: '
 describe('the relay with the Bitbucket simulator', () => {
   it('signs in: the app callback gets a token that works against the API', async () => {
     const relay = await startRelay('relay-happy');
-    const browser = createBrowser();
+    const browser = createCookieClient();
     const callbackUrl = await reachRelayCallback(browser, relay, 'Grant access');
     const toApp = await browser.get(callbackUrl);
 
@@ -155,8 +101,8 @@ describe('the relay with the Bitbucket simulator', () => {
     expect(fragment.get('expires_in')).toBe('3600');
     expect(fragment.get('scope')).toBe('account repository');
     expect(fragment.get('state')).toBe(APP_STATE);
-    // The nonce cookie is gone once the sign-in is over.
-    expect(browser.cookieHeader(relay.url)).toBe('');
+    // The nonce cookie is gone once the sign-in is over; the session cookie holds the refresh token, sealed.
+    expect(browser.cookieHeader(relay.url)).toMatch(/^relay-session=s1\.[\w-]+$/);
 
     const user = await fetch(`${sim.apiBase}/user`, {
       headers: { authorization: `Bearer ${fragment.get('access_token')}` },
@@ -167,7 +113,7 @@ describe('the relay with the Bitbucket simulator', () => {
 
   it('passes Cancel on as #error=access_denied', async () => {
     const relay = await startRelay('relay-cancel');
-    const browser = createBrowser();
+    const browser = createCookieClient();
     const toApp = await browser.get(await reachRelayCallback(browser, relay, 'Cancel'));
     expect(toApp.status).toBe(302);
     expect(targetOf(toApp)).toBe(APP_CALLBACK);
@@ -178,7 +124,7 @@ describe('the relay with the Bitbucket simulator', () => {
 
   it('reports a reused code as #error=invalid_grant (for a browser that kept the cookie)', async () => {
     const relay = await startRelay('relay-reuse');
-    const browser = createBrowser();
+    const browser = createCookieClient();
     const callbackUrl = await reachRelayCallback(browser, relay, 'Grant access');
     const keptCookie = browser.cookieHeader(relay.url);
     expect(fragmentOf(await browser.get(callbackUrl)).has('access_token')).toBe(true);
@@ -191,7 +137,7 @@ describe('the relay with the Bitbucket simulator', () => {
 
   it('refuses the same callback URL replayed without the cookie: a 400 page, not a redirect', async () => {
     const relay = await startRelay('relay-replay');
-    const browser = createBrowser();
+    const browser = createCookieClient();
     const callbackUrl = await reachRelayCallback(browser, relay, 'Grant access');
     // Another browser (no cookie) opens the URL first.
     const stolen = await fetch(callbackUrl, { redirect: 'manual' });
@@ -202,7 +148,7 @@ describe('the relay with the Bitbucket simulator', () => {
 
   it('reports an expired code as #error=invalid_grant', async () => {
     const relay = await startRelay('relay-expired');
-    const browser = createBrowser();
+    const browser = createCookieClient();
     const callbackUrl = await reachRelayCallback(browser, relay, 'Grant access');
     sim.configure({ now: () => Date.now() + 5 * 60_000 });
     try {
@@ -217,7 +163,7 @@ describe('the relay with the Bitbucket simulator', () => {
     const relay = await startRelay('relay-down', {
       BITBUCKET_TOKEN_URL: `http://127.0.0.1:${await closedPort()}/site/oauth2/access_token`,
     });
-    const browser = createBrowser();
+    const browser = createCookieClient();
     const toApp = await browser.get(await reachRelayCallback(browser, relay, 'Grant access'));
     expect(toApp.status).toBe(302);
     expect(targetOf(toApp)).toBe(APP_CALLBACK);
@@ -227,7 +173,7 @@ describe('the relay with the Bitbucket simulator', () => {
 
   it('reports a wrong consumer secret as #error=server_error', async () => {
     const relay = await startRelay('relay-wrong-secret', { BITBUCKET_CLIENT_SECRET: 'not-the-secret' });
-    const browser = createBrowser();
+    const browser = createCookieClient();
     const toApp = await browser.get(await reachRelayCallback(browser, relay, 'Grant access'));
     expect(fragmentOf(toApp).get('error')).toBe('server_error');
     // The simulator answers today's unauthorized_client (400), and the relay knows it for what it is.
@@ -237,7 +183,7 @@ describe('the relay with the Bitbucket simulator', () => {
   it('sends redirect_uri to both endpoints when RELAY_PUBLIC_URL is set, as Bitbucket then requires', async () => {
     const port = await closedPort();
     const relay = await startRelay('relay-public-url', { RELAY_PUBLIC_URL: `http://127.0.0.1:${port}` }, port);
-    const browser = createBrowser();
+    const browser = createCookieClient();
     const toApp = await browser.get(await reachRelayCallback(browser, relay, 'Grant access'));
     // The simulator, like Bitbucket, refuses a code whose token request lacks the same redirect_uri.
     expect(fragmentOf(toApp).has('access_token')).toBe(true);
@@ -245,8 +191,14 @@ describe('the relay with the Bitbucket simulator', () => {
     expect(new URL(authorize[0]?.url ?? '').searchParams.get('redirect_uri')).toBe(`http://127.0.0.1:${port}/callback`);
   });
 
+  it('keeps the session: POST /token and POST /sign-out with real, rotating tokens', async () => {
+    const relay = await startRelay('relay-sessions');
+    await checkSessionEndpoints({ sim, relayBase: relay.url, appOrigin: new URL(APP_CALLBACK).origin });
+  });
+
   it('logged no token, code, state or secret on the way', () => {
-    const forbidden = [CLIENT_SECRET, RELAY_SECRET, APP_STATE, 'access_token', 'code='];
+    // Sealed values (states, session cookies) start with s1.; no line holds one.
+    const forbidden = [CLIENT_SECRET, RELAY_SECRET, APP_STATE, 'access_token', 'refresh_token', 'code=', 's1.'];
     expect(relayLogs.length).toBeGreaterThan(10);
     for (const line of relayLogs) {
       for (const text of forbidden) expect(line).not.toContain(text);

@@ -1,9 +1,9 @@
 // @vitest-environment node
 import { describe, expect, it, vi } from 'vitest';
-import { base64UrlToBytes, bytesToBase64Url, utf8Bytes } from '../../relay/encoding.ts';
+import { base64UrlToBytes, bytesToBase64Url } from '../../relay/encoding.ts';
 import { createRelay, errorPage, MAX_SPENT_CODES } from '../../relay/relay.ts';
 import type { RelayErrorCode } from '../../relay/relay.ts';
-import { DEFAULT_STATE_LIFETIME_MS } from '../../relay/signed-state.ts';
+import { DEFAULT_STATE_LIFETIME_MS } from '../../relay/sealed-state.ts';
 import { escapeHtml } from '../../relay/responses.ts';
 import {
   ACCESS_TOKEN,
@@ -62,20 +62,20 @@ describe('GET /authorize', () => {
     expect(bitbucketUrl.searchParams.get('client_id')).toBe(CLIENT_ID);
     expect(bitbucketUrl.searchParams.get('response_type')).toBe('code');
     expect(relayState).not.toBe(APP_STATE);
-    expect(relayState).toMatch(/^v1\./);
+    expect(relayState).toMatch(/^s1\.[\w-]+$/);
   });
 
-  it('sets an HttpOnly, SameSite=Lax nonce cookie for ten minutes, not Secure on http', async () => {
+  it('sets an HttpOnly, SameSite=Lax nonce cookie for five minutes, not Secure on http', async () => {
     const { response } = await startSignIn(testRelay().relay);
     const cookies = response.headers.getSetCookie();
     expect(cookies).toHaveLength(1);
-    expect(cookies[0]).toMatch(/^relay-nonce=[\w-]{43}; Max-Age=600; Path=\/; HttpOnly; SameSite=Lax$/);
+    expect(cookies[0]).toMatch(/^relay-nonce=[\w-]{43}; Max-Age=300; Path=\/; HttpOnly; SameSite=Lax$/);
   });
 
   it('uses a Secure __Host- cookie when it runs on https', async () => {
     const { response } = await startSignIn(testRelay().relay, undefined, 'https://relay.example.com');
     expect(response.headers.getSetCookie()[0]).toMatch(
-      /^__Host-relay-nonce=[\w-]{43}; Max-Age=600; Path=\/; HttpOnly; SameSite=Lax; Secure$/,
+      /^__Host-relay-nonce=[\w-]{43}; Max-Age=300; Path=\/; HttpOnly; SameSite=Lax; Secure$/,
     );
   });
 
@@ -137,6 +137,17 @@ describe('GET /authorize', () => {
     expect(logs).toEqual([`authorize: refused (${code})`]);
   });
 
+  it('refuses to start a sign-in whose sealed state would be too long for the /callback URL', async () => {
+    const longCallback = `https://app.example.com/${'x'.repeat(2300)}`;
+    const { relay, logs } = testRelay(undefined, { config: testConfig({ RELAY_ALLOWED_CALLBACKS: longCallback }) });
+    const response = await relay(
+      new Request(`http://localhost:3001/authorize?${new URLSearchParams({ state: APP_STATE, redirect_uri: longCallback })}`),
+    );
+    expect(response.status).toBe(400);
+    expect(await pageCode(response)).toBe('STATE_TOO_LONG');
+    expect(logs).toEqual(['authorize: refused (STATE_TOO_LONG)']);
+  });
+
   it('accepts a state of exactly 1024 characters', async () => {
     const start = await startSignIn(testRelay().relay, { redirect_uri: APP_CALLBACK, state: 'x'.repeat(1024) });
     expect(start.relayState).not.toBe('');
@@ -178,7 +189,7 @@ describe('GET /callback with a good state', () => {
     expect(calls).toHaveLength(1);
   });
 
-  it('drops the refresh token: it appears nowhere in the answer', async () => {
+  it('keeps the refresh token from the app: it appears nowhere in the answer, only sealed in the session cookie', async () => {
     const { response } = await signIn();
     expect(response.headers.get('location')).not.toContain(REFRESH_TOKEN);
     for (const [, value] of response.headers) expect(value).not.toContain(REFRESH_TOKEN);
@@ -200,8 +211,11 @@ describe('GET /callback with a good state', () => {
 
   it('clears the nonce cookie, so the same state cannot be used twice', async () => {
     const { relay, response, start } = await signIn();
-    const cleared = response.headers.getSetCookie();
-    expect(cleared).toEqual(['relay-nonce=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax']);
+    const [cleared, session, ...others] = response.headers.getSetCookie();
+    expect(cleared).toBe('relay-nonce=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax');
+    // The other cookie is the new session's (tests/relay/sessions.test.ts).
+    expect(session).toMatch(/^relay-session=s1\./);
+    expect(others).toEqual([]);
     // The browser no longer has the cookie; a replay of the same callback URL fails.
     const replay = await callback(relay, { code: CODE, state: start.relayState });
     expect(replay.status).toBe(400);
@@ -380,32 +394,35 @@ describe('GET /callback with a state it cannot trust: an HTML 400 page, never a 
     expect(calls).toEqual([]);
   });
 
-  it('refuses a state whose payload was changed (a tampered callback URL)', async () => {
+  it('refuses a state that was changed (a tampered callback URL); the app state cannot be read in it', async () => {
     const { relay, calls } = testRelay();
     const start = await startSignIn(relay);
-    const [version, payload = '', signature] = start.relayState.split('.');
-    const json = new TextDecoder().decode(base64UrlToBytes(payload));
-    expect(json).toContain(APP_CALLBACK);
-    const forged = bytesToBase64Url(utf8Bytes(json.replace(APP_CALLBACK, 'https://evil.example/oauth-callback')));
-    const response = await callback(relay, { code: CODE, state: `${version}.${forged}.${signature}` }, start.cookie);
+    // Sealed: neither the app's state nor its callback can be read in it (nor changed into another).
+    const bytes = base64UrlToBytes(start.relayState.slice('s1.'.length)) ?? new Uint8Array();
+    const text = new TextDecoder().decode(bytes);
+    expect(text).not.toContain(APP_STATE);
+    expect(text).not.toContain('localhost');
+    bytes[20] = (bytes[20] ?? 0) ^ 1;
+    const response = await callback(relay, { code: CODE, state: `s1.${bytesToBase64Url(bytes)}` }, start.cookie);
     await expectRefused(response, 'STATE_TAMPERED');
     expect(calls).toEqual([]);
   });
 
-  it('refuses a state signed by a relay with another secret', async () => {
+  it('refuses a state sealed by a relay with another secret', async () => {
     const other = testRelay(undefined, { config: testConfig({ RELAY_SECRET: 'another-relay-secret-0123456789ABCDEF' }) });
     const start = await startSignIn(other.relay);
     const { relay } = testRelay();
     await expectRefused(await callback(relay, { code: CODE, state: start.relayState }, start.cookie), 'STATE_TAMPERED');
   });
 
-  it('refuses a state that is not one of its own', async () => {
+  it('refuses a state that is not one of its own, or longer than any it seals', async () => {
     const { relay, calls } = testRelay();
     await expectRefused(await callback(relay, { code: CODE, state: APP_STATE }), 'STATE_MALFORMED');
+    await expectRefused(await callback(relay, { code: CODE, state: `s1.${'A'.repeat(3070)}` }), 'STATE_MALFORMED');
     expect(calls).toEqual([]);
   });
 
-  it('refuses a state after ten minutes', async () => {
+  it('refuses a state after five minutes', async () => {
     const { relay, clock, calls } = testRelay();
     const start = await startSignIn(relay);
     clock.now += DEFAULT_STATE_LIFETIME_MS;
@@ -413,7 +430,7 @@ describe('GET /callback with a state it cannot trust: an HTML 400 page, never a 
     expect(spentCodes(calls)).toEqual([CODE]);
   });
 
-  it('accepts a state just before ten minutes', async () => {
+  it('accepts a state just before five minutes', async () => {
     const { relay, clock } = testRelay();
     const start = await startSignIn(relay);
     clock.now += DEFAULT_STATE_LIFETIME_MS - 1;
@@ -454,7 +471,7 @@ describe('GET /callback with a state it cannot trust: an HTML 400 page, never a 
     const start = await startSignIn(relay, undefined, 'https://relay.example.com');
     const response = await callback(relay, { code: CODE, state: start.relayState }, `a=b; ${start.cookie}`, 'https://relay.example.com');
     expect(fragmentOf(response).get('access_token')).toBe(ACCESS_TOKEN);
-    expect(response.headers.getSetCookie()).toEqual(['__Host-relay-nonce=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax; Secure']);
+    expect(response.headers.getSetCookie()[0]).toBe('__Host-relay-nonce=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax; Secure');
   });
 });
 
@@ -640,7 +657,7 @@ describe('logging', () => {
 
   it('logs one line per outcome', async () => {
     const { logs } = await signIn();
-    expect(logs).toEqual(['authorize: redirecting to Bitbucket', 'callback: token issued, redirecting to the app']);
+    expect(logs).toEqual(['authorize: redirecting to Bitbucket', 'callback: token issued, session kept, redirecting to the app']);
   });
 });
 

@@ -183,3 +183,54 @@ function unchunk(framed: string): string {
     rest = rest.slice(lineEnd + 2 + size + 2);
   }
 }
+
+/**
+ * A token endpoint that behaves as Bitbucket's does today: each code and each refresh token works
+ * once, and each answer carries a new refresh token (rotation). Tokens are numbered, and each holds
+ * NEVER-LOG so a test can search logs and pages for them.
+ */
+export function rotatingBitbucket(options: { expiresIn?: number; scope?: string } = {}) {
+  let issued = 0;
+  const live = new Set<string>();
+  const refused: string[] = [];
+  const answer = (call: FetchCall): Response => {
+    const form = new URLSearchParams(String(call.init.body));
+    if (form.get('grant_type') === 'refresh_token') {
+      const presented = form.get('refresh_token') ?? '';
+      if (!live.delete(presented)) {
+        refused.push(presented);
+        return tokenResponse({ error: 'invalid_grant', error_description: 'The refresh token is not valid.' }, 400);
+      }
+    }
+    issued += 1;
+    live.add(`refresh-NEVER-LOG-${issued}`);
+    return tokenResponse({
+      access_token: `access-NEVER-LOG-${issued}`,
+      refresh_token: `refresh-NEVER-LOG-${issued}`,
+      token_type: 'bearer',
+      expires_in: options.expiresIn ?? 3600,
+      ...(options.scope === undefined ? { scope: 'account repository' } : { scope: options.scope }),
+    });
+  };
+  return { answer, live, refused, issued: () => issued };
+}
+
+/** The `name=value` pair of a `Set-Cookie` line, as a browser sends it back. */
+export function cookiePair(setCookie: string | undefined): string {
+  return (setCookie ?? '').split(';')[0] ?? '';
+}
+
+/** A request to a session endpoint as the app makes it: POST, its Origin, the custom header, the cookie. */
+export function sessionRequest(
+  path: '/token' | '/sign-out',
+  cookie: string | undefined,
+  options: { origin?: string | null; header?: string | null; method?: string; relay?: string } = {},
+): Request {
+  const headers = new Headers();
+  const origin = options.origin === undefined ? 'http://localhost:3000' : options.origin;
+  const header = options.header === undefined ? '1' : options.header;
+  if (origin !== null) headers.set('origin', origin);
+  if (header !== null) headers.set('x-bitbucket-relay', header);
+  if (cookie !== undefined) headers.set('cookie', cookie);
+  return new Request(`${options.relay ?? 'http://localhost:3001'}${path}`, { method: options.method ?? 'POST', headers });
+}

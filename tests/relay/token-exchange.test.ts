@@ -2,7 +2,14 @@
 // The token endpoint call on its own: the request the relay sends, and how it reads every kind of
 // answer. The relay's tests (relay.test.ts) show the same outcomes as the app sees them.
 import { describe, expect, it } from 'vitest';
-import { exchangeCode, processTokenResponse, tokenRequest } from '../../relay/token-exchange.ts';
+import {
+  exchangeCode,
+  MAX_TOKEN_RESPONSE_BYTES,
+  processTokenResponse,
+  refreshAccessToken,
+  refreshRequest,
+  tokenRequest,
+} from '../../relay/token-exchange.ts';
 import type { TokenExchangeResult, TokenFailureCode } from '../../relay/token-exchange.ts';
 import { ACCESS_TOKEN, CLIENT_ID, CLIENT_SECRET, CODE, bitbucketToken, tokenResponse } from './support.ts';
 
@@ -131,5 +138,146 @@ describe('exchangeCode', () => {
         errorDescription: 'Bitbucket did not answer in time. Please try again.',
       },
     });
+  });
+});
+
+describe('refreshRequest and refreshAccessToken', () => {
+  const REFRESH = { tokenUrl: OPTIONS.tokenUrl, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, refreshToken: 'refresh-NEVER-LOG-1' };
+
+  it('asks with grant_type=refresh_token, HTTP Basic key:secret and a form body, following no redirect', () => {
+    const { url, init } = refreshRequest(REFRESH);
+    expect(url).toBe(OPTIONS.tokenUrl);
+    expect(init.method).toBe('POST');
+    expect(String(init.body)).toBe('grant_type=refresh_token&refresh_token=refresh-NEVER-LOG-1');
+    const headers = new Headers(init.headers);
+    expect(headers.get('authorization')).toBe(`Basic ${btoa(`${CLIENT_ID}:${CLIENT_SECRET}`)}`);
+    expect(headers.get('content-type')).toBe('application/x-www-form-urlencoded');
+    expect(init.redirect).toBe('manual');
+  });
+
+  it('passes the new refresh token on to the relay, never to the fragment fields', async () => {
+    const result = await refreshAccessToken(REFRESH, { fetch: async () => tokenResponse(bitbucketToken({ refresh_token: 'next-1' })) });
+    expect(result).toEqual({
+      ok: true,
+      token: { accessToken: ACCESS_TOKEN, tokenType: 'bearer', expiresIn: 7200, scope: 'account repository', refreshToken: 'next-1' },
+    });
+  });
+
+  it('reports a refused refresh token as INVALID_GRANT', async () => {
+    const result = await refreshAccessToken(REFRESH, { fetch: async () => tokenResponse({ error: 'invalid_grant' }, 400) });
+    expect(outcome(result)).toBe('INVALID_GRANT');
+  });
+});
+
+describe('bounds on what the token endpoint sends', () => {
+  it.each([
+    [86_400, 86_400],
+    [86_401, 86_400],
+    [1e300, 86_400],
+    [Number.MAX_VALUE, 86_400],
+  ])('cuts expires_in %d to %d seconds, a whole number', async (sent, passed) => {
+    expect(await processTokenResponse(tokenResponse(bitbucketToken({ expires_in: sent })))).toMatchObject({
+      ok: true,
+      token: { expiresIn: passed },
+    });
+  });
+
+  it.each([
+    ['an access token of 4096 characters', { access_token: 'a'.repeat(4096) }, 'OK'],
+    ['an access token of 4097 characters', { access_token: 'a'.repeat(4097) }, 'BAD_RESPONSE'],
+    ['an access token of 200 kB', { access_token: 'a'.repeat(20_000) }, 'BAD_RESPONSE'],
+    ['an access token with a space', { access_token: 'abc def' }, 'BAD_RESPONSE'],
+    ['an access token with a control character', { access_token: 'abc\u0000' }, 'BAD_RESPONSE'],
+    ['an access token beyond ASCII', { access_token: 'abcé' }, 'BAD_RESPONSE'],
+    ['a refresh token of 1024 characters', { refresh_token: 'r'.repeat(1024) }, 'OK'],
+    ['a refresh token of 1025 characters', { refresh_token: 'r'.repeat(1025) }, 'BAD_RESPONSE'],
+    ['an empty refresh token', { refresh_token: '' }, 'BAD_RESPONSE'],
+    ['a refresh token that is not a string', { refresh_token: 5 }, 'BAD_RESPONSE'],
+    ['a refresh token with a line break', { refresh_token: 'a\nb' }, 'BAD_RESPONSE'],
+    ['a scope of 1024 characters', { scope: 's'.repeat(1024) }, 'OK'],
+    ['a scope of 1025 characters', { scope: 's'.repeat(1025) }, 'BAD_RESPONSE'],
+    ['a scope with a quote', { scope: 'account "x"' }, 'BAD_RESPONSE'],
+    ['a scope with a backslash', { scope: 'account\\x' }, 'BAD_RESPONSE'],
+    ['an empty scope', { scope: '' }, 'OK'],
+  ])('answers %s: %s', async (_name, extra, expected) => {
+    expect(outcome(await processTokenResponse(tokenResponse(bitbucketToken(extra))))).toBe(expected);
+  });
+
+  it(`reads at most ${MAX_TOKEN_RESPONSE_BYTES} bytes: a larger answer is refused as TOO_LARGE`, async () => {
+    const padded = (size: number) => {
+      const text = JSON.stringify(bitbucketToken({ pad: '' }));
+      return text.replace('"pad":""', `"pad":"${'x'.repeat(size - text.length)}"`);
+    };
+    expect(outcome(await processTokenResponse(tokenResponse(padded(MAX_TOKEN_RESPONSE_BYTES))))).toBe('OK');
+    expect(await processTokenResponse(tokenResponse(padded(MAX_TOKEN_RESPONSE_BYTES + 1)))).toEqual({
+      ok: false,
+      failure: { code: 'TOO_LARGE', error: 'server_error', errorDescription: "Bitbucket's answer could not be understood." },
+    });
+  });
+
+  it('stops reading a huge answer at the bound, streamed, and lets go of the rest', async () => {
+    // 1.5 GB if read to the end; 64 KiB chunks, made as they are pulled.
+    let pulled = 0;
+    let cancelled = false;
+    const chunk = new TextEncoder().encode('x'.repeat(64 * 1024));
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        pulled += 1;
+        controller.enqueue(chunk);
+      },
+      cancel() {
+        cancelled = true;
+      },
+    });
+    const result = await exchangeCode(OPTIONS, {
+      fetch: async () => new Response(body, { headers: { 'content-type': 'application/json' } }),
+    });
+    expect(outcome(result)).toBe('TOO_LARGE');
+    expect(pulled).toBeLessThan(4);
+    expect(cancelled).toBe(true);
+  });
+
+  it('reports an answer that breaks off while its body is read as NETWORK: Bitbucket was not fully reached', async () => {
+    let sent = false;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent) return controller.error(new TypeError('terminated'));
+        sent = true;
+        controller.enqueue(new TextEncoder().encode('{"access_token":'));
+      },
+    });
+    const result = await exchangeCode(OPTIONS, {
+      fetch: async () => new Response(body, { headers: { 'content-type': 'application/json' } }),
+    });
+    expect(outcome(result)).toBe('NETWORK');
+  });
+
+  it('refuses an answer that declares a larger Content-Length before reading it', async () => {
+    let pulled = false;
+    const body = new ReadableStream<Uint8Array>({
+      pull() {
+        pulled = true;
+      },
+    });
+    const response = new Response(body, { headers: { 'content-type': 'application/json', 'content-length': '1500000000' } });
+    expect(outcome(await processTokenResponse(response))).toBe('TOO_LARGE');
+    expect(pulled).toBe(false);
+  });
+
+  it('gives up on a body that trickles in and ignores the abort, within the timeout', async () => {
+    // A byte every 5 ms, for ever; the stream does not listen to the signal.
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        controller.enqueue(new TextEncoder().encode(' '));
+      },
+    });
+    const started = performance.now();
+    const result = await exchangeCode(OPTIONS, {
+      fetch: async () => new Response(body, { headers: { 'content-type': 'application/json' } }),
+      timeoutMs: 50,
+    });
+    expect(outcome(result)).toBe('TIMEOUT');
+    expect(performance.now() - started).toBeLessThan(1000);
   });
 });

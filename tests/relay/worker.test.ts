@@ -22,7 +22,7 @@ describe('Cloudflare Worker entry', () => {
     const { worker, info, errors } = testWorker();
     const query = new URLSearchParams({ state: APP_STATE, redirect_uri: APP_CALLBACK });
     const response = await worker.fetch(new Request(`https://relay.example.workers.dev/authorize?${query}`), {
-      ...testEnv(),
+      ...testEnv({ RELAY_PUBLIC_URL: 'https://relay.example.workers.dev' }),
       // Bindings share `env` with vars; they are not configuration.
       SOME_KV: { get: () => null },
     });
@@ -31,6 +31,28 @@ describe('Cloudflare Worker entry', () => {
     expect(info).toEqual(['authorize: redirecting to Bitbucket']);
     expect(errors).toEqual([]);
   });
+
+  it('refuses to serve off loopback without RELAY_PUBLIC_URL: it must not guess its own scheme', async () => {
+    const { worker, info, errors } = testWorker();
+    const query = new URLSearchParams({ state: APP_STATE, redirect_uri: APP_CALLBACK });
+    const response = await worker.fetch(new Request(`https://relay.example.workers.dev/authorize?${query}`), testEnv());
+    expect(response.status).toBe(500);
+    expect(await response.text()).toContain('RELAY_MISCONFIGURED');
+    expect(errors).toEqual(['relay misconfigured: RELAY_PUBLIC_URL MISSING (needed unless the Worker serves on loopback)']);
+    expect(info).toEqual([]);
+  });
+
+  it.each(['http://127.0.0.1:8787', 'http://localhost:8787', 'http://[::1]:8787'])(
+    'serves on loopback (%s) without RELAY_PUBLIC_URL, with a plain cookie name on http',
+    async (origin) => {
+      const { worker, errors } = testWorker();
+      const query = new URLSearchParams({ state: APP_STATE, redirect_uri: APP_CALLBACK });
+      const response = await worker.fetch(new Request(`${origin}/authorize?${query}`), testEnv());
+      expect(response.status).toBe(302);
+      expect(response.headers.getSetCookie()[0]).toMatch(/^relay-nonce=/);
+      expect(errors).toEqual([]);
+    },
+  );
 
   it('answers 500 with a generic page when misconfigured, and logs names but not values', async () => {
     const { worker, errors } = testWorker();
@@ -69,7 +91,10 @@ describe('Cloudflare Worker entry', () => {
     vi.spyOn(console, 'log').mockImplementation((line: unknown) => void info.push(line));
     vi.spyOn(console, 'error').mockImplementation((line: unknown) => void errors.push(line));
     const query = new URLSearchParams({ state: APP_STATE, redirect_uri: APP_CALLBACK });
-    await worker.fetch(new Request(`https://relay.example.workers.dev/authorize?${query}`), testEnv());
+    await worker.fetch(
+      new Request(`https://relay.example.workers.dev/authorize?${query}`),
+      testEnv({ RELAY_PUBLIC_URL: 'https://relay.example.workers.dev' }),
+    );
     await worker.fetch(new Request('https://relay.example.workers.dev/healthcheck'), {});
     expect(info).toEqual(['authorize: redirecting to Bitbucket']);
     expect(errors).toEqual([expect.stringMatching(/^relay misconfigured: BITBUCKET_CLIENT_ID MISSING, /)]);

@@ -14,7 +14,9 @@ import {
   workerdConfig,
   workerEnvironment,
 } from '../../relay/workerd.ts';
-import { CLIENT_SECRET, RELAY_SECRET, testConfig } from './support.ts';
+import { startSimulator } from '../../sim/index.ts';
+import { checkSessionEndpoints } from './session-scenario.ts';
+import { CLIENT_ID, CLIENT_SECRET, RELAY_SECRET, testConfig } from './support.ts';
 
 const installed = locateWorkerd();
 // CI installs relay/'s dependencies (.ci/run), so there these tests always run.
@@ -116,6 +118,29 @@ describe('the relay on workerd', () => {
     for (const line of lines) {
       expect(line).not.toContain(CLIENT_SECRET);
       expect(line).not.toContain(RELAY_SECRET);
+    }
+  });
+
+  withWorkerd('keeps sessions: POST /token and POST /sign-out against the simulator, as on Node', async () => {
+    const sim = await startSimulator({ bitbucketToday: true, clients: [] });
+    const lines: string[] = [];
+    const config = testConfig({ BITBUCKET_AUTHORIZE_URL: sim.authorizeUrl, BITBUCKET_TOKEN_URL: sim.tokenUrl });
+    const relay = await startWorkerdRelay(config, 0, { log: (line) => lines.push(line) });
+    try {
+      expect(relay.pid).toEqual(expect.any(Number));
+      sim.configure({
+        clients: [{ clientId: CLIENT_ID, name: 'relay on workerd', callbackUrl: `${relay.url}/callback`, secret: CLIENT_SECRET }],
+      });
+      await checkSessionEndpoints({ sim, relayBase: relay.url, appOrigin: 'http://localhost:3000' });
+    } finally {
+      await relay.close();
+      await sim.close();
+    }
+    expect(lines).toContain('token: renewed at Bitbucket, refresh token rotated');
+    expect(lines).toContain('sign-out: the refresh token was spent');
+    for (const line of lines) {
+      expect(line).not.toMatch(/s1\.|access_token|refresh_token/);
+      expect(line).not.toContain(CLIENT_SECRET);
     }
   });
 

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parseCliArgs } from '../../sim/cli-args.ts';
+import { fingerprint } from '../../sim/index.ts';
 import { basic, bearer, fragmentOf, getJson, manualClock, obtainCode, postConsent, postToken, start } from './helpers.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -53,6 +54,17 @@ describe('bitbucketToday: the authorization server', () => {
     expect(await again.json()).toMatchObject({ error: 'invalid_grant' });
     // The successor works (once).
     await tokens(await postToken(sim, { grant_type: 'refresh_token', refresh_token: String(second.refresh_token) }));
+  });
+
+  it('tells which rotated refresh tokens were presented again (by fingerprint), and only those', async () => {
+    const sim = await start({ bitbucketToday: true });
+    const first = await tokens(await postToken(sim, { grant_type: 'authorization_code', code: await obtainCode(sim) }));
+    await tokens(await postToken(sim, { grant_type: 'refresh_token', refresh_token: String(first.refresh_token) }));
+    await postToken(sim, { grant_type: 'refresh_token', refresh_token: 'never-issued' });
+    expect(sim.refreshTokensUsedTwice()).toEqual([]);
+    await postToken(sim, { grant_type: 'refresh_token', refresh_token: String(first.refresh_token) });
+    await postToken(sim, { grant_type: 'refresh_token', refresh_token: String(first.refresh_token) });
+    expect(sim.refreshTokensUsedTwice()).toEqual([fingerprint(String(first.refresh_token))]);
   });
 
   it('expires a refresh token left unused for 90 days; one used before then lives on in its successor', async () => {

@@ -86,6 +86,33 @@ describe('the bounds, as the messages say them', () => {
   });
 });
 
+describe('what the page tells a newcomer about Bitbucket Cloud today', () => {
+  const html = readFileSync(resolve(import.meta.dirname, '../..', 'index.html'), 'utf8');
+  const text = (fragment: string) => fragment.replace(/<[^>]+>/g, '').replace(/\s+/g, ' ');
+  const notConfigured = text(/<template id="msg-NOT_CONFIGURED">(.*?)<\/template>/s.exec(html)?.[1] ?? '');
+  const banner = text(/<aside id="demo-banner"[^>]*>(.*?)<\/aside>/s.exec(html)?.[1] ?? '');
+
+  it.each([
+    ['the demo banner', banner],
+    ['the not-configured notice', notConfigured],
+  ])('%s names the relay’s two variables and npm run start:today', (_where, words) => {
+    expect(words).toContain('BITBUCKET_CLIENT_ID and BITBUCKET_CLIENT_SECRET');
+    expect(words).toContain('npm run start:today');
+  });
+
+  it('the demo banner no longer sends anyone to VITE_BITBUCKET_CLIENT_ID, the implicit grant’s setting', () => {
+    expect(banner).toContain('simulated Bitbucket');
+    expect(banner).not.toContain('VITE_BITBUCKET_CLIENT_ID');
+  });
+
+  it('the not-configured notice names VITE_BITBUCKET_CLIENT_ID only with a relay of its own, for a build', () => {
+    expect(notConfigured).toMatch(
+      /A build has no dev server: it needs a relay of its own, and VITE_BITBUCKET_CLIENT_ID with the relay’s address/,
+    );
+    expect(notConfigured.match(/VITE_BITBUCKET_CLIENT_ID/g)).toHaveLength(1);
+  });
+});
+
 describe('apiMessage: what a failed call is explained with', () => {
   const needs: Permission = { oauth: 'Repositories: Read', apiToken: 'read:repository:bitbucket' };
 

@@ -11,8 +11,20 @@ import type { LiveSession } from './live-session.js';
 import type { Credentials, KeyValueStorage } from './session.js';
 import type { AuthDeps, RenewalOutcome, RenewalReason } from './types.js';
 
-/** The static header that proves a request comes from the app's own pages (a cross-site page cannot send it without a preflight the relay refuses). */
-export const RELAY_HEADER = { 'X-Bitbucket-Relay': '1' } as const;
+/**
+ * `POST <relay><path>` as the app's own page sends it: the relay's cookie (HttpOnly,
+ * SameSite=Strict: sent to the app's own site only) and the static header a cross-site page
+ * cannot add without a preflight the relay refuses.
+ */
+export function relayRequest(deps: AuthDeps & { relay: string }, path: '/token' | '/sign-out', init: RequestInit = {}): Promise<Response> {
+  return deps.fetch(`${deps.relay}${path}`, {
+    method: 'POST',
+    headers: { 'X-Bitbucket-Relay': '1' },
+    credentials: 'include',
+    referrerPolicy: 'no-referrer',
+    ...init,
+  });
+}
 
 /** The margin before expiry at which a token is renewed: a quarter of its lifetime, at most five minutes. */
 export function renewalMargin(credentials: Extract<Credentials, { kind: 'bearer' }>): number {
@@ -102,14 +114,7 @@ async function requestToken(
 ): Promise<{ outcome: RenewalOutcome; status?: { status: number }; credentials?: Extract<Credentials, { kind: 'bearer' }> }> {
   let response: Response;
   try {
-    response = await deps.fetch(`${deps.relay}/token`, {
-      method: 'POST',
-      headers: RELAY_HEADER,
-      // The cookie is the relay's (HttpOnly, SameSite=Strict): sent to the app's own site only.
-      credentials: 'include',
-      cache: 'no-store',
-      referrerPolicy: 'no-referrer',
-    });
+    response = await relayRequest(deps, '/token', { cache: 'no-store' });
   } catch {
     return { outcome: 'failed' };
   }

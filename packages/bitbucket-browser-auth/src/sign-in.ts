@@ -7,7 +7,7 @@ import { homeOf, SignInError, startSignIn } from './authorize.js';
 import { CALLBACK_MESSAGES, callbackParameters, readCallback } from './callback.js';
 import type { ApiError } from './client.js';
 import { openLiveSession, type LiveSession } from './live-session.js';
-import { createRenewal, RELAY_HEADER, type Renewal } from './renewal.js';
+import { createRenewal, relayRequest, type Renewal } from './renewal.js';
 import { isLoopback, sameOriginPath } from './return-path.js';
 import type { KeyValueStorage } from './session.js';
 import type { AuthDeps, BitbucketSignIn, CallbackOutcome } from './types.js';
@@ -39,8 +39,8 @@ export const internalsOf = (signIn: BitbucketSignIn): SessionInternals | undefin
 /** Sign-in, callback and session over `deps`, without the API client. */
 export function createSignIn(deps: AuthDeps): BitbucketSignIn {
   const live = openLiveSession(deps);
-  const { relay } = deps;
-  const renewal = relay ? createRenewal({ ...deps, relay }, live) : undefined;
+  const relayed = deps.relay ? { ...deps, relay: deps.relay } : undefined;
+  const renewal = relayed && createRenewal(relayed, live);
   const observe = deps.observe ?? (() => {});
   const signIn: BitbucketSignIn = {
     signIn(options = {}) {
@@ -59,10 +59,7 @@ export function createSignIn(deps: AuthDeps): BitbucketSignIn {
       live.store.clearCredentials();
       live.tellOtherTabs('signed-out');
       // The relay's cookie goes too: it spends the refresh token, so a copy taken earlier is worthless.
-      if (relay)
-        void deps
-          .fetch(`${relay}/sign-out`, { method: 'POST', headers: RELAY_HEADER, credentials: 'include', keepalive: true })
-          .catch(() => {});
+      if (relayed) relayRequest(relayed, '/sign-out', { keepalive: true }).catch(() => {});
       live.changed({ reason: 'signed-out' });
     },
     onChange: live.listen,
