@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { loadEnv } from 'vite';
 import type { RelayConfig, RelayEnv } from '../relay/config.ts';
-import { formatDevRelayProblems, planDevRelay } from '../relay/dev-server.ts';
+import { formatDevRelayProblems, keptDevSecret, planDevRelay } from '../relay/dev-server.ts';
 import { isMainModule } from '../relay/node.ts';
 import { workerEnvironment } from '../relay/workerd.ts';
 import { startSimulator } from '../sim/index.ts';
@@ -40,6 +40,11 @@ export interface EdgePreviewOptions {
   readonly outDir: string;
   /** false: read no `.env` file for the app's build (tests). */
   readonly envDir?: false;
+  /**
+   * The RELAY_SECRET for your consumer when `.env` sets none; a fresh one each start by default
+   * (every session then ends with the preview). The simulator's sessions end with it in any case.
+   */
+  readonly relaySecret?: () => string;
   /** The simulator's ports when it runs; 0 (the default) picks free ones. */
   readonly simulatorPorts?: { readonly auth: number; readonly api: number };
   readonly log?: (line: string) => void;
@@ -62,7 +67,7 @@ export async function startEdgePreview(options: EdgePreviewOptions): Promise<Edg
   const callbackUrl = `${origin}${RELAY_PATH}/callback`;
   const secret = () => randomBytes(32).toString('base64url');
   // The dev server's rules: a Key and Secret make the relay; half a setup, or a VITE_ secret, stops here.
-  const plan = planDevRelay(options.env, origin, secret);
+  const plan = planDevRelay(options.env, origin, options.relaySecret ?? secret);
   if (plan.kind === 'invalid') throw new Error(formatDevRelayProblems(plan.problems));
 
   let simulator: Simulator | undefined;
@@ -159,6 +164,8 @@ if (isMainModule(import.meta.url)) {
       // Exactly what the dev server reads: .env, .env.local, .env.development, …, under the shell's variables.
       env: loadEnv('development', resolve(import.meta.dirname, '..'), ''),
       outDir: EDGE_PREVIEW_OUT_DIR,
+      // The one `npm start` keeps too (.env.relay-secret): a restart keeps your consumer's sessions.
+      relaySecret: () => keptDevSecret(resolve(import.meta.dirname, '..')),
       log: (line) => console.log(`  wrangler: ${line}`),
     });
     console.log(`\n${previewMessage(preview)}\n`);
