@@ -22,7 +22,13 @@ const BASIC_CREDENTIALS = Buffer.from(`${CLIENT_ID}:${CLIENT_SECRET}`).toString(
 const API_URL = `http://localhost:${E2E.devRelayApiPort}/2.0`;
 // The app's variables in this process: inherited from global setup's demo server, and set by the
 // servers started here. A user's shell has none of them; the tests start without them too.
-const SET_BY_VITE = ['VITE_BITBUCKET_CLIENT_ID', 'VITE_BITBUCKET_AUTHORIZE_URL', 'VITE_BITBUCKET_API_URL', 'VITE_DEMO'];
+const SET_BY_VITE = [
+  'VITE_BITBUCKET_CLIENT_ID',
+  'VITE_BITBUCKET_AUTHORIZE_URL',
+  'VITE_BITBUCKET_API_URL',
+  'VITE_BITBUCKET_RELAY_URL',
+  'VITE_DEMO',
+];
 const inherited = Object.fromEntries(SET_BY_VITE.map((key) => [key, process.env[key]]));
 const clearAppVariables = () => SET_BY_VITE.forEach((key) => delete process.env[key]);
 

@@ -27,6 +27,12 @@ export const E2E = {
   devRelayOrigin: `http://localhost:${port(4186)}`,
   devRelayAuthPort: port(4120),
   devRelayApiPort: port(4121),
+  /** Sessions that last: the dev server with the relay, before a simulator as Bitbucket today with 20-second tokens. */
+  sessionsOrigin: `http://localhost:${port(4188)}`,
+  sessionsAuthPort: port(4124),
+  sessionsApiPort: port(4125),
+  /** A recorder between the relay and the simulator's token endpoint: it keeps the refresh tokens Bitbucket handed out. */
+  sessionsTokenPort: port(4126),
   /**
    * The edge Worker (edge/) on wrangler dev, as `npm run preview:edge` runs it on 8787: over http
    * and over https (wrangler's own certificate), each with its own simulator (auth, API).
