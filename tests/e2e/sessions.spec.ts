@@ -255,6 +255,44 @@ test('a reload in the middle of a renewal, after Bitbucket rotated and before th
   await clear(context);
 });
 
+/**
+ * Drops the relay's cookies whose name matches `blocked`, as a browser that blocks them would:
+ * the answer reaches the page, the cookie never stays (route.fetch would have stored it).
+ */
+async function blockCookies(page: Page, blocked: RegExp): Promise<void> {
+  await page.route(`${APP}/relay/**`, async (route) => {
+    const answer = await route.fetch({ maxRedirects: 0 });
+    await page.context().clearCookies({ name: blocked });
+    const headers = answer.headersArray().filter(({ name, value }) => name.toLowerCase() !== 'set-cookie' || !blocked.test(value));
+    await route.fulfill({ response: answer, headers: Object.fromEntries(headers.map(({ name, value }) => [name, value])) });
+  });
+}
+
+test('with every cookie of the relay blocked, the sign-in stops at the relay, on a page that says cookies may be blocked; nothing is kept', async ({
+  page,
+}) => {
+  await blockCookies(page, /relay-/);
+  await page.goto(`${APP}/`);
+  await page.getByRole('button', { name: /sign in with bitbucket/i }).click();
+  await page.getByRole('button', { name: 'Grant access' }).click();
+  await expect(page.getByText(/cookies are blocked/)).toBeVisible();
+  expect(new URL(page.url()).pathname).toBe('/relay/callback');
+  expect(await page.evaluate(() => sessionStorage.getItem('bitbucket-starter:session'))).toBeNull();
+});
+
+test('with only the session cookie blocked, the sign-in works but does not last: a warning, then sign in again at expiry', async ({
+  page,
+}) => {
+  test.setTimeout(90_000);
+  await blockCookies(page, /relay-session/);
+  await signIn(page);
+  // The callback's cookie came on a redirect from Bitbucket, which no route sees: dropped here.
+  await page.context().clearCookies({ name: /relay-session/ });
+  await expect(page.getByText(/session ends in/i)).toBeVisible({ timeout: LIFETIME_S * 1000 });
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Sign in to Bitbucket from the browser', { timeout: LIFETIME_S * 1000 });
+  await expect(page.getByRole('alert')).toContainText('Your Bitbucket session has ended');
+});
+
 /** POST /relay/token as the app sends it, from the page. */
 function askForToken(page: Page): Promise<{ status: number; body: string }> {
   return page.evaluate(async (url) => {
