@@ -16,10 +16,18 @@ export const AVATAR_HOSTS = [
 export type PageKind = 'app' | 'callback';
 
 /**
- * The policy for a page. The app page may connect to the API origin only; the callback page
- * connects nowhere. `frame-ancestors` is added only for headers (browsers ignore it in a meta tag).
+ * Where the app page may connect: the API, and a relay on another origin of the app's site when
+ * there is one (renewals go to its /token). A string is the API URL alone.
  */
-export function contentSecurityPolicy(apiUrl: string, page: PageKind, asHeader = false): string {
+export type ConnectTargets = string | readonly string[];
+
+/**
+ * The policy for a page. The app page may connect to its own origin, the API's and the relay's
+ * only; the callback page connects nowhere. `frame-ancestors` is added only for headers (browsers
+ * ignore it in a meta tag).
+ */
+export function contentSecurityPolicy(apiUrl: ConnectTargets, page: PageKind, asHeader = false): string {
+  const origins = [...new Set((typeof apiUrl === 'string' ? [apiUrl] : apiUrl).map((url) => new URL(url).origin))].join(' ');
   const directives = [
     "default-src 'none'",
     "script-src 'self'",
@@ -27,7 +35,7 @@ export function contentSecurityPolicy(apiUrl: string, page: PageKind, asHeader =
     // The callback page shows nothing from anyone else (bitbucket-facts §7.2).
     `img-src 'self'${page === 'app' ? ` ${AVATAR_HOSTS.join(' ')}` : ''}`,
     // 'self' lets tools such as Lighthouse read /robots.txt from the page; the API origin is the only other.
-    `connect-src ${page === 'app' ? `'self' ${new URL(apiUrl).origin}` : "'none'"}`,
+    `connect-src ${page === 'app' ? `'self' ${origins}` : "'none'"}`,
     "manifest-src 'self'",
     "base-uri 'none'",
     "form-action 'none'",
@@ -62,7 +70,7 @@ export interface HeaderRule {
 export const IMMUTABLE_CACHE = 'public, max-age=31536000, immutable';
 
 /** Header rules by path pattern, most general first, for an app served under `base` (Vite's). */
-export function headerRules(apiUrl: string, base = '/'): HeaderRule[] {
+export function headerRules(apiUrl: ConnectTargets, base = '/'): HeaderRule[] {
   const root = base.replace(/\/?$/, '/');
   return [
     {
@@ -88,7 +96,7 @@ export function headerRules(apiUrl: string, base = '/'): HeaderRule[] {
 }
 
 /** A `_headers` file for Cloudflare (Workers static assets, Pages) and Netlify. */
-export function netlifyHeaders(apiUrl: string, base = '/'): string {
+export function netlifyHeaders(apiUrl: ConnectTargets, base = '/'): string {
   return headerRules(apiUrl, base)
     .map(({ path, headers, detach = [] }) =>
       [path, ...detach.map((name) => `  ! ${name}`), ...Object.entries(headers).map(([name, value]) => `  ${name}: ${value}`)].join('\n'),
@@ -98,7 +106,7 @@ export function netlifyHeaders(apiUrl: string, base = '/'): string {
 }
 
 /** A `vercel.json` with the same headers. */
-export function vercelJson(apiUrl: string, base = '/'): string {
+export function vercelJson(apiUrl: ConnectTargets, base = '/'): string {
   const entries = (headers: Record<string, string>) => Object.entries(headers).map(([key, value]) => ({ key, value }));
   const config = {
     cleanUrls: true,

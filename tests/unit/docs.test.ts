@@ -20,7 +20,9 @@ describe('docs', () => {
 
   it.each(DOCS)('%s cites only files that exist', (doc) => {
     const text = readFileSync(resolve(ROOT, doc), 'utf8');
-    const cited = [...text.matchAll(/`((?:src|packages|relay|sim|scripts|tests|docs|examples|edge)\/[\w./-]+\.(?:ts|tsx|mjs|js|md|html|json|vue))`/g)].map((match) => match[1] ?? '');
+    const cited = [
+      ...text.matchAll(/`((?:src|packages|relay|sim|scripts|tests|docs|examples|edge)\/[\w./-]+\.(?:ts|tsx|mjs|js|md|html|json|vue))`/g),
+    ].map((match) => match[1] ?? '');
     expect(cited.filter((file) => !existsSync(resolve(ROOT, file)))).toEqual([]);
   });
 });

@@ -87,3 +87,17 @@ describe('content security policy', () => {
     expect(vercel.headers.map((rule) => rule.source)).toEqual(['/(.*)', '/assets/(.*)', '/oauth-callback(.*)', '/healthcheck']);
   });
 });
+
+describe("with a relay on another origin of the app's site", () => {
+  it('lets the app page connect to the API and to the relay, and the callback page still nowhere', () => {
+    const policy = contentSecurityPolicy(['https://api.bitbucket.org/2.0', 'https://auth.app.example/relay'], 'app');
+    expect(policy).toContain("connect-src 'self' https://api.bitbucket.org https://auth.app.example;");
+    expect(contentSecurityPolicy(['https://api.bitbucket.org/2.0', 'https://auth.app.example/relay'], 'callback')).toContain(
+      "connect-src 'none'",
+    );
+    // The same origin twice is named once.
+    expect(contentSecurityPolicy(['https://x.example/2.0', 'https://x.example/relay'], 'app')).toContain(
+      "connect-src 'self' https://x.example;",
+    );
+  });
+});
