@@ -107,6 +107,17 @@ describe('at start', () => {
 });
 
 describe('before expiry', () => {
+  it('renews on a timer only while anyone listens', () => {
+    const s = setup({ stored: token('tok-1', 20), tokens: [answer('tok-2', 20)] });
+    expect(s.clock.pending()).toEqual([]);
+    const stop = s.listen();
+    expect(s.clock.pending().length).toBeGreaterThan(0);
+    stop();
+    expect(s.clock.pending()).toEqual([]);
+    s.clock.advance(20_000);
+    expect(s.tokenRequests()).toEqual([]);
+  });
+
   it('renews at a quarter of the lifetime before expiry (20 s tokens: at 15 s), again and again, the session never ending', async () => {
     const s = setup({ stored: token('tok-1', 20), tokens: [answer('tok-2', 20), answer('tok-3', 20)] });
     s.listen();
@@ -146,6 +157,38 @@ describe('before expiry', () => {
     await settle();
     expect(s.tokenRequests()).toHaveLength(2);
     expect(s.changes.at(-1)).toEqual([String(NOW + 3330e3 + 3600e3), 'renewed']);
+  });
+
+  it('with less than a minute left, tries again halfway to the expiry', async () => {
+    const s = setup({ stored: token('tok-1', 20), tokens: [new TypeError('offline'), answer('tok-2', 20)] });
+    s.listen();
+    s.clock.advance(15_000);
+    await settle();
+    // 5 s were left: the next try comes 2.5 s later.
+    s.clock.advance(2_499);
+    expect(s.tokenRequests()).toHaveLength(1);
+    s.clock.advance(1);
+    await settle();
+    expect(s.tokenRequests()).toHaveLength(2);
+    expect(s.changes.at(-1)).toEqual([String(NOW + 17_500 + 20_000), 'renewed']);
+  });
+
+  it('an API call renews first when the token is within its margin, but not again after that renewal failed', async () => {
+    const s = setup({ stored: token('tok-1', 20), tokens: [answer('tok-2', 20)] });
+    // Nobody listens, so no timer: only the call renews. At the margin exactly (5 s left), it does.
+    s.clock.advance(15_000);
+    await s.auth.get('/user');
+    expect(s.requests.map((r) => r.url)).toEqual([`${RELAY}/token`, `${API}/user`]);
+    expect(s.requests[1]?.authorization).toBe('Bearer tok-2');
+    const failing = setup({ stored: token('tok-1', 20), tokens: [new TypeError('offline')] });
+    failing.clock.advance(14_999);
+    await failing.auth.get('/user');
+    expect(failing.tokenRequests()).toHaveLength(0);
+    failing.clock.advance(1);
+    await failing.auth.get('/user');
+    await failing.auth.get('/user');
+    expect(failing.tokenRequests()).toHaveLength(1);
+    expect(failing.requests.filter((r) => r.url === `${API}/user`)).toHaveLength(3);
   });
 
   it('when the relay has no session any more, does not ask again: the session ends at its expiry', async () => {

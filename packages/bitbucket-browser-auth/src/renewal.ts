@@ -147,7 +147,7 @@ async function requestToken(
   }
   const status = { status: response.status };
   if (response.status === 401) return { outcome: 'no-session', status };
-  const credentials = response.ok ? readTokenAnswer(await response.json().catch(() => null), deps.now()) : null;
+  const credentials = response.ok ? readTokenAnswer(await response.json().catch(() => {}), deps.now()) : null;
   return credentials ? { outcome: 'renewed', status, credentials } : { outcome: 'failed', status };
 }
 
