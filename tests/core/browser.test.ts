@@ -84,6 +84,7 @@ describe('createBitbucketAuth in a page', () => {
     ['authorizeUrl', { authorizeUrl: 'https://user:pass@relay.example/authorize' }],
     ['apiUrl', { apiUrl: 'ftp://api.example/2.0' }],
     ['apiUrl', { apiUrl: 'https://api.example/2.0#x' }],
+    ['relay', { relay: 'ftp://relay.example/relay' }],
   ])('refuses %s %j with a TypeError that names it', async (option, bad) => {
     const { createBitbucketAuth } = await core();
     expect(() => createBitbucketAuth({ ...options, ...bad })).toThrow(new RegExp(`^bitbucket-browser-auth: ${option} must be`));
@@ -187,12 +188,18 @@ describe('the browser edge’s own defaults', () => {
       history.replaceState(null, '', '/oauth-callback#access_token=tok-abc&token_type=bearer&expires_in=60&state=s1');
       expect(await auth.handleCallback()).toMatchObject({ ok: true });
       const changes: string[] = [];
-      const stop = auth.onChange((_session, change) => void changes.push(change.reason));
+      // Listening sets the expiry's timer; no longer listening clears it.
+      const idle = vi.getTimerCount();
+      const stop = auth.onChange(() => {});
+      expect(vi.getTimerCount()).toBe(idle + 1);
+      stop();
+      expect(vi.getTimerCount()).toBe(idle);
+      const listening = auth.onChange((_session, change) => void changes.push(change.reason));
       vi.advanceTimersByTime(59_999);
       expect(changes).toEqual([]);
       vi.advanceTimersByTime(1);
       expect(changes).toEqual(['expired']);
-      stop();
+      listening();
     } finally {
       vi.useRealTimers();
     }
