@@ -11,6 +11,8 @@ export interface RelayConfig {
   readonly clientSecret: string;
   /** App callback URLs the relay may send a user back to, compared character for character. */
   readonly allowedCallbacks: readonly string[];
+  /** Origins that may receive a Decap CMS sign-in by message (RELAY_ALLOWED_ORIGINS), when set: Decap's routes are served. */
+  readonly allowedOrigins?: readonly string[];
   /** The key for signing the relay's own `state` (HMAC-SHA256). */
   readonly relaySecret: string;
   /** The Node adapter's port; 0 picks a free one. */
@@ -105,24 +107,31 @@ export function readRelayConfig(env: RelayEnv): ReadRelayConfigResult {
     );
   }
 
-  const allowedCallbacks: string[] = [];
-  const callbackList = required('RELAY_ALLOWED_CALLBACKS');
-  for (const entry of callbackList.split(',').map((item) => item.trim())) {
-    if (entry === '') continue;
-    const url = checkUrl(entry, 'RELAY_ALLOWED_CALLBACKS', problem);
-    if (url === undefined) continue;
-    // Requests are compared character for character, so the list must hold the exact form a
-    // browser sends; otherwise a harmless difference (a missing "/") would reject every sign-in.
-    if (url.href !== entry) {
-      problem('RELAY_ALLOWED_CALLBACKS', 'NOT_CANONICAL', `entry "${entry}" must be written as "${url.href}".`);
-      continue;
+  // Requests are compared character for character, so each list must hold the exact form a browser
+  // sends; otherwise a harmless difference (a missing "/") would reject every sign-in.
+  const urlList = (variable: string, text: string, canonical: (url: URL) => string): string[] => {
+    const entries: string[] = [];
+    for (const entry of text.split(',').map((item) => item.trim())) {
+      if (entry === '') continue;
+      const url = checkUrl(entry, variable, problem);
+      if (url === undefined) continue;
+      if (canonical(url) !== entry) {
+        problem(variable, 'NOT_CANONICAL', `entry "${entry}" must be written as "${canonical(url)}".`);
+        continue;
+      }
+      entries.push(entry);
     }
-    allowedCallbacks.push(entry);
-  }
-  // A list of separators only (" , "): say so, unless the list (unset) or its entries were already reported.
-  if (allowedCallbacks.length === 0 && problems.every((p) => p.variable !== 'RELAY_ALLOWED_CALLBACKS')) {
-    problem('RELAY_ALLOWED_CALLBACKS', 'MISSING', 'lists no URL.');
-  }
+    // A list of separators only (" , "): say so, unless the list (unset) or its entries were already reported.
+    if (entries.length === 0 && text !== '' && problems.every((p) => p.variable !== variable))
+      problem(variable, 'MISSING', 'lists no URL.');
+    return entries;
+  };
+
+  // Decap CMS's sites (relay/decap-routes.ts): a token goes by message to exactly these origins.
+  const allowedOrigins = urlList('RELAY_ALLOWED_ORIGINS', read(env, 'RELAY_ALLOWED_ORIGINS') ?? '', (url) => url.origin);
+  // A relay for Decap CMS alone needs no app callback.
+  const callbackList = allowedOrigins.length > 0 ? (read(env, 'RELAY_ALLOWED_CALLBACKS') ?? '') : required('RELAY_ALLOWED_CALLBACKS');
+  const allowedCallbacks = urlList('RELAY_ALLOWED_CALLBACKS', callbackList, (url) => url.href);
 
   const authorizeUrl = checkUrl(read(env, 'BITBUCKET_AUTHORIZE_URL') ?? DEFAULT_AUTHORIZE_URL, 'BITBUCKET_AUTHORIZE_URL', problem);
   const tokenUrl = checkUrl(read(env, 'BITBUCKET_TOKEN_URL') ?? DEFAULT_TOKEN_URL, 'BITBUCKET_TOKEN_URL', problem);
@@ -183,6 +192,7 @@ export function readRelayConfig(env: RelayEnv): ReadRelayConfigResult {
       clientId,
       clientSecret,
       allowedCallbacks,
+      ...(allowedOrigins.length === 0 ? {} : { allowedOrigins }),
       relaySecret,
       port,
       host,
