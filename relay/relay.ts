@@ -16,6 +16,7 @@
  */
 import { redeemCallback, spendCodes, startCodeGrant } from './code-grant.ts';
 import type { RelayConfig } from './config.ts';
+import { createDecapRoutes, DECAP_PATHS } from './decap-routes.ts';
 import { clearNonceCookie, hashNonce, readCookie, nonceCookieName, timingSafeEqual } from './nonce-cookie.ts';
 import type { NonceCookieOptions } from './nonce-cookie.ts';
 import { readParam } from './query-params.ts';
@@ -95,6 +96,11 @@ export function createRelay(config: RelayConfig, deps: RelayDeps = {}): RelayHan
   const allowedCallbacks = new Set(config.allowedCallbacks);
   const exchangeDeps = { fetch: fetchToken, timeoutMs: deps.tokenTimeoutMs };
   const sessions = createSessionRoutes(config, { ...exchangeDeps, now, randomBytes, log });
+  // Decap CMS's sign-in (relay/decap-routes.ts), only for a relay that names Decap's sites.
+  const decap =
+    config.allowedOrigins === undefined
+      ? undefined
+      : createDecapRoutes(config, config.allowedOrigins, { ...exchangeDeps, now, randomBytes, log });
 
   return async function handleRequest(request) {
     try {
@@ -112,6 +118,7 @@ export function createRelay(config: RelayConfig, deps: RelayDeps = {}): RelayHan
     // method (they read no query, so its length does not matter to them).
     if (SESSION_PATHS.has(url.pathname)) return sessions.handle(request, url.pathname, sessionCookieOptions(url));
     if (request.url.length > MAX_URL_LENGTH) return errorPage('URL_TOO_LONG');
+    if (decap !== undefined && DECAP_PATHS.has(url.pathname)) return decap.handle(request, url, cookieOptions(url));
     if (request.method !== 'GET') return errorPage('METHOD_NOT_ALLOWED', [['allow', 'GET']]);
     if (hasBody(request)) return errorPage('BODY_NOT_ALLOWED');
 
@@ -121,7 +128,8 @@ export function createRelay(config: RelayConfig, deps: RelayDeps = {}): RelayHan
       case '/authorize':
         return authorize(url);
       case '/callback':
-        return callback(request, url);
+        // A state sealed at Decap's /auth comes back here too: Bitbucket knows one callback URL.
+        return (await decap?.callback(request, url, cookieOptions(url))) ?? callback(request, url);
       default:
         return errorPage('NOT_FOUND');
     }
