@@ -20,7 +20,19 @@ const NO_NODE_IMPORTS = {
 };
 
 export default tseslint.config(
-  { ignores: ['**/dist/', 'dist-*/', 'coverage/', 'test-results/', 'playwright-report/', 'node_modules/', 'reports/', '.stryker-tmp/'] },
+  {
+    ignores: [
+      '**/dist/',
+      'dist-*/',
+      '**/.wrangler/',
+      'coverage/',
+      'test-results/',
+      'playwright-report/',
+      'node_modules/',
+      'reports/',
+      '.stryker-tmp/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -40,8 +52,10 @@ export default tseslint.config(
       'relay/node.ts',
       'relay/workerd.ts',
       'relay/dev-server.ts',
+      'edge/*.ts',
       '*.config.{js,ts}',
     ],
+    ignores: ['edge/worker.ts', 'edge/edge-worker.ts'],
     languageOptions: { globals: globals.node },
   },
   { files: ['tests/**'], languageOptions: { globals: globals.browser } },
@@ -98,8 +112,8 @@ export default tseslint.config(
     },
   },
   {
-    // The relay: Web-standard Request/Response, as a Worker runs it; Node only in its adapter.
-    files: ['relay/**/*.ts'],
+    // The relay and the edge Worker: Web-standard Request/Response, as a Worker runs them; Node only in the adapters.
+    files: ['relay/**/*.ts', 'edge/worker.ts', 'edge/edge-worker.ts'],
     ignores: ['relay/node.ts', 'relay/workerd.ts', 'relay/dev-server.ts'],
     languageOptions: { globals: globals.worker },
     rules: {

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { resolve } from 'node:path';
 import { defineConfig, loadEnv, type Plugin } from 'vite';
-import { contentSecurityPolicy, netlifyHeaders, vercelJson, type PageKind } from './scripts/security-headers.ts';
+import { contentSecurityPolicy, netlifyHeaders, vercelJson, type ConnectTargets, type PageKind } from './scripts/security-headers.ts';
 import { devRelay } from './relay/dev-server.ts';
 import { DEFAULT_API_URL } from './packages/bitbucket-browser-auth/src/endpoints.ts';
 
@@ -77,7 +77,7 @@ function demoSimulator(): Plugin {
 }
 
 /** The Content-Security-Policy as a meta tag in each built page, and header files for static hosts. */
-function securityHeaders(apiUrl: string): Plugin {
+function securityHeaders(apiUrl: ConnectTargets): Plugin {
   let base = '/';
   return {
     name: 'security-headers',
@@ -151,7 +151,11 @@ export default defineConfig(({ mode }) => {
       devRelay(PORT),
       demoSimulator(),
       plainDynamicImports(),
-      securityHeaders(env.VITE_BITBUCKET_API_URL || DEFAULT_API_URL),
+      // The app connects to the API, and to a relay of its site for renewals (VITE_BITBUCKET_RELAY_URL).
+      securityHeaders([
+        env.VITE_BITBUCKET_API_URL || DEFAULT_API_URL,
+        ...(env.VITE_BITBUCKET_RELAY_URL ? [env.VITE_BITBUCKET_RELAY_URL] : []),
+      ]),
     ],
   };
 });

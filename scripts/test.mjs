@@ -50,12 +50,24 @@ if (!existsSync(new URL('../relay/node_modules/workerd/package.json', import.met
   );
 }
 
+// The edge Worker's tests need edge/'s own wrangler (CI installs it; they fail there without).
+if (!existsSync(new URL('../edge/node_modules/wrangler/package.json', import.meta.url))) {
+  console.warn('\n⚠ wrangler is not installed: the edge Worker tests will be SKIPPED. Install it with: npm ci --prefix edge');
+}
+
 if (existsSync(chrome)) {
   const playwrightReport = join(out, 'playwright.json');
   const status = run(
     'end-to-end tests in Chromium',
     'node_modules/.bin/playwright',
-    ['test', '--project=chromium', '--project=relay on workerd', '--reporter=list,json'],
+    [
+      'test',
+      '--project=chromium',
+      '--project=relay on workerd',
+      '--project=edge worker',
+      '--project=edge worker (https)',
+      '--reporter=list,json',
+    ],
     {
       PLAYWRIGHT_JSON_OUTPUT_NAME: playwrightReport,
       CHROME_PATH: chrome,

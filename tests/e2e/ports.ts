@@ -33,6 +33,14 @@ export const E2E = {
   sessionsApiPort: port(4125),
   /** A recorder between the relay and the simulator's token endpoint: it keeps the refresh tokens Bitbucket handed out. */
   sessionsTokenPort: port(4126),
+  /**
+   * The edge Worker (edge/) on wrangler dev, as `npm run preview:edge` runs it on 8787: over http
+   * and over https (wrangler's own certificate), each with its own simulator (auth, API).
+   */
+  edge: {
+    http: { port: port(8790), authPort: port(4160), apiPort: port(4161) },
+    https: { port: port(8791), authPort: port(4162), apiPort: port(4163) },
+  },
   /** The examples' dev servers (examples/vanilla, react, vue); each starts its own simulator on its port + 1 and + 2. */
   examplePorts: { vanilla: port(4130), react: port(4140), vue: port(4150) },
 } as const;

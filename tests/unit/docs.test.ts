@@ -1,5 +1,5 @@
-/** The docs cite functions and files, never line numbers: those go stale with every edit. */
-import { readdirSync, readFileSync } from 'node:fs';
+/** The docs cite functions and files, never line numbers (those go stale with every edit), and the files they cite exist. */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -16,5 +16,13 @@ describe('docs', () => {
     const text = readFileSync(resolve(ROOT, doc), 'utf8');
     const citations = [...text.matchAll(/`[^`\s]+\.(?:ts|mjs|js|html|json|toml):\d+`|`:\d+`/g)].map((match) => match[0]);
     expect(citations).toEqual([]);
+  });
+
+  it.each(DOCS)('%s cites only files that exist', (doc) => {
+    const text = readFileSync(resolve(ROOT, doc), 'utf8');
+    const cited = [
+      ...text.matchAll(/`((?:src|packages|relay|sim|scripts|tests|docs|examples|edge)\/[\w./-]+\.(?:ts|tsx|mjs|js|md|html|json|vue))`/g),
+    ].map((match) => match[1] ?? '');
+    expect(cited.filter((file) => !existsSync(resolve(ROOT, file)))).toEqual([]);
   });
 });
