@@ -2,7 +2,7 @@
  * The relay's side of the authorization-code grant, shared by both kinds of sign-in (the app's,
  * relay/relay.ts, and Decap CMS's, relay/decap-routes.ts): the redirect to Bitbucket with a sealed
  * state and the nonce cookie, what Bitbucket's return to /callback comes to (its error passed on,
- * or the code traded for tokens), and spending the codes of a callback the relay refuses.
+ * or the code traded for tokens), and spending the code of a callback the relay refuses.
  */
 import type { RelayConfig } from './config.ts';
 import { bytesToBase64Url } from './encoding.ts';
@@ -52,9 +52,6 @@ export async function startCodeGrant(
   const cookieMaxAge = Math.ceil(DEFAULT_STATE_LIFETIME_MS / 1000);
   return redirect(bitbucket.href, [['set-cookie', setNonceCookie(nonce, cookieMaxAge, cookie)]]);
 }
-
-/** At most this many codes of one refused callback are spent (Bitbucket sends one). */
-export const MAX_SPENT_CODES = 3;
 
 /**
  * Reads Bitbucket's return to /callback (its state already checked): passes on its error, if it
@@ -109,9 +106,11 @@ export function codeRequest(config: RelayConfig, code: string): TokenRequestOpti
 }
 
 /**
- * Redeems the codes of a refused callback and throws the tokens away: never logged, never
- * returned. Whatever happens here (a failure, a timeout) leaves the refusal as it is; `step` names
- * the route in the log line.
+ * Redeems the code of a refused callback and throws the tokens away: never logged, never
+ * returned. Only a callback with exactly one `code`, as Bitbucket sends it: one request with many
+ * codes must not make the relay call the token endpoint many times in the consumer's name. Whatever
+ * happens here (a failure, a timeout) leaves the refusal as it is; `step` names the route in the
+ * log line.
  */
 export async function spendCodes(
   params: URLSearchParams,
@@ -120,12 +119,13 @@ export async function spendCodes(
   log: (line: string) => void,
   step: string,
 ): Promise<void> {
-  // Bitbucket sends one code; a few copies more are spent so a repeat cannot shield one, no more
-  // so that one request cannot make the relay flood the token endpoint.
-  const codes = [...new Set(params.getAll('code').filter((code) => code !== ''))].slice(0, MAX_SPENT_CODES);
-  // exchangeCode never throws: a failure comes back as a value, and is only logged.
-  const results = await Promise.all(codes.map((code) => exchangeCode(codeRequest(config, code), deps)));
-  for (const result of results) {
-    log(`${step}: the refused callback's code ${result.ok ? 'was spent' : `could not be spent (${result.failure.code})`}`);
+  const code = readParam(params, 'code');
+  if (code.status === 'missing') return;
+  if (code.status === 'repeated') {
+    log(`${step}: the refused callback repeats its code, so none was spent`);
+    return;
   }
+  // exchangeCode never throws: a failure comes back as a value, and is only logged.
+  const result = await exchangeCode(codeRequest(config, code.value), deps);
+  log(`${step}: the refused callback's code ${result.ok ? 'was spent' : `could not be spent (${result.failure.code})`}`);
 }

@@ -69,8 +69,6 @@ export const MAX_URL_LENGTH = 4096;
 /** Longest app `state` accepted; the app's is 43 characters, and it must fit into the relay's own. */
 export const MAX_APP_STATE_LENGTH = 1024;
 
-export { MAX_SPENT_CODES } from './code-grant.ts';
-
 const STATE_ERRORS = {
   MALFORMED: 'STATE_MALFORMED',
   OVERSIZE: 'STATE_MALFORMED',

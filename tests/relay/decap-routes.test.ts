@@ -308,6 +308,22 @@ describe("/callback with a state Decap's /auth sealed", () => {
     ]);
   });
 
+  it('spends no code of a refused callback that carries several (one request, several token calls), and still tells Decap', async () => {
+    const setup = decapRelay();
+    const start = await startDecap(setup.relay);
+    const state = encodeURIComponent(start.state);
+    // No nonce cookie: the sign-in is refused whatever the codes.
+    const response = await setup.relay(new Request(`${RELAY}/callback?code=a&code=b&code=c&state=${state}`));
+    expect(response.status).toBe(400);
+    expect(payloadOf(messageFor(handshakeData(await response.text()), DECAP_ORIGIN), 'error')).toMatchObject({ error: 'NONCE_MISSING' });
+    expect(setup.calls).toEqual([]);
+    expect(setup.logs).toEqual([
+      'auth: redirecting to Bitbucket',
+      'decap callback: the refused callback repeats its code, so none was spent',
+      'decap callback: refused (NONCE_MISSING)',
+    ]);
+  });
+
   it('a state a moment before its expiry still works', async () => {
     const setup = decapRelay();
     const start = await startDecap(setup.relay);
