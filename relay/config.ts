@@ -78,6 +78,12 @@ export function isLoopbackAddress(host: string): boolean {
   return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
+/** True for an https URL whose host is not loopback: an address of a deployed site. */
+function isDeployedUrl(text: string): boolean {
+  const url = new URL(text);
+  return url.protocol === 'https:' && !LOOPBACK_HOSTS.has(url.hostname);
+}
+
 /** Reads and checks the relay's environment variables without side effects. */
 export function readRelayConfig(env: RelayEnv): ReadRelayConfigResult {
   const problems: ConfigProblem[] = [];
@@ -156,6 +162,19 @@ export function readRelayConfig(env: RelayEnv): ReadRelayConfigResult {
       'RELAY_PUBLIC_URL',
       'MISSING',
       `is not set, but RELAY_HOST (${host}) is not a loopback address: set it to the relay's public origin, such as https://relay.example.com, so that its cookies are Secure and __Host- whatever the proxy in front of it speaks.`,
+    );
+  }
+
+  // On loopback the relay takes its scheme from the URL it is reached at; but an https callback on
+  // another host means the app is deployed, and so is this relay: behind a proxy that terminates
+  // TLS and forwards to loopback, where it would see plain http and set cookies that are neither
+  // Secure nor __Host-. Its public URL must say so.
+  const deployedCallback = allowedCallbacks.find((callback) => isDeployedUrl(callback));
+  if (publicUrlText === undefined && isLoopbackAddress(host) && deployedCallback !== undefined) {
+    problem(
+      'RELAY_PUBLIC_URL',
+      'MISSING',
+      `is not set, but RELAY_ALLOWED_CALLBACKS names ${deployedCallback}, an https address off this machine, so this relay is reached through a proxy that terminates TLS: set RELAY_PUBLIC_URL to the relay's public origin, such as https://relay.example.com, so that its cookies are Secure and __Host-.`,
     );
   }
 

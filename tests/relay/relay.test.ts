@@ -138,7 +138,7 @@ describe('GET /authorize', () => {
   });
 
   it('refuses to start a sign-in whose sealed state would be too long for the /callback URL', async () => {
-    const longCallback = `https://app.example.com/${'x'.repeat(2300)}`;
+    const longCallback = `https://localhost:3443/${'x'.repeat(2300)}`;
     const { relay, logs } = testRelay(undefined, { config: testConfig({ RELAY_ALLOWED_CALLBACKS: longCallback }) });
     const response = await relay(
       new Request(`http://localhost:3001/authorize?${new URLSearchParams({ state: APP_STATE, redirect_uri: longCallback })}`),
@@ -250,10 +250,10 @@ describe('GET /callback with a good state', () => {
     const { relay } = testRelay();
     const start = await startSignIn(relay, {
       state: APP_STATE,
-      redirect_uri: 'https://app.example.com/oauth-callback',
+      redirect_uri: 'https://localhost:3443/oauth-callback',
     });
     const response = await callback(relay, { code: CODE, state: start.relayState }, start.cookie);
-    expect(targetOf(response)).toBe('https://app.example.com/oauth-callback');
+    expect(targetOf(response)).toBe('https://localhost:3443/oauth-callback');
   });
 });
 
@@ -460,7 +460,7 @@ describe('GET /callback with a state it cannot trust: an HTML 400 page, never a 
     const before = testRelay();
     const start = await startSignIn(before.relay);
     const after = testRelay(undefined, {
-      config: testConfig({ RELAY_ALLOWED_CALLBACKS: 'https://app.example.com/oauth-callback' }),
+      config: testConfig({ RELAY_ALLOWED_CALLBACKS: 'https://localhost:3443/oauth-callback' }),
     });
     await expectRefused(await callback(after.relay, { code: CODE, state: start.relayState }, start.cookie), 'REDIRECT_URI_NOT_ALLOWED');
     expect(spentCodes(after.calls)).toEqual([CODE]);
