@@ -120,9 +120,8 @@ export async function spendCodes(
   step: string,
 ): Promise<void> {
   const code = readParam(params, 'code');
-  if (code.status === 'missing') return;
-  if (code.status === 'repeated') {
-    log(`${step}: the refused callback repeats its code, so none was spent`);
+  if (code.status !== 'present') {
+    if (code.status === 'repeated') log(`${step}: the refused callback repeats its code, so none was spent`);
     return;
   }
   // exchangeCode never throws: a failure comes back as a value, and is only logged.
