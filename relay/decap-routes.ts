@@ -230,7 +230,8 @@ export function createDecapRoutes(config: RelayConfig, allowedOrigins: readonly 
     }
     // Bitbucket rotates: the refresh token in `sealed` works no more, and the new one replaces it.
     const next = result.token.refreshToken ?? opened.refreshToken;
-    const resealed = await seals.sealRefreshToken(next, audience);
+    // The sign-in's end stays where it was: renewing does not extend it.
+    const resealed = await seals.sealRefreshToken(next, audience, opened.expiresAt);
     if (resealed === undefined) {
       deps.log('decap refresh: the refresh token is too long to hand to Decap CMS');
       return refreshError(502, 'server_error', "Bitbucket's answer could not be used. Please try again.", cors);

@@ -2,8 +2,9 @@
  * What the relay seals for Decap CMS's sign-in (relay/seal.ts, AES-256-GCM under keys of their
  * own): the OAuth state between Decap's /auth and /callback, and the `refresh_token` Decap keeps,
  * which holds Bitbucket's refresh token sealed, bound to the origin that received it and the
- * `site_id` Decap names. The raw refresh token never reaches the browser; a copy of the sealed one
- * opens for no other origin or site, and for nobody after its expiry.
+ * `site_id` Decap names, until an absolute end set at sign-in. The raw refresh token never reaches
+ * the browser; a copy of the sealed one opens for no other origin or site, and for nobody after
+ * that end, however often it was renewed.
  */
 import { createSealer } from './seal.ts';
 import type { OpenErrorCode } from './seal.ts';
@@ -27,17 +28,21 @@ export interface DecapAudience {
 export type OpenDecapStateResult =
   { readonly ok: true; readonly claims: DecapStateClaims } | { readonly ok: false; readonly code: OpenErrorCode };
 
-/** The outcome of opening a sealed refresh token: Bitbucket's refresh token, or why not. */
+/** The outcome of opening a sealed refresh token: Bitbucket's refresh token and the sign-in's end (ms), or why not. */
 export type OpenDecapRefreshResult =
-  { readonly ok: true; readonly refreshToken: string } | { readonly ok: false; readonly code: OpenErrorCode };
+  { readonly ok: true; readonly refreshToken: string; readonly expiresAt: number } | { readonly ok: false; readonly code: OpenErrorCode };
 
 /** Seals and opens what Decap's sign-in hands the browser, with one secret and one clock. */
 export interface DecapSeals {
   /** A state for /auth that expires like the app's (5 minutes). */
   sealState(claims: DecapStateClaims): Promise<string | undefined>;
   openState(state: string): Promise<OpenDecapStateResult>;
-  /** Bitbucket's refresh token, sealed for `audience` until `lifetimeSeconds` from now; undefined when too long for a URL. */
-  sealRefreshToken(refreshToken: string, audience: DecapAudience): Promise<string | undefined>;
+  /**
+   * Bitbucket's refresh token, sealed for `audience` until `expiresAt` (ms): a sign-in's end,
+   * `lifetimeSeconds` from the sign-in, kept as it is through every rotation. Undefined when too
+   * long for a URL.
+   */
+  sealRefreshToken(refreshToken: string, audience: DecapAudience, expiresAt?: number): Promise<string | undefined>;
   /** Opens a sealed refresh token, for `audience` alone. */
   openRefreshToken(sealed: string, audience: DecapAudience): Promise<OpenDecapRefreshResult>;
 }
@@ -56,7 +61,7 @@ export function decapRefreshPurpose(audience: DecapAudience): `relay decap refre
   return `relay decap refresh v1 ${JSON.stringify([audience.origin, audience.siteId])}`;
 }
 
-/** Creates Decap's seals for `secret`; sealed refresh tokens live `lifetimeSeconds` from their sealing. */
+/** Creates Decap's seals for `secret`; a sign-in's sealed refresh tokens live `lifetimeSeconds` from the sign-in. */
 export function createDecapSeals(
   secret: string,
   options: { readonly now: () => number; readonly randomBytes: (length: number) => Uint8Array; readonly lifetimeSeconds: number },
@@ -79,15 +84,17 @@ export function createDecapSeals(
       return { ok: true, claims: { siteId, nonceHash } };
     },
 
-    sealRefreshToken: (refreshToken, audience) =>
-      refreshSealer(audience).seal({ rt: refreshToken }, options.now() + options.lifetimeSeconds * 1000),
+    sealRefreshToken(refreshToken, audience, expiresAt = options.now() + options.lifetimeSeconds * 1000) {
+      // The end goes inside too, so that the next seal keeps it: the seal's own expiry is not returned.
+      return refreshSealer(audience).seal({ rt: refreshToken, end: expiresAt }, expiresAt);
+    },
 
     async openRefreshToken(sealed, audience) {
       const opened = await refreshSealer(audience).open(sealed);
       if (!opened.ok) return opened;
-      const { rt } = opened.value;
-      if (typeof rt !== 'string' || rt === '') return { ok: false, code: 'MALFORMED' };
-      return { ok: true, refreshToken: rt };
+      const { rt, end } = opened.value;
+      if (typeof rt !== 'string' || rt === '' || typeof end !== 'number') return { ok: false, code: 'MALFORMED' };
+      return { ok: true, refreshToken: rt, expiresAt: end };
     },
   };
 }

@@ -474,7 +474,7 @@ describe('POST /auth/refresh', () => {
     expect(setup.calls).toEqual([]);
   });
 
-  it('refuses a value after RELAY_SESSION_LIFETIME, counted from its sealing', async () => {
+  it('refuses a value after RELAY_SESSION_LIFETIME counted from the sign-in, however often it was renewed (an absolute end)', async () => {
     const setup = decapRelay({ env: { RELAY_SESSION_LIFETIME: '3600' } });
     const sealed = await sealedFor(setup);
     setup.clock.now += 3600 * 1000;
@@ -483,12 +483,25 @@ describe('POST /auth/refresh', () => {
     expect(setup.logs).toEqual(['decap refresh: sealed refresh token refused (EXPIRED)']);
     setup.clock.now -= 1;
     const renewed = (await jsonOf(await setup.relay(decapRefresh(sealed))))['refresh_token'] as string;
-    // The new value lives its own lifetime from now.
-    setup.clock.now += 3600 * 1000 - 1;
-    expect((await setup.relay(decapRefresh(renewed))).status).toBe(200);
+    // The renewed value ends when the first one did: one millisecond later, it opens no more.
+    setup.clock.now += 1;
+    setup.logs.length = 0;
+    expect((await setup.relay(decapRefresh(renewed))).status).toBe(400);
+    expect(setup.logs).toEqual(['decap refresh: sealed refresh token refused (EXPIRED)']);
   });
 
-  it('refuses a sealed value of its own format that holds no refresh token', async () => {
+  it("renews within the sign-in's lifetime: each renewed value works until its end", async () => {
+    const setup = decapRelay({ env: { RELAY_SESSION_LIFETIME: '3600' } });
+    let sealed = await sealedFor(setup);
+    for (let minute = 0; minute < 59; minute += 10) {
+      setup.clock.now += 10 * 60 * 1000 - 1;
+      const response = await setup.relay(decapRefresh(sealed));
+      expect(response.status).toBe(200);
+      sealed = (await jsonOf(response))['refresh_token'] as string;
+    }
+  });
+
+  it('refuses a sealed value of its own format that holds no refresh token or no end', async () => {
     const setup = decapRelay();
     const audience = { origin: DECAP_ORIGIN, siteId: SITE_ID };
     const sealer = createSealer(RELAY_SECRET, decapRefreshPurpose(audience), {
@@ -496,11 +509,11 @@ describe('POST /auth/refresh', () => {
       randomBytes: () => new Uint8Array(12),
       maxLength: 2048,
     });
-    for (const value of [{ rt: '' }, { rt: 5 }, {}]) {
+    for (const value of [{ rt: '', end: setup.clock.now + 60_000 }, { rt: 5, end: setup.clock.now + 60_000 }, { rt: 'refresh' }, {}]) {
       const response = await setup.relay(decapRefresh((await sealer.seal(value, setup.clock.now + 60_000)) ?? ''));
       expect(response.status).toBe(400);
     }
-    expect(setup.logs).toEqual(Array(3).fill('decap refresh: sealed refresh token refused (MALFORMED)'));
+    expect(setup.logs).toEqual(Array(4).fill('decap refresh: sealed refresh token refused (MALFORMED)'));
     expect(setup.calls).toEqual([]);
   });
 

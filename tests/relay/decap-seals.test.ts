@@ -56,11 +56,15 @@ describe("Decap's sealed state", () => {
 
 describe("Decap's sealed refresh token", () => {
   it('opens for the origin and site it was sealed for, and for no other', async () => {
-    const { seals: s } = seals();
+    const { seals: s, clock } = seals();
     const sealed = (await s.sealRefreshToken('refresh-NEVER-LOG', AUDIENCE)) ?? '';
     expect(sealed).toMatch(/^s1\.[\w-]+$/);
     expect(sealed).not.toContain('NEVER-LOG');
-    expect(await s.openRefreshToken(sealed, AUDIENCE)).toEqual({ ok: true, refreshToken: 'refresh-NEVER-LOG' });
+    expect(await s.openRefreshToken(sealed, AUDIENCE)).toEqual({
+      ok: true,
+      refreshToken: 'refresh-NEVER-LOG',
+      expiresAt: clock.now + 3600 * 1000,
+    });
     for (const other of [
       { origin: 'https://evil.example', siteId: AUDIENCE.siteId },
       { origin: AUDIENCE.origin, siteId: 'evil.example' },
@@ -88,6 +92,29 @@ describe("Decap's sealed refresh token", () => {
     expect((await s.openRefreshToken(sealed, AUDIENCE)).ok).toBe(true);
     clock.now += 1;
     expect(await s.openRefreshToken(sealed, AUDIENCE)).toEqual({ ok: false, code: 'EXPIRED' });
+  });
+
+  it("keeps the end it is given: a renewal seals the new refresh token until the sign-in's end, not a new one", async () => {
+    const { seals: s, clock } = seals(600);
+    const end = clock.now + 100_000;
+    const sealed = (await s.sealRefreshToken('refresh', AUDIENCE, end)) ?? '';
+    expect(await s.openRefreshToken(sealed, AUDIENCE)).toEqual({ ok: true, refreshToken: 'refresh', expiresAt: end });
+    clock.now = end;
+    expect(await s.openRefreshToken(sealed, AUDIENCE)).toEqual({ ok: false, code: 'EXPIRED' });
+  });
+
+  it('refuses a value of its own key without a refresh token or without its end', async () => {
+    const { seals: s, clock, randomBytes } = seals();
+    const sealer = createSealer(RELAY_SECRET, decapRefreshPurpose(AUDIENCE), { now: () => clock.now, randomBytes, maxLength: 2048 });
+    for (const value of [
+      { rt: 'refresh' },
+      { rt: 'refresh', end: String(clock.now + 1000) },
+      { rt: '', end: clock.now + 1000 },
+      { end: clock.now + 1000 },
+    ]) {
+      const sealed = (await sealer.seal(value, clock.now + 1000)) ?? '';
+      expect(await s.openRefreshToken(sealed, AUDIENCE), JSON.stringify(value)).toEqual({ ok: false, code: 'MALFORMED' });
+    }
   });
 
   it(`stays within ${MAX_DECAP_REFRESH_LENGTH} characters for any refresh token Bitbucket may send, unless JSON must escape it`, async () => {
