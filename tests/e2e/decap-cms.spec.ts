@@ -47,6 +47,10 @@ test.afterAll(async () => {
   await example?.close();
 });
 
+// Decap's bundle is large and each test signs in through a popup, some twice in two tabs: on a
+// loaded 2-core machine that takes several times the 30 s default allows elsewhere.
+test.describe.configure({ timeout: 90_000 });
+
 test.beforeEach(() => {
   example.simulator.configure({ expiredTokenMessage: 'classic', faults: [] });
   relayLog.length = 0;
@@ -126,7 +130,7 @@ test.describe('Decap CMS through the relay', () => {
   test(`keeps working past its ${TOKEN_LIFETIME_SECONDS}-second token: "Access token expired" makes it refresh through /auth/refresh`, async ({
     page,
   }) => {
-    test.setTimeout(90_000);
+    test.setTimeout(120_000);
     const refreshes: number[] = [];
     page.on('response', (response) => {
       if (response.url().startsWith(`${RELAY}/auth/refresh?`)) refreshes.push(response.status());
