@@ -625,3 +625,148 @@ describe('POST /auth/refresh', () => {
       expect(logs).not.toContain(secret);
   });
 });
+
+// What a user reads: Decap shows an error's `message` on its login page, the popup shows its page,
+// and a refresh's `error_description` is what a developer finds in the network panel.
+describe('what each refusal says, in words', () => {
+  const SIGN_IN_AGAIN = 'Sign in again from Decap CMS.';
+  const authUrl = `${RELAY}/auth?${new URLSearchParams(AUTH_QUERY)}`;
+
+  /** The page's status paragraph, Decap's error message, the page's title, and the relay's log. */
+  async function refusalOf(setup: ReturnType<typeof decapRelay>, response: Response) {
+    const html = await response.text();
+    const payload = payloadOf(messageFor(handshakeData(html), DECAP_ORIGIN), 'error');
+    return {
+      status: /<p id="status" role="status">([^<]*)<\/p>/.exec(html)?.[1],
+      title: /<title>([^<]*)<\/title>/.exec(html)?.[1],
+      message: payload['message'],
+      error: payload['error'],
+      logs: setup.logs,
+    };
+  }
+
+  it.each([
+    ['a POST', () => new Request(authUrl, { method: 'POST' }), 'METHOD_NOT_ALLOWED', 'Decap CMS signs in here with GET only.'],
+    [
+      'a body',
+      () => new Request(authUrl, { headers: { 'content-length': '5' } }),
+      'BODY_NOT_ALLOWED',
+      'Decap CMS signs in here without a request body.',
+    ],
+    [
+      'a repeated site_id',
+      () => new Request(`${authUrl}&site_id=${SITE_ID}`),
+      'REPEATED_PARAMETER',
+      `This sign-in link repeats a parameter. ${SIGN_IN_AGAIN}`,
+    ],
+    [
+      'another provider',
+      () => new Request(`${RELAY}/auth?provider=github&site_id=${SITE_ID}`),
+      'PROVIDER_NOT_SUPPORTED',
+      'This relay signs in to Bitbucket only (provider=bitbucket).',
+    ],
+    [
+      'no site_id',
+      () => new Request(`${RELAY}/auth?provider=bitbucket`),
+      'INVALID_SITE_ID',
+      `This sign-in link has no valid site_id (a host name). ${SIGN_IN_AGAIN}`,
+    ],
+  ] as const)('/auth with %s: %s', async (_case, request, code, message) => {
+    const setup = decapRelay();
+    const refusal = await refusalOf(setup, await setup.relay(request()));
+    expect(refusal).toEqual({
+      status: message,
+      title: 'Sign-in could not continue',
+      message,
+      error: code,
+      logs: [`auth: refused (${code})`],
+    });
+  });
+
+  it.each([
+    [
+      'no nonce cookie',
+      'none',
+      'NONCE_MISSING',
+      `This sign-in was started in another browser, has already been completed, or cookies are blocked. ${SIGN_IN_AGAIN}`,
+    ],
+    [
+      'an empty nonce cookie',
+      'empty',
+      'NONCE_MISSING',
+      `This sign-in was started in another browser, has already been completed, or cookies are blocked. ${SIGN_IN_AGAIN}`,
+    ],
+    ['the nonce of another sign-in', 'other', 'NONCE_MISMATCH', `Another sign-in was started in this browser since. ${SIGN_IN_AGAIN}`],
+    ['a state over 5 minutes old', 'late', 'STATE_EXPIRED', `This sign-in took too long and has expired. ${SIGN_IN_AGAIN}`],
+  ] as const)('/callback with %s: %s', async (_case, how, code, message) => {
+    const setup = decapRelay();
+    const start = await startDecap(setup.relay);
+    const other = await startDecap(setup.relay);
+    if (how === 'late') setup.clock.now += 5 * 60 * 1000;
+    const cookies = { none: undefined, empty: 'relay-nonce=', other: other.cookie, late: start.cookie } as const;
+    setup.logs.length = 0;
+    const response = await callback(setup.relay, { state: start.state }, cookies[how]);
+    const refusal = await refusalOf(setup, response);
+    expect(refusal).toEqual({
+      status: message,
+      title: 'Sign-in could not continue',
+      message,
+      error: code,
+      logs: [`decap callback: refused (${code})`],
+    });
+  });
+
+  it('the page that hands over a token says what it is doing, and quotes no error code', async () => {
+    const { html } = await signInDecap(decapRelay());
+    expect(/<title>([^<]*)<\/title>/.exec(html)?.[1]).toBe('Signing in to Decap CMS');
+    expect(/<main>([^]*)<\/main>/.exec(html)?.[1]).toBe(
+      '\n<h1>Signing in to Decap CMS</h1>\n<p id="status" role="status">Handing your sign-in to Decap CMS…</p>\n',
+    );
+  });
+
+  const FORM_MESSAGE = `The body must be a form (application/x-www-form-urlencoded) of at most ${MAX_REFRESH_BODY_BYTES} bytes.`;
+
+  it.each([
+    ['another provider', { query: `provider=github&site_id=${SITE_ID}` }, 'Only provider=bitbucket is refreshed here.'],
+    ['no site_id', { query: 'provider=bitbucket' }, 'The refresh has no valid site_id (a host name).'],
+    ['a body that is no form', { contentType: 'application/json' }, FORM_MESSAGE],
+    ['a body too long', { body: `refresh_token=${'a'.repeat(MAX_REFRESH_BODY_BYTES)}` }, FORM_MESSAGE],
+    ['refresh_token twice', { body: 'refresh_token=a&refresh_token=b' }, 'Send refresh_token once, in the query or in the form.'],
+  ] as const)('/auth/refresh with %s: %s', async (_case, options, description) => {
+    const setup = decapRelay();
+    const response = await setup.relay(decapRefresh('s1.x', options));
+    expect(response.status).toBe(400);
+    expect(await jsonOf(response)).toEqual({ error: 'invalid_request', error_description: description });
+  });
+
+  it('/auth/refresh by another method, from another origin, or with a value that no longer opens', async () => {
+    const setup = decapRelay();
+    const get = await setup.relay(
+      new Request(`${RELAY}/auth/refresh?provider=bitbucket&site_id=${SITE_ID}`, { headers: { origin: DECAP_ORIGIN } }),
+    );
+    expect(await jsonOf(get)).toEqual({ error: 'method_not_allowed', error_description: 'Decap CMS refreshes with POST only.' });
+    const foreign = await setup.relay(decapRefresh('s1.x', { origin: 'https://evil.example' }));
+    expect(await jsonOf(foreign)).toEqual({
+      error: 'origin_not_allowed',
+      error_description: 'This request did not come from a site the relay serves (RELAY_ALLOWED_ORIGINS).',
+    });
+    const spent = await setup.relay(decapRefresh('s1.x'));
+    expect(await jsonOf(spent)).toEqual({
+      error: 'invalid_grant',
+      error_description:
+        'This sign-in no longer works here (it expired, was altered, was already used, belongs to another site, or Bitbucket revoked it): sign in again.',
+    });
+  });
+
+  it.each([
+    ['a type that only ends like a form', 'text/x-application/x-www-form-urlencoded', 400],
+    ['a type that only starts like a form', 'application/x-www-form-urlencodedx', 400],
+    ['a form type, a space, then its charset', 'application/x-www-form-urlencoded ; charset=utf-8', 200],
+    ['a form type in capitals', 'Application/X-WWW-Form-Urlencoded', 200],
+  ] as const)('/auth/refresh reads the body only of a form: %s (%s)', async (_case, contentType, status) => {
+    const setup = decapRelay();
+    const sealed = await sealedFor(setup);
+    const response = await setup.relay(decapRefresh(sealed, { contentType }));
+    expect(response.status).toBe(status);
+  });
+});

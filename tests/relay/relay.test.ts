@@ -538,6 +538,13 @@ describe('GET /callback refused with a code: the code is spent, the token thrown
 });
 
 describe('other requests', () => {
+  it('answers with a whole error page, its message and code in <main> and nothing after it', async () => {
+    const text = await errorPage('NOT_FOUND').text();
+    expect(/<\/h1>\n([^]*)$/.exec(text)?.[1]).toBe(
+      '<p>There is nothing at this address.</p>\n<p>Error code: <code>NOT_FOUND</code></p>\n</main>\n</body>\n</html>\n',
+    );
+  });
+
   it('answers GET /healthcheck with {"status":"ok"}', async () => {
     const response = await testRelay().relay(new Request('http://localhost:3001/healthcheck'));
     expect(response.status).toBe(200);
