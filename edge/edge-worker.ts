@@ -73,7 +73,11 @@ export function createEdgeWorker(log: EdgeLog): { fetch(request: Request, env: E
       // wrangler.jsonc runs this Worker first only for /relay/*; what else reaches it (a path no
       // asset has) gets the assets' own answer, a 404 with the headers of `_headers`.
       if (path === undefined) return env.ASSETS.fetch(request);
-      return withSiteHeaders(await answerRelay(new Request(new URL(`${path}${url.search}`, url.origin), request), env, log));
+      // The path set on a copy of the URL, not resolved against the origin: `/relay//elsewhere/x`
+      // must stay a path of this origin (as a URL, `//elsewhere/x` is another host).
+      const inner = new URL(url);
+      inner.pathname = path;
+      return withSiteHeaders(await answerRelay(new Request(inner, request), env, log));
     },
   };
 }

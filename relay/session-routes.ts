@@ -129,7 +129,8 @@ export function createSessionRoutes(config: RelayConfig, deps: SessionRouteDeps)
     const read = await cookies.read(request.headers.get('cookie'), cookie);
     if (read.status === 'session') {
       // Bitbucket documents no revocation endpoint. Spending the refresh token once, the answer
-      // thrown away, makes every earlier copy of this cookie worthless.
+      // thrown away, leaves every earlier copy of this cookie unable to renew (until the renewal
+      // margin, a copy still gets the access token kept in it, as the original would).
       const result = await refresh(read.session.refreshToken);
       deps.log(`sign-out: the refresh token ${result.ok ? 'was spent' : `could not be spent (${result.failure.code})`}`);
     } else {

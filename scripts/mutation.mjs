@@ -5,14 +5,31 @@
 //   npm run mutation                     src/ and relay/ against their tests; report in reports/mutation/
 //   npm run mutation:ci                  the security-critical files; fails if any mutant there is not killed
 //   npm run mutation -- --mutate src/callback.ts   any other Stryker option is passed on
+//   npm run mutation:ci -- --save-baseline          also keeps this run's results in the repository
+//
+// The CI run starts from a baseline kept in the repository (mutation/baseline-ci.json.gz, Stryker's
+// incremental file of the last full run, gzipped): on a fresh clone only the mutants whose code or
+// tests changed since are run again, so CI takes minutes rather than the 35 of a full run. Refresh
+// the baseline with --save-baseline after changing a security-critical file or its tests.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
 
 const args = process.argv.slice(2);
 const ci = args[0] === '--ci';
-const strykerArgs = ci ? args.slice(1) : args;
+const saveBaseline = args.includes('--save-baseline');
+const strykerArgs = (ci ? args.slice(1) : args).filter((arg) => arg !== '--save-baseline');
 const config = ci ? 'stryker.ci.config.mjs' : 'stryker.config.mjs';
 const report = ci ? 'reports/mutation-ci/mutation.json' : 'reports/mutation/mutation.json';
+const incremental = ci ? 'reports/mutation-ci/stryker-incremental.json' : 'reports/mutation/stryker-incremental.json';
+const BASELINE = 'mutation/baseline-ci.json.gz';
+
+if (ci && !existsSync(incremental) && existsSync(BASELINE)) {
+  mkdirSync(dirname(incremental), { recursive: true });
+  writeFileSync(incremental, gunzipSync(readFileSync(BASELINE)));
+  console.log(`Starting from ${BASELINE}: only mutants whose code or tests changed since are run.`);
+}
 
 const started = Date.now();
 const run = spawnSync('node_modules/.bin/stryker', ['run', config, '--incremental', ...strykerArgs], { stdio: 'inherit' });
@@ -71,4 +88,8 @@ if (ci) {
     process.exit(1);
   }
   console.log('\n✔ Every mutant in the security-critical files was killed.');
+  if (saveBaseline) {
+    writeFileSync(BASELINE, gzipSync(readFileSync(incremental), { level: 9 }));
+    console.log(`Kept as the baseline for the next run: ${BASELINE} (commit it).`);
+  }
 }

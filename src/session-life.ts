@@ -111,9 +111,10 @@ export function createSessionLife(deps: SessionLifeDeps, listener: SessionListen
       deps.cache.clear();
       auth.signInWithApiToken(email, apiToken);
     },
-    /** The user signs out: this tab and the others. */
-    signOut(): void {
-      auth.signOut();
+    /** The user signs out: this tab, the others, and the relay's session, or the user is told it is not. */
+    async signOut(): Promise<void> {
+      if (await auth.signOut()) return;
+      listener.signedOut({ kind: 'alert', message: { id: 'SIGN_OUT_INCOMPLETE' } }, false);
     },
   };
 }

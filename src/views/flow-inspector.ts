@@ -246,6 +246,14 @@ const RENEWAL_WHY = {
   refused: 'Bitbucket refused the token (401)',
 } as const;
 
+/** How a renewal that brought no token ended, in words. */
+const RENEWAL_FAILED = {
+  renewed: 'no usable token.',
+  'no-session': 'the relay had no session: no token.',
+  failed: 'no usable token.',
+  'signed-out': 'the session was signed out meanwhile, so its token was thrown away.',
+} as const;
+
 /** Each renewal through the relay: when, why, what POST /token answered, and the new expiry. */
 function renderRenewals(renewals: ReadonlyArray<Extract<FlowStep, { step: 'renewal' }>>): HTMLElement[] {
   const list = el('ul');
@@ -255,7 +263,7 @@ function renderRenewals(renewals: ReadonlyArray<Extract<FlowStep, { step: 'renew
     const outcome =
       renewal.outcome === 'renewed' && renewal.expiresAt !== undefined
         ? ['a new token, which expires at ', time(renewal.expiresAt), '.']
-        : [renewal.outcome === 'no-session' ? 'the relay had no session: no token.' : 'no usable token.'];
+        : [RENEWAL_FAILED[renewal.outcome]];
     list.append(
       el('li', 'At ', time(renewal.at), `, because ${RENEWAL_WHY[renewal.why] ?? renewal.why}: POST /token ${answered}, `, ...outcome),
     );

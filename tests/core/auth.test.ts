@@ -3,9 +3,9 @@
  * the session and its changes, other tabs, and the API's get and list with the session's token.
  */
 import { describe, expect, it, vi } from 'vitest';
-import { createAuth } from '../../packages/bitbucket-browser-auth/src/api.ts';
+import { createAuth, createBitbucketApi } from '../../packages/bitbucket-browser-auth/src/api.ts';
 import { createSignIn } from '../../packages/bitbucket-browser-auth/src/sign-in.ts';
-import type { AuthEvent, SessionChange } from '../../packages/bitbucket-browser-auth/src/types.ts';
+import type { AuthEvent, BitbucketSignIn, SessionChange } from '../../packages/bitbucket-browser-auth/src/types.ts';
 import { CALLBACK_MESSAGES } from '../../packages/bitbucket-browser-auth/src/callback.ts';
 import { bad } from '../../packages/bitbucket-browser-auth/src/checks.ts';
 import type { ApiError } from '../../packages/bitbucket-browser-auth/src/client.ts';
@@ -129,12 +129,20 @@ describe('handleCallback', () => {
     s.listen();
     arriveWith(s, hash);
     const outcome = await s.auth.handleCallback();
-    expect(outcome).toEqual({ ok: false, code, message: CALLBACK_MESSAGES[code], ...(oauthError ? { oauthError } : {}) });
+    // Strictly: no `oauthError` key at all when Bitbucket sent none.
+    expect(outcome).toStrictEqual({ ok: false, code, message: CALLBACK_MESSAGES[code], ...(oauthError ? { oauthError } : {}) });
     expect(s.storage.getItem('app:session')).toBeNull();
     expect(s.storage.getItem('app:pending-sign-in')).toBeNull();
     expect(s.events.at(-1)).toEqual({ step: 'refused', code });
     expect(s.changes).toEqual([]);
     expect(s.auth.getSession()).toBeNull();
+  });
+
+  it('has words of its own for every refusal: a sentence each, no two alike', () => {
+    const messages = Object.values(CALLBACK_MESSAGES);
+    expect(Object.keys(CALLBACK_MESSAGES)).toHaveLength(12);
+    for (const message of messages) expect(message).toMatch(/^[A-Z].{8,}\.$/);
+    expect(new Set(messages).size).toBe(messages.length);
   });
 
   it('never sends the user to another origin, whatever the stored sign-in says', async () => {
@@ -248,6 +256,30 @@ describe('the session', () => {
     expect(there.changes).toHaveLength(1);
   });
 
+  it('a tab that signs out keeps listening to the others, and signs in and out again', () => {
+    const hub = channelHub();
+    const here = setup({ hub });
+    here.listen();
+    here.auth.signInWithApiToken('a@b.c', 't');
+    void here.auth.signOut();
+    // Its own channel stayed open (it sent on it): another tab's sign-out still reaches it.
+    expect(hub.size).toBe(1);
+    here.auth.signInWithApiToken('a@b.c', 't');
+    hub.open('app').postMessage('signed-out');
+    expect(here.changes.map(([, reason]) => reason)).toEqual(['signed-in', 'signed-out', 'signed-in', 'signed-out-elsewhere']);
+  });
+
+  it('tells its listeners of a sign-out elsewhere even when its storage lost the session first', () => {
+    const hub = channelHub();
+    const s = setup({ hub });
+    createSessionStore(s.storage, s.clock.now, 'app').saveCredentials({ kind: 'basic', email: 'a@b.c', apiToken: 't' });
+    s.listen();
+    expect(s.auth.getSession()).not.toBeNull();
+    s.storage.removeItem('app:session');
+    hub.open('app').postMessage('signed-out');
+    expect(s.changes).toEqual([[null, 'signed-out-elsewhere']]);
+  });
+
   it('hears a sign-out only on its own channel name', () => {
     const hub = channelHub();
     const s = setup({ hub });
@@ -312,8 +344,14 @@ describe('get', () => {
   it('without a session refuses at once, with NO_SESSION, and sends nothing', async () => {
     const fake = fakeBitbucket({});
     const s = setup({ fetch: fake.fetch });
-    expect((await failure(s.auth.get('/user'))).code).toBe('NO_SESSION');
+    expect(await failure(s.auth.get('/user?x=1'))).toMatchObject({ code: 'NO_SESSION', path: '/2.0/user?x=1' });
     expect(fake.requests).toEqual([]);
+  });
+
+  it('createBitbucketApi takes only what createBitbucketSignIn made, and says so', () => {
+    expect(() => createBitbucketApi({} as BitbucketSignIn)).toThrow(
+      new TypeError('bitbucket-browser-auth: createBitbucketApi needs what createBitbucketSignIn made.'),
+    );
   });
 
   it('ends the session when Bitbucket refuses the token (401), telling the listeners which request', async () => {

@@ -110,3 +110,119 @@ describe('createBitbucketAuth in a page', () => {
     expect(String((fetch.mock.calls[0] as unknown[])[0])).toBe('https://api.example/2.0/user');
   });
 });
+
+describe('the browser edge’s own defaults', () => {
+  it('takes a relay relative to the page: its /token asked at start, its /authorize where sign-in goes, trailing slashes dropped', async () => {
+    const { createBitbucketAuth } = await core();
+    const fetch = vi.fn(async () => Response.json({}, { status: 401 }));
+    const visited: string[] = [];
+    const auth = createBitbucketAuth({
+      ...options,
+      relay: '/relay//',
+      fetch,
+      observe: (event) => void (event.step === 'authorize' && visited.push(event.url)),
+    });
+    expect(await auth.ready).toBeNull();
+    expect(fetch.mock.calls.map((call) => String((call as unknown[])[0]))).toEqual(['http://localhost:3000/relay/token']);
+    auth.signIn();
+    expect(visited[0]).toMatch(/^http:\/\/localhost:3000\/relay\/authorize\?/);
+    // An authorize URL of its own wins over the relay's.
+    const chosen = createBitbucketAuth({
+      ...options,
+      relay: 'http://localhost:3000/relay',
+      authorizeUrl: 'https://sso.example/authorize',
+      fetch,
+      observe: (event) => void (event.step === 'authorize' && visited.push(event.url)),
+    });
+    chosen.signIn();
+    expect(visited[1]).toMatch(/^https:\/\/sso\.example\/authorize\?/);
+  });
+
+  it('renews one at a time across the app’s tabs with the browser’s Web Locks, where it has them', async () => {
+    const { createBitbucketAuth } = await core();
+    const request = vi.fn((_name: string, task: () => Promise<unknown>) => task());
+    Object.defineProperty(navigator, 'locks', { value: { request }, configurable: true });
+    try {
+      const fetch = vi.fn(async () => Response.json({}, { status: 401 }));
+      const auth = createBitbucketAuth({ ...options, relay: '/relay', fetch });
+      expect(await auth.ready).toBeNull();
+      expect(request.mock.calls.map(([name]) => name)).toEqual(['bitbucket-browser-auth:renew']);
+      expect(fetch).toHaveBeenCalledTimes(1);
+    } finally {
+      Reflect.deleteProperty(navigator, 'locks');
+    }
+  });
+
+  it('drops every trailing slash of the API base', async () => {
+    const { createBitbucketAuth } = await core();
+    const fetch = vi.fn(async () => Response.json({}));
+    const auth = createBitbucketAuth({ ...options, apiUrl: 'https://api.example/2.0//', fetch });
+    auth.signInWithApiToken('a@b.c', 't');
+    await auth.get('/user');
+    expect(String((fetch.mock.calls[0] as unknown[])[0])).toBe('https://api.example/2.0/user');
+  });
+
+  it('signs out where the browser has no BroadcastChannel, with no channel', async () => {
+    const { createBitbucketAuth } = await core();
+    vi.stubGlobal('BroadcastChannel', undefined);
+    try {
+      const auth = createBitbucketAuth(options);
+      auth.signInWithApiToken('a@b.c', 't');
+      expect(await auth.signOut()).toBe(true);
+      expect(auth.getSession()).toBeNull();
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+
+  it('ends the session at its expiry on the page’s own timers', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    try {
+      const { createBitbucketAuth } = await core();
+      const auth = createBitbucketAuth(options);
+      sessionStorage.setItem(
+        'bitbucket-browser-auth:pending-sign-in',
+        JSON.stringify({ state: 's1', returnTo: '/', createdAt: Date.now() }),
+      );
+      history.replaceState(null, '', '/oauth-callback#access_token=tok-abc&token_type=bearer&expires_in=60&state=s1');
+      expect(await auth.handleCallback()).toMatchObject({ ok: true });
+      const changes: string[] = [];
+      const stop = auth.onChange((_session, change) => void changes.push(change.reason));
+      vi.advanceTimersByTime(59_999);
+      expect(changes).toEqual([]);
+      vi.advanceTimersByTime(1);
+      expect(changes).toEqual(['expired']);
+      stop();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('waits for the browser to be back online before it asks again, without spending a retry', async () => {
+    const { createBitbucketAuth } = await core();
+    let online = false;
+    const onLine = vi.spyOn(navigator, 'onLine', 'get').mockImplementation(() => online);
+    try {
+      let calls = 0;
+      const fetch = vi.fn(async () => {
+        if (++calls === 1) throw new TypeError('Failed to fetch');
+        return Response.json({ display_name: 'Ada' });
+      });
+      const auth = createBitbucketAuth({ ...options, fetch });
+      auth.signInWithApiToken('a@b.c', 't');
+      const listening = vi.spyOn(window, 'addEventListener');
+      const user = auth.get('/user');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(calls).toBe(1);
+      online = true;
+      window.dispatchEvent(new Event('online'));
+      expect(await user).toEqual({ display_name: 'Ada' });
+      expect(calls).toBe(2);
+      // Once: no listener is left behind.
+      expect(listening).toHaveBeenCalledWith('online', expect.any(Function), { once: true });
+      listening.mockRestore();
+    } finally {
+      onLine.mockRestore();
+    }
+  });
+});

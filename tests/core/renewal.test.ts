@@ -9,7 +9,7 @@ import { readTokenAnswer, renewalMargin } from '../../packages/bitbucket-browser
 import { createSessionStore, type Credentials } from '../../packages/bitbucket-browser-auth/src/session.ts';
 import { createSignIn } from '../../packages/bitbucket-browser-auth/src/sign-in.ts';
 import type { AuthEvent, SessionChange } from '../../packages/bitbucket-browser-auth/src/types.ts';
-import { fakeClock, fakeCore, type FakeCoreOptions } from '../support/core.ts';
+import { channelHub, fakeClock, fakeCore, type FakeCoreOptions } from '../support/core.ts';
 import { json } from '../support/fake-fetch.ts';
 
 const NOW = Date.parse('2026-11-28T12:00:00Z');
@@ -107,6 +107,17 @@ describe('at start', () => {
 });
 
 describe('before expiry', () => {
+  it('renews on a timer only while anyone listens', () => {
+    const s = setup({ stored: token('tok-1', 20), tokens: [answer('tok-2', 20)] });
+    expect(s.clock.pending()).toEqual([]);
+    const stop = s.listen();
+    expect(s.clock.pending().length).toBeGreaterThan(0);
+    stop();
+    expect(s.clock.pending()).toEqual([]);
+    s.clock.advance(20_000);
+    expect(s.tokenRequests()).toEqual([]);
+  });
+
   it('renews at a quarter of the lifetime before expiry (20 s tokens: at 15 s), again and again, the session never ending', async () => {
     const s = setup({ stored: token('tok-1', 20), tokens: [answer('tok-2', 20), answer('tok-3', 20)] });
     s.listen();
@@ -146,6 +157,38 @@ describe('before expiry', () => {
     await settle();
     expect(s.tokenRequests()).toHaveLength(2);
     expect(s.changes.at(-1)).toEqual([String(NOW + 3330e3 + 3600e3), 'renewed']);
+  });
+
+  it('with less than a minute left, tries again halfway to the expiry', async () => {
+    const s = setup({ stored: token('tok-1', 20), tokens: [new TypeError('offline'), answer('tok-2', 20)] });
+    s.listen();
+    s.clock.advance(15_000);
+    await settle();
+    // 5 s were left: the next try comes 2.5 s later.
+    s.clock.advance(2_499);
+    expect(s.tokenRequests()).toHaveLength(1);
+    s.clock.advance(1);
+    await settle();
+    expect(s.tokenRequests()).toHaveLength(2);
+    expect(s.changes.at(-1)).toEqual([String(NOW + 17_500 + 20_000), 'renewed']);
+  });
+
+  it('an API call renews first when the token is within its margin, but not again after that renewal failed', async () => {
+    const s = setup({ stored: token('tok-1', 20), tokens: [answer('tok-2', 20)] });
+    // Nobody listens, so no timer: only the call renews. At the margin exactly (5 s left), it does.
+    s.clock.advance(15_000);
+    await s.auth.get('/user');
+    expect(s.requests.map((r) => r.url)).toEqual([`${RELAY}/token`, `${API}/user`]);
+    expect(s.requests[1]?.authorization).toBe('Bearer tok-2');
+    const failing = setup({ stored: token('tok-1', 20), tokens: [new TypeError('offline')] });
+    failing.clock.advance(14_999);
+    await failing.auth.get('/user');
+    expect(failing.tokenRequests()).toHaveLength(0);
+    failing.clock.advance(1);
+    await failing.auth.get('/user');
+    await failing.auth.get('/user');
+    expect(failing.tokenRequests()).toHaveLength(1);
+    expect(failing.requests.filter((r) => r.url === `${API}/user`)).toHaveLength(3);
   });
 
   it('when the relay has no session any more, does not ask again: the session ends at its expiry', async () => {
@@ -237,17 +280,86 @@ describe('the API with a relay', () => {
     expect(s.tokenRequests()).toHaveLength(1);
   });
 
-  it('signs out at the relay too, with its header and the cookie, and whatever it answers the tab is signed out', async () => {
+  it('signs out at the relay too, with its header and the cookie, under the renewal lock, and says it did', async () => {
     const s = setup({ stored: token('tok-1', 3600) });
     s.listen();
-    s.auth.signOut();
-    const signOut = s.requests.find((r) => r.url === `${RELAY}/sign-out`);
-    expect(signOut?.init).toMatchObject({ method: 'POST', credentials: 'include', keepalive: true });
-    expect(new Headers(signOut?.init?.headers).get('x-bitbucket-relay')).toBe('1');
+    const done = s.auth.signOut();
+    // The tab is signed out at once, before the relay answers.
     expect(s.auth.getSession()).toBeNull();
     expect(s.changes).toEqual([[null, 'signed-out']]);
-    const offline = setup({ stored: token('tok-1', 3600), fetch: () => Promise.reject(new TypeError('offline')) });
-    expect(() => offline.auth.signOut()).not.toThrow();
-    expect(offline.auth.getSession()).toBeNull();
+    expect(await done).toBe(true);
+    const signOuts = s.requests.filter((r) => r.url === `${RELAY}/sign-out`);
+    expect(signOuts).toHaveLength(1);
+    expect(signOuts[0]?.init).toMatchObject({ method: 'POST', credentials: 'include', keepalive: true, redirect: 'error' });
+    expect(signOuts[0]?.init?.signal).toBeInstanceOf(AbortSignal);
+    expect(new Headers(signOuts[0]?.init?.headers).get('x-bitbucket-relay')).toBe('1');
+    expect(s.locks).toEqual(['app:renew']);
+  });
+
+  it("tries the relay twice, and says when it could not end the relay's session; the tab is signed out whatever it answers", async () => {
+    for (const failure of [() => Promise.reject(new TypeError('offline')), () => json({ error: 'server_error' }, 502)]) {
+      let calls = 0;
+      const s = setup({
+        stored: token('tok-1', 3600),
+        fetch: (async () => {
+          calls++;
+          return failure();
+        }) as typeof fetch,
+      });
+      expect(await s.auth.signOut()).toBe(false);
+      expect(calls).toBe(2);
+      expect(s.auth.getSession()).toBeNull();
+    }
+    let calls = 0;
+    const second = setup({
+      stored: token('tok-1', 3600),
+      fetch: (async () => (++calls === 1 ? json({}, 503) : new Response(null, { status: 204 }))) as typeof fetch,
+    });
+    expect(await second.auth.signOut()).toBe(true);
+    expect(calls).toBe(2);
+    const none = setup({ relay: undefined, stored: token('tok-1', 3600) });
+    expect(await none.auth.signOut()).toBe(true);
+    expect(none.requests).toEqual([]);
+  });
+
+  it('a renewal under way when the tab signs out does not sign it in again, and the relay hears the sign-out after it', async () => {
+    let release: (response: Response) => void = () => {};
+    const s = setup({ stored: token('tok-1', 20), tokens: [() => new Promise<Response>((resolve) => (release = resolve))] });
+    s.listen();
+    s.clock.advance(15_000);
+    await settle();
+    expect(s.tokenRequests()).toHaveLength(1);
+    const done = s.auth.signOut();
+    await settle();
+    // The relay's answer to /token would set its cookie again: /sign-out waits for it.
+    expect(s.requests.map((r) => r.url)).toEqual([`${RELAY}/token`]);
+    release(answer('tok-2', 20));
+    expect(await done).toBe(true);
+    expect(s.requests.map((r) => r.url)).toEqual([`${RELAY}/token`, `${RELAY}/sign-out`]);
+    expect(s.auth.getSession()).toBeNull();
+    expect(s.store.credentials()).toBeNull();
+    expect(s.changes).toEqual([[null, 'signed-out']]);
+    expect(s.events).toContainEqual({ step: 'renewal', why: 'expiring', outcome: 'signed-out', status: 200 });
+  });
+
+  it('nor does one under way in a tab that hears of a sign-out in another, even a tab that had no token yet', async () => {
+    for (const stored of [token('tok-1', 20), null]) {
+      const hub = channelHub();
+      let release: (response: Response) => void = () => {};
+      const there = setup({ hub, stored, tokens: [() => new Promise<Response>((resolve) => (release = resolve))] });
+      there.listen();
+      // A 20-second token is renewed at 15 s; a tab with none asks at start.
+      if (stored) there.clock.advance(15_000);
+      await settle();
+      expect(there.tokenRequests()).toHaveLength(1);
+      const here = setup({ hub, relay: undefined });
+      await here.auth.signOut();
+      release(answer('tok-2', 20));
+      await there.auth.ready;
+      await settle();
+      expect(there.auth.getSession()).toBeNull();
+      expect(there.store.credentials()).toBeNull();
+      expect(there.changes.filter(([, reason]) => reason !== 'signed-out-elsewhere')).toEqual([]);
+    }
   });
 });

@@ -217,7 +217,7 @@ describe('the steps', () => {
   it('list each renewal through the relay: when, why, what POST /token answered, the new expiry; none when there was none', () => {
     const renewal = (
       why: 'start' | 'expiring' | 'refused',
-      outcome: 'renewed' | 'no-session' | 'failed',
+      outcome: 'renewed' | 'no-session' | 'failed' | 'signed-out',
       at: number,
       more = {},
     ): FlowStep => ({
@@ -234,6 +234,7 @@ describe('the steps', () => {
       renewal('refused', 'no-session', AT + 30_000, { status: 401 }),
       renewal('start', 'failed', AT + 40_000),
       renewal('expiring', 'failed', AT + 50_000, { status: 502 }),
+      renewal('expiring', 'signed-out', AT + 60_000, { status: 200 }),
     ]);
     const section = sectionOf(root, '4. Where the token was kept');
     const items = within(within(section).getByRole('list', { name: 'Renewals through the relay' })).getAllByRole('listitem');
@@ -242,6 +243,7 @@ describe('the steps', () => {
       `At [${new Date(AT + 30_000).toISOString()}], because Bitbucket refused the token (401): POST /token answered 401, the relay had no session: no token.`,
       `At [${new Date(AT + 40_000).toISOString()}], because this tab had no token of its own: POST /token got no answer, no usable token.`,
       `At [${new Date(AT + 50_000).toISOString()}], because the token was about to expire: POST /token answered 502, no usable token.`,
+      `At [${new Date(AT + 60_000).toISOString()}], because the token was about to expire: POST /token answered 200, the session was signed out meanwhile, so its token was thrown away.`,
     ]);
     expect(readText(section.querySelectorAll('.inspector-source')[1] as HTMLElement)).toBe(
       'By bitbucket-browser-auth/src/renewal.ts · renew',

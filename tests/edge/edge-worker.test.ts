@@ -80,6 +80,15 @@ describe('the edge Worker: the app and the relay on one origin', () => {
     expect(edge.errors).toEqual([]);
   });
 
+  it('keeps the relay on its own origin whatever the path: /relay//elsewhere/authorize is no route, not another host', async () => {
+    const edge = testEdge();
+    const query = new URLSearchParams({ state: APP_STATE, redirect_uri: `${ORIGIN}/oauth-callback` });
+    const response = await edge.fetch(`/relay//elsewhere.example/authorize?${query}`);
+    expect(response.status).toBe(404);
+    expect(response.headers.get('location')).toBeNull();
+    expect(edge.asked).toEqual([]);
+  });
+
   it('refuses a callback that is not the app’s own on its origin', async () => {
     const edge = testEdge();
     const query = new URLSearchParams({ state: APP_STATE, redirect_uri: 'https://elsewhere.example/oauth-callback' });

@@ -139,7 +139,7 @@ export async function checkSessionEndpoints(target: SessionTarget): Promise<void
     expect(third.status).toBe(200);
     const current = cookiePair(third.headers.getSetCookie()[0]);
 
-    // Sign-out spends the refresh token, then clears: a copy of the cookie taken before is worthless.
+    // Sign-out spends the refresh token, then clears: a copy of the cookie taken before can no longer renew.
     const signOut = await post(target, '/sign-out', current);
     expect(signOut.status).toBe(204);
     expect(signOut.headers.getSetCookie()).toEqual([CLEARED]);

@@ -428,7 +428,7 @@ describe('CORS preflight', () => {
 });
 
 describe('POST /sign-out', () => {
-  it('spends the refresh token first, then clears the cookie: 204, and an earlier copy of the cookie is worthless', async () => {
+  it('spends the refresh token first, then clears the cookie: 204, and an earlier copy of the cookie can no longer renew', async () => {
     const { relay, calls, cookie, bitbucket, logs } = await signedIn();
     const response = await relay(sessionRequest('/sign-out', cookie));
     expect(response.status).toBe(204);
@@ -437,8 +437,12 @@ describe('POST /sign-out', () => {
     expect(response.headers.get('access-control-allow-origin')).toBe('http://localhost:3000');
     expect(refreshTokensSent(calls)).toEqual(['refresh_token:refresh-NEVER-LOG-1']);
     expect(logs.at(-1)).toBe('sign-out: the refresh token was spent');
-    // Someone kept a copy of the cookie: it no longer gets a token, kept or new.
+    // Someone kept a copy of the cookie: its refresh token is spent, so it can no longer renew;
+    // until its margin it still gets the access token kept in it, as the original would have.
     expect(bitbucket.live.has('refresh-NEVER-LOG-1')).toBe(false);
+    const copy = await relay(sessionRequest('/token', cookie));
+    expect(copy.status).toBe(200);
+    expect(logs.at(-1)).toBe('token: the kept access token handed out');
   });
 
   it('signs out all the same when the refresh token cannot be spent', async () => {

@@ -96,6 +96,39 @@ describe('readConfig, each setting', () => {
   });
 });
 
+describe('readConfig, the relay', () => {
+  const read = (env: Record<string, string>) => readConfig({ VITE_BITBUCKET_CLIENT_ID: 'K', ...env }, 'app.example');
+
+  it('has none by default, or when the variable is blank', () => {
+    for (const env of [{}, { VITE_BITBUCKET_RELAY_URL: '  ' }]) {
+      const result = read(env);
+      expect(result.ok && result.config.relayUrl).toBeNull();
+      expect(result.ok && result.config.authorizeUrl.href).toBe('https://bitbucket.org/site/oauth2/authorize');
+    }
+  });
+
+  it('signs in at its /authorize, trimmed and without trailing slashes', () => {
+    const result = read({ VITE_BITBUCKET_RELAY_URL: ' https://app.example/relay// ' });
+    expect(result.ok && result.config.relayUrl).toBe('https://app.example/relay');
+    expect(result.ok && result.config.authorizeUrl.href).toBe('https://app.example/relay/authorize');
+  });
+
+  it('leaves an authorize URL set explicitly as it is', () => {
+    const result = read({
+      VITE_BITBUCKET_RELAY_URL: 'https://app.example/relay',
+      VITE_BITBUCKET_AUTHORIZE_URL: 'https://sso.example/authorize',
+    });
+    expect(result.ok && result.config.relayUrl).toBe('https://app.example/relay');
+    expect(result.ok && result.config.authorizeUrl.href).toBe('https://sso.example/authorize');
+  });
+
+  it.each(['not a url', 'ftp://app.example/relay', 'http://app.example/relay'])('refuses %s, as it was read', (value) => {
+    const result = read({ VITE_BITBUCKET_RELAY_URL: ` ${value} ` });
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.problems).toEqual([{ code: 'BAD_RELAY_URL', variable: 'VITE_BITBUCKET_RELAY_URL', value }]);
+  });
+});
+
 describe('callbackUrl', () => {
   it.each([
     ['/', 'http://localhost:3000/oauth-callback'],

@@ -39,6 +39,7 @@ const APP_IDS: Record<AppMessageId, true> = {
   BAD_URL: true,
   SIGNED_OUT: true,
   SIGNED_OUT_ELSEWHERE: true,
+  SIGN_OUT_INCOMPLETE: true,
   SESSION_EXPIRED: true,
   API_TOKEN_REJECTED: true,
   REFRESHING: true,

@@ -10,7 +10,7 @@ const NOW = Date.parse('2026-11-28T12:00:00Z');
 
 function setup(
   credentials: Credentials | null,
-  options: { hostname?: string; arrived?: boolean; status?: number; relay?: Response[] } = {},
+  options: { hostname?: string; arrived?: boolean; status?: number; relay?: Response[]; signOutStatus?: number } = {},
 ) {
   const relayAnswers = [...(options.relay ?? [])];
   const clock = fakeClock(NOW);
@@ -23,9 +23,11 @@ function setup(
     storageKey: 'bitbucket-starter',
     // The relay's /token answers `relay` in turn; the API refuses the token.
     fetch: async (input) =>
-      String(input).endsWith('/relay/token')
-        ? (relayAnswers.shift() ?? Response.json({}, { status: 401 }))
-        : Response.json({ type: 'error', error: { message: 'Access token expired.' } }, { status: options.status ?? 401 }),
+      String(input).endsWith('/relay/sign-out')
+        ? new Response(null, { status: options.signOutStatus ?? 204 })
+        : String(input).endsWith('/relay/token')
+          ? (relayAnswers.shift() ?? Response.json({}, { status: 401 }))
+          : Response.json({ type: 'error', error: { message: 'Access token expired.' } }, { status: options.status ?? 401 }),
     relay: options.relay ? 'http://localhost:3000/relay' : undefined,
   });
   const { storage } = core;
@@ -122,6 +124,22 @@ describe('session life', () => {
     expect(events.at(-1)).toEqual(['out', 'SIGNED_OUT', true]);
     expect(storage.size).toBe(0);
     expect(posted).toEqual(['signed-out']);
+  });
+
+  it('a sign-out the relay could not hear of leaves the tab signed out, and the user is told its session may live on', async () => {
+    const confirmed = setup(bearer(3600e3), { relay: [], signOutStatus: 204 });
+    confirmed.life.start();
+    await confirmed.life.signOut();
+    expect(confirmed.events.at(-1)).toEqual(['out', 'SIGNED_OUT', true]);
+    const unheard = setup(bearer(3600e3), { relay: [], signOutStatus: 502 });
+    unheard.life.start();
+    await unheard.life.signOut();
+    expect(unheard.events.slice(-2)).toEqual([
+      ['out', 'SIGNED_OUT', true],
+      ['out', 'SIGN_OUT_INCOMPLETE', false],
+    ]);
+    expect(unheard.notices.at(-1)).toEqual({ kind: 'alert', message: { id: 'SIGN_OUT_INCOMPLETE' } });
+    expect(unheard.session.credentials()).toBeNull();
   });
 
   it('a sign-out in another tab ends this one, without echoing it back', () => {

@@ -71,9 +71,9 @@ export function createBitbucketApi(signIn: BitbucketSignIn): BitbucketApi {
     fetch: deps.fetch,
     offline: deps.offline,
     sleep: deps.sleep,
-    authorization: () => {
+    authorization: (path) => {
       const credentials = live.store.credentials();
-      if (!credentials) throw new ApiError('NO_SESSION', '(no session)');
+      if (!credentials) throw new ApiError('NO_SESSION', path);
       return authorizationHeader(credentials);
     },
   });

@@ -61,8 +61,8 @@ export interface RetryNotice {
 export interface ClientOptions {
   /** The API base, e.g. `https://api.bitbucket.org/2.0`, without a trailing slash. */
   apiUrl: string;
-  /** The `Authorization` header value, read at each request (it may throw to stop the request). */
-  authorization: () => string;
+  /** The `Authorization` header value, read at each request for its `path` (it may throw to stop the request). */
+  authorization: (path: string) => string;
   fetch: typeof fetch;
   sleep?: ((ms: number) => Promise<void>) | undefined;
   /** A number in [0, 1) for jitter. */
@@ -149,7 +149,7 @@ function retryAfter(
 /** One request. Returns the parsed JSON, or the error (retryable or not) as a value. */
 async function attempt(options: ClientOptions, url: URL, path: string, signal?: AbortSignal, needs?: Permission): Promise<unknown> {
   // Read before the request: without credentials there is nothing to send (and nothing to retry).
-  const authorization = options.authorization();
+  const authorization = options.authorization(path);
   let response: Response;
   try {
     response = await options.fetch(url, {

@@ -18,6 +18,8 @@ export interface LiveSession {
   changed(change: SessionChange): void;
   /** Ends the session here, when there is one to end, and tells the listeners why. */
   end(change: SessionChange): void;
+  /** How many times the session was ended here: a renewal that began before an end must not undo it. */
+  ends(): number;
   /** Listens to the changes; returns the function that stops it. */
   listen(listener: SessionListener): () => void;
   /** Whether anyone listens: timers run only then. */
@@ -35,6 +37,7 @@ export function openLiveSession(deps: AuthDeps): LiveSession {
   let channel: Channel | undefined;
   let stopTimer = () => {};
   let shown: { raw: string | null; session: Session | null } = { raw: null, session: null };
+  let ends = 0;
 
   function get(): Session | null {
     const credentials = store.credentials();
@@ -61,6 +64,8 @@ export function openLiveSession(deps: AuthDeps): LiveSession {
   }
 
   function end(change: SessionChange): void {
+    // Counted even with nothing to end: a tab still asking the relay at start was signed out too.
+    ends += 1;
     if (!store.credentials() && shown.session === null) return;
     store.clearCredentials();
     changed(change);
@@ -89,7 +94,17 @@ export function openLiveSession(deps: AuthDeps): LiveSession {
     if (other !== channel) other?.close();
   }
 
-  return { store, get, changed, end, listen, listening: () => listeners.size > 0, onWatch: (hook) => void hooks.push(hook), tellOtherTabs };
+  return {
+    store,
+    get,
+    changed,
+    end,
+    ends: () => ends,
+    listen,
+    listening: () => listeners.size > 0,
+    onWatch: (hook) => void hooks.push(hook),
+    tellOtherTabs,
+  };
 }
 
 /** What an app may see of credentials: never the token. */

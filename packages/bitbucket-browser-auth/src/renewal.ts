@@ -22,9 +22,16 @@ export function relayRequest(deps: AuthDeps & { relay: string }, path: '/token' 
     headers: { 'X-Bitbucket-Relay': '1' },
     credentials: 'include',
     referrerPolicy: 'no-referrer',
+    // The relay answers itself: a redirect is not its answer, and a relay that hangs must not hold
+    // the tab's renewals (and every tab's lock) for ever.
+    redirect: 'error',
+    signal: AbortSignal.timeout(RELAY_TIMEOUT_MS),
     ...init,
   });
 }
+
+/** How long a request to the relay may take (it may have to call Bitbucket's token endpoint). */
+const RELAY_TIMEOUT_MS = 15_000;
 
 /** The margin before expiry at which a token is renewed: a quarter of its lifetime, at most five minutes. */
 export function renewalMargin(credentials: Extract<Credentials, { kind: 'bearer' }>): number {
@@ -44,6 +51,11 @@ export interface Renewal {
   renew(why: RenewalReason): Promise<RenewalOutcome>;
   /** Renews first when the token is within its margin (and the last try did not fail for it). */
   ensureFresh(): Promise<void>;
+  /**
+   * Ends the relay's session (`POST /sign-out`), after any renewal under way in any tab, whose
+   * answer would set the cookie again; tries twice. True when the relay confirmed it.
+   */
+  signOut(): Promise<boolean>;
 }
 
 /** Renewal for `live`, through the relay at `deps.relay`, on a timer while anyone listens. */
@@ -64,8 +76,11 @@ export function createRenewal(deps: AuthDeps & { relay: string }, live: LiveSess
 
   async function run(why: RenewalReason): Promise<RenewalOutcome> {
     const before = live.store.credentials();
+    const ends = live.ends();
     const answer = await requestToken(deps);
-    const credentials = answer.credentials;
+    // Signed out meanwhile (here or in another tab): the token that came must not sign in again.
+    if (live.ends() !== ends) answer.outcome = 'signed-out';
+    const credentials = answer.outcome === 'renewed' ? answer.credentials : undefined;
     deps.observe?.({
       step: 'renewal',
       why,
@@ -77,7 +92,7 @@ export function createRenewal(deps: AuthDeps & { relay: string }, live: LiveSess
       failed = undefined;
       live.store.saveCredentials(credentials);
       live.changed({ reason: before ? 'renewed' : 'signed-in' });
-    } else if (why === 'expiring' && before?.kind === 'bearer') {
+    } else if (why === 'expiring' && before?.kind === 'bearer' && answer.outcome !== 'signed-out') {
       failed = { expiresAt: before.expiresAt, retry: answer.outcome === 'failed' };
       live.changed({ reason: 'renewal-failed' });
     }
@@ -98,8 +113,20 @@ export function createRenewal(deps: AuthDeps & { relay: string }, live: LiveSess
   }
   live.onWatch(schedule);
 
+  async function signOut(): Promise<boolean> {
+    await inFlight.get(deps.storage);
+    return lock(`${deps.storageKey}:renew`, async () => {
+      for (let attempt = 0; attempt < 2; attempt++) {
+        const response = await relayRequest(deps, '/sign-out', { keepalive: true }).catch(() => undefined);
+        if (response?.ok) return true;
+      }
+      return false;
+    });
+  }
+
   return {
     renew,
+    signOut,
     async ensureFresh() {
       const credentials = live.store.credentials();
       if (credentials?.kind !== 'bearer' || failed?.expiresAt === credentials.expiresAt) return;
@@ -120,7 +147,7 @@ async function requestToken(
   }
   const status = { status: response.status };
   if (response.status === 401) return { outcome: 'no-session', status };
-  const credentials = response.ok ? readTokenAnswer(await response.json().catch(() => null), deps.now()) : null;
+  const credentials = response.ok ? readTokenAnswer(await response.json().catch(() => {}), deps.now()) : null;
   return credentials ? { outcome: 'renewed', status, credentials } : { outcome: 'failed', status };
 }
 

@@ -7,7 +7,7 @@ import { homeOf, SignInError, startSignIn } from './authorize.js';
 import { CALLBACK_MESSAGES, callbackParameters, readCallback } from './callback.js';
 import type { ApiError } from './client.js';
 import { openLiveSession, type LiveSession } from './live-session.js';
-import { createRenewal, relayRequest, type Renewal } from './renewal.js';
+import { createRenewal, type Renewal } from './renewal.js';
 import { isLoopback, sameOriginPath } from './return-path.js';
 import type { KeyValueStorage } from './session.js';
 import type { AuthDeps, BitbucketSignIn, CallbackOutcome } from './types.js';
@@ -56,11 +56,11 @@ export function createSignIn(deps: AuthDeps): BitbucketSignIn {
     handleCallback: (url) => handleCallback(deps, live, url),
     getSession: live.get,
     signOut() {
-      live.store.clearCredentials();
+      live.end({ reason: 'signed-out' });
       live.tellOtherTabs('signed-out');
-      // The relay's cookie goes too: it spends the refresh token, so a copy taken earlier is worthless.
-      if (relayed) relayRequest(relayed, '/sign-out', { keepalive: true }).catch(() => {});
-      live.changed({ reason: 'signed-out' });
+      // The relay's cookie goes too, and its refresh token is spent: a copy of the cookie taken
+      // earlier can no longer renew (see renewal.ts).
+      return renewal ? renewal.signOut() : Promise.resolve(true);
     },
     onChange: live.listen,
     ready: start(deps, live, renewal),

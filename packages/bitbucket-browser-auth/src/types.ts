@@ -75,8 +75,11 @@ export type AuthEvent =
 
 /** Why a token is renewed: a tab with none at start, one about to expire, or one the API refused. */
 export type RenewalReason = 'start' | 'expiring' | 'refused';
-/** How a renewal ended: a token, no session at the relay (401), or no usable answer. */
-export type RenewalOutcome = 'renewed' | 'no-session' | 'failed';
+/**
+ * How a renewal ended: a token, no session at the relay (401), no usable answer, or a sign-out
+ * (in this tab or another) while the relay was asked, whose token was then thrown away.
+ */
+export type RenewalOutcome = 'renewed' | 'no-session' | 'failed' | 'signed-out';
 
 /** Sign-in, callback and session, without the API client: all a dedicated callback page needs. */
 export interface BitbucketSignIn {
@@ -95,8 +98,12 @@ export interface BitbucketSignIn {
   handleCallback(url?: string | URL): Promise<CallbackOutcome>;
   /** The session, or null; the same object until the session changes. */
   getSession(): Session | null;
-  /** Ends the session in this tab and tells the app's other tabs to end theirs. */
-  signOut(): void;
+  /**
+   * Ends the session in this tab at once and tells the app's other tabs to end theirs; with a
+   * `relay`, ends its session too. Resolves to true when everything is ended, false when the relay
+   * could not be told (twice): its cookie may then still hold a session, for the app to say so.
+   */
+  signOut(): Promise<boolean>;
   /** Calls `listener` on every change of the session; returns the function that stops it. */
   onChange(listener: SessionListener): () => void;
   /**
