@@ -53,4 +53,11 @@ export const SECURITY_CRITICAL = [
   'relay/nonce-cookie.ts',
   'relay/config.ts',
   'relay/token-exchange.ts',
+  // Shared by both sign-ins (the app's and Decap CMS's), and Decap CMS's own (issue 23).
+  'relay/code-grant.ts',
+  'relay/query-params.ts',
+  'relay/responses.ts',
+  'relay/decap-page.ts',
+  'relay/decap-routes.ts',
+  'relay/decap-seals.ts',
 ];

@@ -4,8 +4,12 @@
  * whatever answers in its place) sending gigabytes would take the relay's memory with it.
  */
 
-/** The body as text, or `undefined` once it is longer than `maxBytes` (the rest is not read). */
-export async function readBoundedText(response: Response, maxBytes: number, signal?: AbortSignal): Promise<string | undefined> {
+/** The body (of an answer, or a request) as text, or `undefined` once it is longer than `maxBytes` (the rest is not read). */
+export async function readBoundedText(
+  response: Pick<Response, 'headers' | 'body'>,
+  maxBytes: number,
+  signal?: AbortSignal,
+): Promise<string | undefined> {
   // A declared length over the bound is refused before a byte is read.
   if (Number(response.headers.get('content-length')) > maxBytes) {
     cancel(response.body);

@@ -11,6 +11,8 @@ export interface RelayConfig {
   readonly clientSecret: string;
   /** App callback URLs the relay may send a user back to, compared character for character. */
   readonly allowedCallbacks: readonly string[];
+  /** Origins that may receive a Decap CMS sign-in by message (RELAY_ALLOWED_ORIGINS), when set: Decap's routes are served. */
+  readonly allowedOrigins?: readonly string[];
   /** The key for signing the relay's own `state` (HMAC-SHA256). */
   readonly relaySecret: string;
   /** The Node adapter's port; 0 picks a free one. */
@@ -76,6 +78,12 @@ export function isLoopbackAddress(host: string): boolean {
   return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
+/** True for an https URL whose host is not loopback: an address of a deployed site. */
+function isDeployedUrl(text: string): boolean {
+  const url = new URL(text);
+  return url.protocol === 'https:' && !LOOPBACK_HOSTS.has(url.hostname);
+}
+
 /** Reads and checks the relay's environment variables without side effects. */
 export function readRelayConfig(env: RelayEnv): ReadRelayConfigResult {
   const problems: ConfigProblem[] = [];
@@ -105,24 +113,31 @@ export function readRelayConfig(env: RelayEnv): ReadRelayConfigResult {
     );
   }
 
-  const allowedCallbacks: string[] = [];
-  const callbackList = required('RELAY_ALLOWED_CALLBACKS');
-  for (const entry of callbackList.split(',').map((item) => item.trim())) {
-    if (entry === '') continue;
-    const url = checkUrl(entry, 'RELAY_ALLOWED_CALLBACKS', problem);
-    if (url === undefined) continue;
-    // Requests are compared character for character, so the list must hold the exact form a
-    // browser sends; otherwise a harmless difference (a missing "/") would reject every sign-in.
-    if (url.href !== entry) {
-      problem('RELAY_ALLOWED_CALLBACKS', 'NOT_CANONICAL', `entry "${entry}" must be written as "${url.href}".`);
-      continue;
+  // Requests are compared character for character, so each list must hold the exact form a browser
+  // sends; otherwise a harmless difference (a missing "/") would reject every sign-in.
+  const urlList = (variable: string, text: string, canonical: (url: URL) => string): string[] => {
+    const entries: string[] = [];
+    for (const entry of text.split(',').map((item) => item.trim())) {
+      if (entry === '') continue;
+      const url = checkUrl(entry, variable, problem);
+      if (url === undefined) continue;
+      if (canonical(url) !== entry) {
+        problem(variable, 'NOT_CANONICAL', `entry "${entry}" must be written as "${canonical(url)}".`);
+        continue;
+      }
+      entries.push(entry);
     }
-    allowedCallbacks.push(entry);
-  }
-  // A list of separators only (" , "): say so, unless the list (unset) or its entries were already reported.
-  if (allowedCallbacks.length === 0 && problems.every((p) => p.variable !== 'RELAY_ALLOWED_CALLBACKS')) {
-    problem('RELAY_ALLOWED_CALLBACKS', 'MISSING', 'lists no URL.');
-  }
+    // A list of separators only (" , "): say so, unless the list (unset) or its entries were already reported.
+    if (entries.length === 0 && text !== '' && problems.every((p) => p.variable !== variable))
+      problem(variable, 'MISSING', 'lists no URL.');
+    return entries;
+  };
+
+  // Decap CMS's sites (relay/decap-routes.ts): a token goes by message to exactly these origins.
+  const allowedOrigins = urlList('RELAY_ALLOWED_ORIGINS', read(env, 'RELAY_ALLOWED_ORIGINS') ?? '', (url) => url.origin);
+  // A relay for Decap CMS alone needs no app callback.
+  const callbackList = allowedOrigins.length > 0 ? (read(env, 'RELAY_ALLOWED_CALLBACKS') ?? '') : required('RELAY_ALLOWED_CALLBACKS');
+  const allowedCallbacks = urlList('RELAY_ALLOWED_CALLBACKS', callbackList, (url) => url.href);
 
   const authorizeUrl = checkUrl(read(env, 'BITBUCKET_AUTHORIZE_URL') ?? DEFAULT_AUTHORIZE_URL, 'BITBUCKET_AUTHORIZE_URL', problem);
   const tokenUrl = checkUrl(read(env, 'BITBUCKET_TOKEN_URL') ?? DEFAULT_TOKEN_URL, 'BITBUCKET_TOKEN_URL', problem);
@@ -147,6 +162,19 @@ export function readRelayConfig(env: RelayEnv): ReadRelayConfigResult {
       'RELAY_PUBLIC_URL',
       'MISSING',
       `is not set, but RELAY_HOST (${host}) is not a loopback address: set it to the relay's public origin, such as https://relay.example.com, so that its cookies are Secure and __Host- whatever the proxy in front of it speaks.`,
+    );
+  }
+
+  // On loopback the relay takes its scheme from the URL it is reached at; but an https callback on
+  // another host means the app is deployed, and so is this relay: behind a proxy that terminates
+  // TLS and forwards to loopback, where it would see plain http and set cookies that are neither
+  // Secure nor __Host-. Its public URL must say so.
+  const deployedCallback = allowedCallbacks.find((callback) => isDeployedUrl(callback));
+  if (publicUrlText === undefined && isLoopbackAddress(host) && deployedCallback !== undefined) {
+    problem(
+      'RELAY_PUBLIC_URL',
+      'MISSING',
+      `is not set, but RELAY_ALLOWED_CALLBACKS names ${deployedCallback}, an https address off this machine, so this relay is reached through a proxy that terminates TLS: set RELAY_PUBLIC_URL to the relay's public origin, such as https://relay.example.com, so that its cookies are Secure and __Host-.`,
     );
   }
 
@@ -183,6 +211,7 @@ export function readRelayConfig(env: RelayEnv): ReadRelayConfigResult {
       clientId,
       clientSecret,
       allowedCallbacks,
+      ...(allowedOrigins.length === 0 ? {} : { allowedOrigins }),
       relaySecret,
       port,
       host,

@@ -8,6 +8,7 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { formatConfigProblems, isLoopbackAddress, readRelayConfig } from './config.ts';
 import type { RelayConfig } from './config.ts';
@@ -105,7 +106,10 @@ export async function startRelayServer(
   };
 }
 
-/** Converts Node's request into a Web `Request` (without a body: the relay accepts none). */
+/**
+ * Converts Node's request into a Web `Request`. Its body, when it announces one, as a stream the
+ * relay may read within its bounds (Decap CMS's refresh form, relay/decap-routes.ts) or leave unread.
+ */
 export function toWebRequest(incoming: IncomingMessage, origin: string): Request {
   const headers = new Headers();
   for (const [name, value] of Object.entries(incoming.headers)) {
@@ -116,7 +120,13 @@ export function toWebRequest(incoming: IncomingMessage, origin: string): Request
   // uses the host, and this way a forged Host cannot make the URL unparseable.
   // Stryker disable next-line StringLiteral: '' resolves to the origin's '/' as well (the origin has no path).
   const url = new URL(incoming.url ?? '/', origin);
-  return new Request(url, { method: incoming.method ?? 'GET', headers });
+  const method = incoming.method ?? 'GET';
+  // GET and HEAD cannot have one in a Request; the relay refuses theirs by their headers.
+  const body =
+    announcesBody(incoming) && method !== 'GET' && method !== 'HEAD'
+      ? { body: Readable.toWeb(incoming) as ReadableStream, duplex: 'half' }
+      : {};
+  return new Request(url, { method, headers, ...body });
 }
 
 /** Writes a Web `Response` to Node's response, keeping several `Set-Cookie` headers apart. */
@@ -140,12 +150,10 @@ async function serve(
   try {
     const request = toWebRequest(incoming, origin);
     path = new URL(request.url).pathname.slice(0, 100);
-    // The relay refuses bodies unread; closing the connection means Node need not read them either.
-    // An empty one (a POST from fetch without a body says Content-Length: 0) keeps the connection.
-    const length = incoming.headers['content-length'];
-    if ((length !== undefined && length !== '0') || incoming.headers['transfer-encoding'] !== undefined) {
-      outgoing.setHeader('connection', 'close');
-    }
+    // The relay refuses bodies unread (Decap's refresh form it reads only up to its bound); closing
+    // the connection means Node need not read the rest either. An empty one (a POST from fetch
+    // without a body says Content-Length: 0) keeps the connection.
+    if (announcesBody(incoming)) outgoing.setHeader('connection', 'close');
     await writeWebResponse(await handler(request), outgoing);
   } catch (error) {
     log(`adapter error (${error instanceof Error ? error.name : typeof error})`);
@@ -160,6 +168,12 @@ async function serve(
   }
   // Path without the query: codes, states and tokens travel in queries and must not be logged.
   log(`${method} ${path} ${outgoing.statusCode}`);
+}
+
+// Whether a request says it brings a body; `Content-Length: 0` (a POST from fetch without one) does not.
+function announcesBody(incoming: IncomingMessage): boolean {
+  const length = incoming.headers['content-length'];
+  return (length !== undefined && length !== '0') || incoming.headers['transfer-encoding'] !== undefined;
 }
 
 /** The host part of a URL for a listening address (IPv6 in brackets; "any address" as localhost). */
@@ -202,6 +216,9 @@ export async function runRelayCommand(
   console.log(`  app sign-in URL (VITE_BITBUCKET_AUTHORIZE_URL): ${base}/authorize`);
   console.log(`  OAuth consumer callback URL: ${config.callbackUrl ?? `${base}/callback`}`);
   console.log(`  allowed app callbacks: ${config.allowedCallbacks.join(', ')}`);
+  if (config.allowedOrigins !== undefined) {
+    console.log(`  Decap CMS base_url: ${config.publicOrigin ?? base}, for ${config.allowedOrigins.join(', ')} (RELAY_ALLOWED_ORIGINS)`);
+  }
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => void server.close());
   }

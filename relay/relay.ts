@@ -14,10 +14,12 @@
  * cookie, and a browser's session (the refresh token) in a sealed session cookie (RFC 10017's
  * token-mediating backend).
  */
+import { redeemCallback, spendCodes, startCodeGrant } from './code-grant.ts';
 import type { RelayConfig } from './config.ts';
-import { bytesToBase64Url } from './encoding.ts';
-import { clearNonceCookie, hashNonce, readCookie, nonceCookieName, setNonceCookie, timingSafeEqual } from './nonce-cookie.ts';
+import { createDecapRoutes, DECAP_PATHS } from './decap-routes.ts';
+import { clearNonceCookie, hashNonce, readCookie, nonceCookieName, timingSafeEqual } from './nonce-cookie.ts';
 import type { NonceCookieOptions } from './nonce-cookie.ts';
+import { readParam } from './query-params.ts';
 import { hasBody } from './request-body.ts';
 import { htmlPage, json, redirect } from './responses.ts';
 import type { HeaderList } from './responses.ts';
@@ -25,7 +27,6 @@ import { createStateSealer, DEFAULT_STATE_LIFETIME_MS } from './sealed-state.ts'
 import type { StateClaims, StateErrorCode } from './sealed-state.ts';
 import type { SessionCookieOptions } from './session-cookie.ts';
 import { createSessionRoutes, SESSION_PATHS } from './session-routes.ts';
-import { exchangeCode } from './token-exchange.ts';
 
 /** Side effects the relay uses, injectable so tests need no network, real clock or globals. */
 export interface RelayDeps {
@@ -68,11 +69,6 @@ export const MAX_URL_LENGTH = 4096;
 /** Longest app `state` accepted; the app's is 43 characters, and it must fit into the relay's own. */
 export const MAX_APP_STATE_LENGTH = 1024;
 
-const NONCE_BYTES = 32;
-
-/** At most this many codes of one refused callback are spent (Bitbucket sends one). */
-export const MAX_SPENT_CODES = 3;
-
 const STATE_ERRORS = {
   MALFORMED: 'STATE_MALFORMED',
   OVERSIZE: 'STATE_MALFORMED',
@@ -88,9 +84,6 @@ const SIGNED_STATE_REFUSALS: ReadonlySet<RelayErrorCode> = new Set([
   'REDIRECT_URI_NOT_ALLOWED',
 ]);
 
-// RFC 6749 §4.1.2.1: error and error_description use printable ASCII without `"` and `\`.
-const OAUTH_ERROR_TEXT = /^[\x20\x21\x23-\x5B\x5D-\x7E]{1,500}$/;
-
 /** Creates the relay's request handler for a checked configuration. */
 export function createRelay(config: RelayConfig, deps: RelayDeps = {}): RelayHandler {
   const fetchToken = deps.fetch ?? ((input, init) => fetch(input, init));
@@ -101,13 +94,11 @@ export function createRelay(config: RelayConfig, deps: RelayDeps = {}): RelayHan
   const allowedCallbacks = new Set(config.allowedCallbacks);
   const exchangeDeps = { fetch: fetchToken, timeoutMs: deps.tokenTimeoutMs };
   const sessions = createSessionRoutes(config, { ...exchangeDeps, now, randomBytes, log });
-  const tokenRequestOptions = (code: string) => ({
-    tokenUrl: config.tokenUrl,
-    clientId: config.clientId,
-    clientSecret: config.clientSecret,
-    code,
-    redirectUri: config.callbackUrl,
-  });
+  // Decap CMS's sign-in (relay/decap-routes.ts), only for a relay that names Decap's sites.
+  const decap =
+    config.allowedOrigins === undefined
+      ? undefined
+      : createDecapRoutes(config, config.allowedOrigins, { ...exchangeDeps, now, randomBytes, log });
 
   return async function handleRequest(request) {
     try {
@@ -125,6 +116,7 @@ export function createRelay(config: RelayConfig, deps: RelayDeps = {}): RelayHan
     // method (they read no query, so its length does not matter to them).
     if (SESSION_PATHS.has(url.pathname)) return sessions.handle(request, url.pathname, sessionCookieOptions(url));
     if (request.url.length > MAX_URL_LENGTH) return errorPage('URL_TOO_LONG');
+    if (decap !== undefined && DECAP_PATHS.has(url.pathname)) return decap.handle(request, url, cookieOptions(url));
     if (request.method !== 'GET') return errorPage('METHOD_NOT_ALLOWED', [['allow', 'GET']]);
     if (hasBody(request)) return errorPage('BODY_NOT_ALLOWED');
 
@@ -134,7 +126,8 @@ export function createRelay(config: RelayConfig, deps: RelayDeps = {}): RelayHan
       case '/authorize':
         return authorize(url);
       case '/callback':
-        return callback(request, url);
+        // A state sealed at Decap's /auth comes back here too: Bitbucket knows one callback URL.
+        return (await decap?.callback(request, url, cookieOptions(url))) ?? callback(request, url);
       default:
         return errorPage('NOT_FOUND');
     }
@@ -154,25 +147,13 @@ export function createRelay(config: RelayConfig, deps: RelayDeps = {}): RelayHan
     if (appState.status !== 'present') return refuse('authorize', 'MISSING_STATE');
     if (appState.value.length > MAX_APP_STATE_LENGTH) return refuse('authorize', 'STATE_TOO_LONG');
 
-    const nonce = bytesToBase64Url(randomBytes(NONCE_BYTES));
-    const state = await states.seal({
-      redirectUri: redirectUri.value,
-      appState: appState.value,
-      nonceHash: await hashNonce(nonce),
-    });
+    const started = await startCodeGrant(config, randomBytes, cookieOptions(url), (nonceHash) =>
+      states.seal({ redirectUri: redirectUri.value, appState: appState.value, nonceHash }),
+    );
     // Only a callback URL far longer than any real one (the allow-list is the operator's) gets here.
-    if (state === undefined) return refuse('authorize', 'STATE_TOO_LONG');
-
-    const bitbucket = new URL(config.authorizeUrl);
-    bitbucket.searchParams.set('client_id', config.clientId);
-    bitbucket.searchParams.set('response_type', 'code');
-    bitbucket.searchParams.set('state', state);
-    // Without redirect_uri Bitbucket uses the consumer's registered callback (this relay's /callback).
-    if (config.callbackUrl !== undefined) bitbucket.searchParams.set('redirect_uri', config.callbackUrl);
-
-    const cookieMaxAge = Math.ceil(DEFAULT_STATE_LIFETIME_MS / 1000);
+    if (started === undefined) return refuse('authorize', 'STATE_TOO_LONG');
     log('authorize: redirecting to Bitbucket');
-    return redirect(bitbucket.href, [['set-cookie', setNonceCookie(nonce, cookieMaxAge, cookieOptions(url))]]);
+    return started;
   }
 
   /** Step 2: check the state came back to the same browser, exchange the code, hand the token to the app. */
@@ -188,7 +169,7 @@ export function createRelay(config: RelayConfig, deps: RelayDeps = {}): RelayHan
       // relay with a sign-in of their own. Spent now, it is worth nothing to them. Only when the
       // state is this relay's own: Bitbucket always sends one back with a real code, and anyone
       // else's request must not make the relay call the token endpoint in the consumer's name.
-      if (SIGNED_STATE_REFUSALS.has(checked.code)) await spendCodes(url.searchParams);
+      if (SIGNED_STATE_REFUSALS.has(checked.code)) await spendCodes(url.searchParams, config, exchangeDeps, log, 'callback');
       // Without a trusted state the relay cannot know where to send the user: a page, not a redirect.
       return refuse('callback', checked.code, clearCookie);
     }
@@ -220,50 +201,10 @@ export function createRelay(config: RelayConfig, deps: RelayDeps = {}): RelayHan
     return { ok: true, claims: verified.claims };
   }
 
-  /**
-   * Redeems the codes of a refused callback and throws the tokens away: never logged, never
-   * returned. Whatever happens here (a failure, a timeout) leaves the refusal as it is.
-   */
-  async function spendCodes(params: URLSearchParams): Promise<void> {
-    // Bitbucket sends one code; a few copies more are spent so a repeat cannot shield one, no more
-    // so that one request cannot make the relay flood the token endpoint.
-    const codes = [...new Set(params.getAll('code').filter((code) => code !== ''))].slice(0, MAX_SPENT_CODES);
-    // exchangeCode never throws: a failure comes back as a value, and is only logged.
-    const results = await Promise.all(codes.map((code) => exchangeCode(tokenRequestOptions(code), exchangeDeps)));
-    for (const result of results) {
-      log(`callback: the refused callback's code ${result.ok ? 'was spent' : `could not be spent (${result.failure.code})`}`);
-    }
-  }
-
   /** The fragment fields for the app (without `state`): a token, or an OAuth error; and the session cookie a token starts. */
   async function outcomeForApp(params: URLSearchParams, url: URL): Promise<{ fragment: Record<string, string>; session: HeaderList }> {
-    // Bitbucket said no (the user pressed Cancel, …): pass its error on if it is well-formed.
-    const error = readParam(params, 'error');
-    if (error.status !== 'missing') {
-      const description = readParam(params, 'error_description');
-      const errorCode = error.status === 'present' && OAUTH_ERROR_TEXT.test(error.value) ? error.value : 'server_error';
-      log(`callback: Bitbucket answered with an error (${/^[a-z_]{1,40}$/.test(errorCode) ? errorCode : 'other'})`);
-      return failed({
-        error: errorCode,
-        error_description:
-          description.status === 'present' && OAUTH_ERROR_TEXT.test(description.value)
-            ? description.value
-            : 'Bitbucket did not complete the sign-in.',
-      });
-    }
-
-    const code = readParam(params, 'code');
-    if (code.status !== 'present') {
-      log('callback: Bitbucket answered without a single code');
-      return failed({ error: 'server_error', error_description: "Bitbucket's answer could not be understood." });
-    }
-
-    const issuedAt = now();
-    const result = await exchangeCode(tokenRequestOptions(code.value), exchangeDeps);
-    if (!result.ok) {
-      log(`callback: token exchange failed (${result.failure.code})`);
-      return failed({ error: result.failure.error, error_description: result.failure.errorDescription });
-    }
+    const result = await redeemCallback(params, config, { ...exchangeDeps, now, log }, 'callback');
+    if (!result.ok) return failed({ error: result.error, error_description: result.errorDescription });
 
     log(`callback: token issued${result.token.refreshToken === undefined ? '' : ', session kept'}, redirecting to the app`);
     // Only these fields reach the browser; the refresh token stays in the sealed session cookie.
@@ -275,7 +216,7 @@ export function createRelay(config: RelayConfig, deps: RelayDeps = {}): RelayHan
         expires_in: String(expiresIn),
         ...(scope === undefined ? {} : { scope }),
       },
-      session: await sessions.start(result.token, issuedAt, sessionCookieOptions(url)),
+      session: await sessions.start(result.token, result.issuedAt, sessionCookieOptions(url)),
     };
   }
 
@@ -302,16 +243,6 @@ export function createRelay(config: RelayConfig, deps: RelayDeps = {}): RelayHan
 /** An outcome that goes back to the app as an OAuth error, leaving any session as it is. */
 function failed(fragment: Record<string, string>): { fragment: Record<string, string>; session: HeaderList } {
   return { fragment, session: [] };
-}
-
-type Param = { readonly status: 'present'; readonly value: string } | { readonly status: 'missing' | 'repeated' };
-
-// A repeated parameter is refused rather than guessed at: which copy wins differs between parsers.
-function readParam(params: URLSearchParams, name: string): Param {
-  const values = params.getAll(name);
-  if (values.length > 1) return { status: 'repeated' };
-  const value = values[0];
-  return value === undefined || value === '' ? { status: 'missing' } : { status: 'present', value };
 }
 
 const PAGES: Record<RelayErrorCode, { status: number; message: string }> = {

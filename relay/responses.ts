@@ -32,24 +32,34 @@ export function redirect(location: string, extraHeaders: HeaderList = []): Respo
 
 /** A small HTML page, escaped and under {@link PAGE_CSP}. */
 export function htmlPage(status: number, content: PageContent, extraHeaders: HeaderList = []): Response {
-  const html = `<!doctype html>
+  const html = htmlDocument(
+    content.title,
+    `<p>${escapeHtml(content.message)}</p>\n<p>Error code: <code>${escapeHtml(content.code)}</code></p>`,
+  );
+  return answer(status, html, [['content-type', 'text/html; charset=utf-8'], ['content-security-policy', PAGE_CSP], ...extraHeaders]);
+}
+
+/**
+ * The relay's HTML document: `title` (escaped) as its title and heading, then `main` inside its
+ * `<main>` and `after` after it, both HTML the caller has escaped.
+ */
+export function htmlDocument(title: string, main: string, after = ''): string {
+  return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(content.title)}</title>
+<title>${escapeHtml(title)}</title>
 <style>body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;color:#172b4d}code{background:#f4f5f7;padding:0 .25em}</style>
 </head>
 <body>
 <main>
-<h1>${escapeHtml(content.title)}</h1>
-<p>${escapeHtml(content.message)}</p>
-<p>Error code: <code>${escapeHtml(content.code)}</code></p>
+<h1>${escapeHtml(title)}</h1>
+${main}
 </main>
-</body>
+${after}</body>
 </html>
 `;
-  return answer(status, html, [['content-type', 'text/html; charset=utf-8'], ['content-security-policy', PAGE_CSP], ...extraHeaders]);
 }
 
 /** A JSON answer; `extraHeaders` may add CORS headers or a cookie. */

@@ -13,8 +13,11 @@
  */
 import { base64UrlToBytes, bytesToBase64Url, utf8Bytes } from './encoding.ts';
 
-/** The uses a key is derived for; each name gives another key. */
-export type SealPurpose = 'relay state v1' | 'relay session v1';
+/**
+ * The uses a key is derived for; each name gives another key. A Decap CMS refresh value's name
+ * ends with the origin and site it was handed to (relay/decap-seals.ts), so it opens for those alone.
+ */
+export type SealPurpose = 'relay state v1' | 'relay session v1' | 'relay decap state v1' | `relay decap refresh v1 ${string}`;
 
 /** Why a sealed value was refused; stable codes for logs and tests. */
 export type OpenErrorCode = 'MALFORMED' | 'BAD_SEAL' | 'EXPIRED' | 'OVERSIZE';

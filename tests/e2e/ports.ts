@@ -43,4 +43,6 @@ export const E2E = {
   },
   /** The examples' dev servers (examples/vanilla, react, vue); each starts its own simulator on its port + 1 and + 2. */
   examplePorts: { vanilla: port(4130), react: port(4140), vue: port(4150) },
+  /** examples/decap-cms (started by its test): the site with Decap CMS, the relay, the simulator's two servers. */
+  decapPorts: { site: port(4210), relay: port(4211), auth: port(4212), api: port(4213) },
 } as const;

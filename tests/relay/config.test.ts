@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatConfigProblems, readRelayConfig } from '../../relay/config.ts';
 import type { ConfigProblem, RelayEnv } from '../../relay/config.ts';
-import { CLIENT_SECRET, RELAY_SECRET, testEnv } from './support.ts';
+import { APP_CALLBACK, CLIENT_SECRET, RELAY_SECRET, testEnv } from './support.ts';
 
 function problemsOf(env: RelayEnv): readonly ConfigProblem[] {
   const result = readRelayConfig(env);
@@ -22,7 +22,7 @@ describe('readRelayConfig', () => {
       config: {
         clientId: 'relay-test-key',
         clientSecret: CLIENT_SECRET,
-        allowedCallbacks: ['http://localhost:3000/oauth-callback', 'https://app.example.com/oauth-callback'],
+        allowedCallbacks: ['http://localhost:3000/oauth-callback', 'https://localhost:3443/oauth-callback'],
         relaySecret: RELAY_SECRET,
         port: 3001,
         host: '127.0.0.1',
@@ -104,7 +104,7 @@ describe('readRelayConfig', () => {
   });
 
   it('reports each bad entry of the list separately', () => {
-    expect(codes(testEnv({ RELAY_ALLOWED_CALLBACKS: 'http://a.example/cb,https://ok.example/cb,nope' }))).toEqual([
+    expect(codes(testEnv({ RELAY_ALLOWED_CALLBACKS: 'http://a.example/cb,https://localhost:3443/cb,nope' }))).toEqual([
       'RELAY_ALLOWED_CALLBACKS NOT_HTTPS',
       'RELAY_ALLOWED_CALLBACKS BAD_URL',
     ]);
@@ -163,6 +163,35 @@ describe('readRelayConfig', () => {
       expect(readRelayConfig(testEnv({ RELAY_HOST: host })).ok).toBe(true);
     },
   );
+
+  it.each(['127.0.0.1', 'localhost', '::1'])(
+    'refuses to listen on %s (loopback) without RELAY_PUBLIC_URL when a callback is https off this machine (a TLS proxy in front), and says why',
+    (host) => {
+      const env = testEnv({ RELAY_HOST: host, RELAY_ALLOWED_CALLBACKS: `${APP_CALLBACK},https://app.example.com/oauth-callback` });
+      const [problem, ...others] = problemsOf(env);
+      expect(others).toEqual([]);
+      expect(problem).toMatchObject({ variable: 'RELAY_PUBLIC_URL', code: 'MISSING' });
+      expect(problem?.message).toBe(
+        "RELAY_PUBLIC_URL is not set, but RELAY_ALLOWED_CALLBACKS names https://app.example.com/oauth-callback, an https address off this machine, so this relay is reached through a proxy that terminates TLS: set RELAY_PUBLIC_URL to the relay's public origin, such as https://relay.example.com, so that its cookies are Secure and __Host-.",
+      );
+      // With its public URL it starts.
+      expect(readRelayConfig({ ...env, RELAY_PUBLIC_URL: 'https://relay.example.com' }).ok).toBe(true);
+    },
+  );
+
+  it.each([
+    ['http on this machine', 'http://127.0.0.1:3000/oauth-callback'],
+    ['https on this machine', 'https://localhost:3443/oauth-callback'],
+    ['https on [::1]', 'https://[::1]:3443/oauth-callback'],
+  ])('listens on loopback without RELAY_PUBLIC_URL when every callback is on this machine (%s)', (_name, callbackUrl) => {
+    expect(readRelayConfig(testEnv({ RELAY_ALLOWED_CALLBACKS: callbackUrl })).ok).toBe(true);
+  });
+
+  it('names RELAY_PUBLIC_URL once when the relay is off loopback and its callback is https off this machine', () => {
+    const problems = problemsOf(testEnv({ RELAY_HOST: '0.0.0.0', RELAY_ALLOWED_CALLBACKS: 'https://app.example.com/oauth-callback' }));
+    expect(problems.map((problem) => problem.variable)).toEqual(['RELAY_PUBLIC_URL']);
+    expect(problems[0]?.message).toMatch(/^RELAY_PUBLIC_URL is not set, but RELAY_HOST \(0\.0\.0\.0\) is not a loopback address/);
+  });
 
   it('takes the public origin from RELAY_PUBLIC_URL, and its /callback as redirect_uri', () => {
     const result = readRelayConfig(testEnv({ RELAY_HOST: '0.0.0.0', RELAY_PUBLIC_URL: 'https://relay.example.com/' }));

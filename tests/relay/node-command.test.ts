@@ -103,7 +103,7 @@ describe('runRelayCommand', () => {
       'Relay (workerd) listening on http://[::1]:3001',
       '  app sign-in URL (VITE_BITBUCKET_AUTHORIZE_URL): http://[::1]:3001/authorize',
       '  OAuth consumer callback URL: https://relay.example.com/callback',
-      `  allowed app callbacks: ${APP_CALLBACK}, https://app.example.com/oauth-callback`,
+      `  allowed app callbacks: ${APP_CALLBACK}, https://localhost:3443/oauth-callback`,
     ]);
   });
 

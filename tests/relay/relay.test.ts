@@ -1,7 +1,7 @@
 // @vitest-environment node
 import { describe, expect, it, vi } from 'vitest';
 import { base64UrlToBytes, bytesToBase64Url } from '../../relay/encoding.ts';
-import { createRelay, errorPage, MAX_SPENT_CODES } from '../../relay/relay.ts';
+import { createRelay, errorPage } from '../../relay/relay.ts';
 import type { RelayErrorCode } from '../../relay/relay.ts';
 import { DEFAULT_STATE_LIFETIME_MS } from '../../relay/sealed-state.ts';
 import { escapeHtml } from '../../relay/responses.ts';
@@ -138,7 +138,7 @@ describe('GET /authorize', () => {
   });
 
   it('refuses to start a sign-in whose sealed state would be too long for the /callback URL', async () => {
-    const longCallback = `https://app.example.com/${'x'.repeat(2300)}`;
+    const longCallback = `https://localhost:3443/${'x'.repeat(2300)}`;
     const { relay, logs } = testRelay(undefined, { config: testConfig({ RELAY_ALLOWED_CALLBACKS: longCallback }) });
     const response = await relay(
       new Request(`http://localhost:3001/authorize?${new URLSearchParams({ state: APP_STATE, redirect_uri: longCallback })}`),
@@ -250,10 +250,10 @@ describe('GET /callback with a good state', () => {
     const { relay } = testRelay();
     const start = await startSignIn(relay, {
       state: APP_STATE,
-      redirect_uri: 'https://app.example.com/oauth-callback',
+      redirect_uri: 'https://localhost:3443/oauth-callback',
     });
     const response = await callback(relay, { code: CODE, state: start.relayState }, start.cookie);
-    expect(targetOf(response)).toBe('https://app.example.com/oauth-callback');
+    expect(targetOf(response)).toBe('https://localhost:3443/oauth-callback');
   });
 });
 
@@ -460,7 +460,7 @@ describe('GET /callback with a state it cannot trust: an HTML 400 page, never a 
     const before = testRelay();
     const start = await startSignIn(before.relay);
     const after = testRelay(undefined, {
-      config: testConfig({ RELAY_ALLOWED_CALLBACKS: 'https://app.example.com/oauth-callback' }),
+      config: testConfig({ RELAY_ALLOWED_CALLBACKS: 'https://localhost:3443/oauth-callback' }),
     });
     await expectRefused(await callback(after.relay, { code: CODE, state: start.relayState }, start.cookie), 'REDIRECT_URI_NOT_ALLOWED');
     expect(spentCodes(after.calls)).toEqual([CODE]);
@@ -514,14 +514,20 @@ describe('GET /callback refused with a code: the code is spent, the token thrown
     ]);
   });
 
-  it(`spends at most ${MAX_SPENT_CODES} distinct codes of one callback, and none that is empty`, async () => {
-    const { relay, calls } = testRelay();
+  it('spends no code of a callback that repeats code (one request must not become several token calls), nor an empty one', async () => {
+    const { relay, calls, logs } = testRelay();
     const { relayState } = await startSignIn(relay);
     const state = encodeURIComponent(relayState);
-    await relay(new Request(`http://localhost:3001/callback?code=a&code=b&code=a&code=c&code=d&state=${state}`));
-    expect(spentCodes(calls)).toEqual(['a', 'b', 'c']);
+    const twice = await relay(new Request(`http://localhost:3001/callback?code=a&code=b&state=${state}`));
+    expect(twice.status).toBe(400);
+    expect(await twice.text()).toContain('NONCE_MISSING');
+    await relay(new Request(`http://localhost:3001/callback?code=a&code=a&code=a&state=${state}`));
     await relay(new Request(`http://localhost:3001/callback?code=&state=${state}`));
-    expect(calls).toHaveLength(MAX_SPENT_CODES);
+    expect(calls).toEqual([]);
+    expect(logs.filter((line) => line.includes('repeats its code'))).toEqual([
+      'callback: the refused callback repeats its code, so none was spent',
+      'callback: the refused callback repeats its code, so none was spent',
+    ]);
   });
 
   it('spends nothing when the callback carries no code (an error from Bitbucket, say)', async () => {
@@ -532,6 +538,13 @@ describe('GET /callback refused with a code: the code is spent, the token thrown
 });
 
 describe('other requests', () => {
+  it('answers with a whole error page, its message and code in <main> and nothing after it', async () => {
+    const text = await errorPage('NOT_FOUND').text();
+    expect(/<\/h1>\n([^]*)$/.exec(text)?.[1]).toBe(
+      '<p>There is nothing at this address.</p>\n<p>Error code: <code>NOT_FOUND</code></p>\n</main>\n</body>\n</html>\n',
+    );
+  });
+
   it('answers GET /healthcheck with {"status":"ok"}', async () => {
     const response = await testRelay().relay(new Request('http://localhost:3001/healthcheck'));
     expect(response.status).toBe(200);

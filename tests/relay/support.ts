@@ -24,7 +24,7 @@ export function testEnv(overrides: RelayEnv = {}): RelayEnv {
   return {
     BITBUCKET_CLIENT_ID: CLIENT_ID,
     BITBUCKET_CLIENT_SECRET: CLIENT_SECRET,
-    RELAY_ALLOWED_CALLBACKS: `${APP_CALLBACK},https://app.example.com/oauth-callback`,
+    RELAY_ALLOWED_CALLBACKS: `${APP_CALLBACK},https://localhost:3443/oauth-callback`,
     RELAY_SECRET,
     ...overrides,
   };
