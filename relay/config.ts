@@ -78,10 +78,12 @@ export function isLoopbackAddress(host: string): boolean {
   return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
-/** True for an https URL whose host is not loopback: an address of a deployed site. */
+/**
+ * True for a checked callback off this machine: the address of a deployed site. It is https, since
+ * `checkUrl` refuses plain http anywhere but loopback.
+ */
 function isDeployedUrl(text: string): boolean {
-  const url = new URL(text);
-  return url.protocol === 'https:' && !LOOPBACK_HOSTS.has(url.hostname);
+  return !LOOPBACK_HOSTS.has(new URL(text).hostname);
 }
 
 /** Reads and checks the relay's environment variables without side effects. */
