@@ -86,6 +86,21 @@ describe('startRelayServer', () => {
     expect(chunked.headers.get('connection')).toBe('close');
   });
 
+  it.each([
+    ['GET', 413],
+    ['HEAD', 405],
+  ])(
+    'hands a %s that announces a body to the relay, which refuses it (%i), though a Web Request cannot carry its body',
+    async (method, status) => {
+      const logs: string[] = [];
+      const server = await start(logs);
+      const answer = await rawRequest(server.url, `${method} /callback?code=${CODE} HTTP/1.1\r\nHost: relay\r\nContent-Length: 6`);
+      expect(answer.status).toBe(status);
+      expect(answer.headers.get('connection')).toBe('close');
+      expect(logs).toEqual([`${method} /callback ${status}`]);
+    },
+  );
+
   it('answers 400 with the usual headers, and logs no details, when a request has no Web form (TRACE)', async () => {
     const logs: string[] = [];
     const server = await start(logs);
