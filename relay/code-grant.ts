@@ -95,7 +95,7 @@ export async function redeemCallback(
 }
 
 /** The request that trades `code` for tokens, as this relay's consumer. */
-export function codeRequest(config: RelayConfig, code: string): TokenRequestOptions {
+function codeRequest(config: RelayConfig, code: string): TokenRequestOptions {
   return {
     tokenUrl: config.tokenUrl,
     clientId: config.clientId,

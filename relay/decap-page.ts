@@ -13,7 +13,7 @@
  * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.18 (postMessage: check both origins)
  */
 import { bytesToBase64, utf8Bytes } from './encoding.ts';
-import { BASELINE_HEADERS, escapeHtml, htmlDocument } from './responses.ts';
+import { escapeHtml, htmlAnswer, htmlDocument } from './responses.ts';
 import type { HeaderList } from './responses.ts';
 
 /** How long the page waits for its opener's answer before it gives up and forgets what it holds. */
@@ -89,7 +89,7 @@ export async function handshakeScriptHash(): Promise<string> {
  * The page's CSP: its one script by hash, nothing loaded, not framed. No
  * Cross-Origin-Opener-Policy anywhere near it: that would cut the popup from its opener.
  */
-export async function handshakeCsp(): Promise<string> {
+async function handshakeCsp(): Promise<string> {
   return `default-src 'none'; script-src ${await handshakeScriptHash()}; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`;
 }
 
@@ -107,9 +107,5 @@ export async function handshakePage(page: HandshakePage, extraHeaders: HeaderLis
     `<p id="status" role="status">${escapeHtml(page.text)}</p>${code}`,
     `<script type="application/json" id="${HANDSHAKE_DATA_ID}">${scriptJson(data)}</script>\n<script>${HANDSHAKE_SCRIPT}</script>\n`,
   );
-  const headers = new Headers(BASELINE_HEADERS);
-  headers.set('content-type', 'text/html; charset=utf-8');
-  headers.set('content-security-policy', await handshakeCsp());
-  for (const [name, value] of extraHeaders) headers.append(name, value);
-  return new Response(html, { status: page.status, headers });
+  return htmlAnswer(page.status, html, await handshakeCsp(), extraHeaders);
 }

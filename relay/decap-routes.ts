@@ -20,7 +20,7 @@ import { readBoundedText } from './bounded-read.ts';
 import { handshakePage } from './decap-page.ts';
 import { createDecapSeals } from './decap-seals.ts';
 import type { DecapAudience } from './decap-seals.ts';
-import { clearNonceCookie, hashNonce, nonceCookieName, readCookie, timingSafeEqual } from './nonce-cookie.ts';
+import { checkNonce, clearNonceCookie } from './nonce-cookie.ts';
 import type { NonceCookieOptions } from './nonce-cookie.ts';
 import { readParam } from './query-params.ts';
 import { hasBody } from './request-body.ts';
@@ -115,7 +115,7 @@ export function createDecapRoutes(config: RelayConfig, allowedOrigins: readonly 
       // Whatever happens, this sign-in attempt is over: a second use of the same state must fail.
       const clearCookie: HeaderList = [['set-cookie', clearNonceCookie(cookie)]];
       if (!opened.ok) return refuseCallback(url, 'STATE_EXPIRED', clearCookie);
-      const refused = await checkNonce(request, cookie, opened.claims.nonceHash);
+      const refused = await checkNonce(request.headers.get('cookie'), cookie, opened.claims.nonceHash);
       if (refused !== undefined) return refuseCallback(url, refused, clearCookie);
       return outcome(url.searchParams, opened.claims.siteId, clearCookie);
     },
@@ -144,12 +144,6 @@ export function createDecapRoutes(config: RelayConfig, allowedOrigins: readonly 
   async function refuseCallback(url: URL, code: DecapRefusalCode, clearCookie: HeaderList): Promise<Response> {
     await spendCodes(url.searchParams, config, deps, deps.log, 'decap callback');
     return refusal('decap callback', code, clearCookie);
-  }
-
-  async function checkNonce(request: Request, cookie: NonceCookieOptions, nonceHash: string): Promise<DecapRefusalCode | undefined> {
-    const nonce = readCookie(request.headers.get('cookie'), nonceCookieName(cookie));
-    if (nonce === undefined || nonce === '') return 'NONCE_MISSING';
-    return timingSafeEqual(await hashNonce(nonce), nonceHash) ? undefined : 'NONCE_MISMATCH';
   }
 
   /** With a good state: the page that hands Decap its token (or Bitbucket's error), with the refresh token sealed for each allowed origin. */

@@ -45,6 +45,20 @@ export async function hashNonce(nonce: string): Promise<string> {
   return bytesToBase64Url(new Uint8Array(await crypto.subtle.digest('SHA-256', utf8Bytes(nonce))));
 }
 
+/**
+ * Whether the request's nonce cookie is the one whose hash a state carries: nothing when it is,
+ * otherwise why not (no cookie, or an empty one; or another sign-in's nonce).
+ */
+export async function checkNonce(
+  cookieHeader: string | null,
+  options: NonceCookieOptions,
+  nonceHash: string,
+): Promise<'NONCE_MISSING' | 'NONCE_MISMATCH' | undefined> {
+  const nonce = readCookie(cookieHeader, nonceCookieName(options));
+  if (nonce === undefined || nonce === '') return 'NONCE_MISSING';
+  return timingSafeEqual(await hashNonce(nonce), nonceHash) ? undefined : 'NONCE_MISMATCH';
+}
+
 /** Compares two strings in time that depends only on their length, not on where they differ. */
 export function timingSafeEqual(a: string, b: string): boolean {
   if (a.length !== b.length) return false;

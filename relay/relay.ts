@@ -17,7 +17,7 @@
 import { redeemCallback, spendCodes, startCodeGrant } from './code-grant.ts';
 import type { RelayConfig } from './config.ts';
 import { createDecapRoutes, DECAP_PATHS } from './decap-routes.ts';
-import { clearNonceCookie, hashNonce, readCookie, nonceCookieName, timingSafeEqual } from './nonce-cookie.ts';
+import { checkNonce, clearNonceCookie } from './nonce-cookie.ts';
 import type { NonceCookieOptions } from './nonce-cookie.ts';
 import { readParam } from './query-params.ts';
 import { hasBody } from './request-body.ts';
@@ -193,9 +193,8 @@ export function createRelay(config: RelayConfig, deps: RelayDeps = {}): RelayHan
     const verified = await states.open(state.value);
     if (!verified.ok) return { ok: false, code: STATE_ERRORS[verified.code] };
 
-    const nonce = readCookie(request.headers.get('cookie'), nonceCookieName(options));
-    if (nonce === undefined || nonce === '') return { ok: false, code: 'NONCE_MISSING' };
-    if (!timingSafeEqual(await hashNonce(nonce), verified.claims.nonceHash)) return { ok: false, code: 'NONCE_MISMATCH' };
+    const nonce = await checkNonce(request.headers.get('cookie'), options, verified.claims.nonceHash);
+    if (nonce) return { ok: false, code: nonce };
     // The list may have changed since the state was signed; the current list decides.
     if (!allowedCallbacks.has(verified.claims.redirectUri)) return { ok: false, code: 'REDIRECT_URI_NOT_ALLOWED' };
     return { ok: true, claims: verified.claims };

@@ -36,7 +36,12 @@ export function htmlPage(status: number, content: PageContent, extraHeaders: Hea
     content.title,
     `<p>${escapeHtml(content.message)}</p>\n<p>Error code: <code>${escapeHtml(content.code)}</code></p>`,
   );
-  return answer(status, html, [['content-type', 'text/html; charset=utf-8'], ['content-security-policy', PAGE_CSP], ...extraHeaders]);
+  return htmlAnswer(status, html, PAGE_CSP, extraHeaders);
+}
+
+/** An HTML document (see {@link htmlDocument}) under the Content-Security-Policy `csp`. */
+export function htmlAnswer(status: number, html: string, csp: string, extraHeaders: HeaderList = []): Response {
+  return answer(status, html, [['content-type', 'text/html; charset=utf-8'], ['content-security-policy', csp], ...extraHeaders]);
 }
 
 /**
