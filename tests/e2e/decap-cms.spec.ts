@@ -270,7 +270,7 @@ const OPENER_HTML = `<!doctype html><title>opener</title><iframe src="/test/fram
     // As Decap answers: the announcement, back to the popup at its origin.
     if (window.echo && event.data === 'authorizing:bitbucket' && event.source === window.popup) window.popup.postMessage(event.data, event.origin);
   });
-  window.openRelay = (url) => { window.popup = window.open(url, 'relay-popup'); };
+  window.openRelay = (url, name) => { window.popup = window.open(url, name); };
 </script>`;
 /** A frame of the opener, at the same (allowed) origin: a window that is not the popup's opener. */
 const FRAME_HTML = `<!doctype html><title>frame</title><script>
@@ -285,10 +285,17 @@ async function openerPage(context: BrowserContext, page: Page, options: { echo: 
   return {
     received: () =>
       page.evaluate(() => (window as unknown as { received: { data: string; origin: string; fromPopup: boolean }[] }).received),
-    /** Opens `url` in the popup and resolves with the popup once the relay's page is there. */
-    open: async (url: string) => {
+    /**
+     * Opens `url` in a popup named `name` and resolves with the popup. A second popup gets a name of
+     * its own: once in CI, reopening under the name of a popup just closed opened no popup (the
+     * browser may still find the closing window by its name, and navigate it instead).
+     */
+    open: async (url: string, name = 'relay-popup') => {
       const popupOpened = page.waitForEvent('popup');
-      await page.evaluate((target) => (window as unknown as { openRelay: (url: string) => void }).openRelay(target), url);
+      await page.evaluate(
+        ([target, windowName]) => (window as unknown as { openRelay: (url: string, name: string) => void }).openRelay(target, windowName),
+        [url, name] as const,
+      );
       return popupOpened;
     },
   };
@@ -351,7 +358,7 @@ test.describe("the relay's handshake page in Chromium", () => {
     await popup.close();
 
     // The same URL again, as from the history: its nonce cookie is gone.
-    const again = await opener.open(replayed);
+    const again = await opener.open(replayed, 'relay-popup-replayed');
     await expect(again.getByText('Error code: NONCE_MISSING')).toBeVisible();
     await expect.poll(async () => (await opener.received()).length).toBe(4);
     const received = await opener.received();
