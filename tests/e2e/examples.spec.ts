@@ -14,6 +14,8 @@ const EXAMPLES = ['vanilla', 'react', 'vue'] as const;
 type Example = (typeof EXAMPLES)[number];
 
 const servers: ChildProcess[] = [];
+/** Each example's origin, once its server answers: the tests of one example share it. */
+const started = new Map<Example, Promise<string>>();
 
 test.beforeAll(async () => {
   // As each example's `predev` does: the package's dist/ from its source.
@@ -25,8 +27,14 @@ test.afterAll(() => {
   for (const server of servers) if (server.pid) process.kill(-server.pid);
 });
 
-/** Starts the example's own `vite` (its own install) and resolves with its origin once it answers. */
-async function serve(example: Example): Promise<string> {
+/** Starts the example's own `vite` (its own install), once, and resolves with its origin once it answers. */
+function serve(example: Example): Promise<string> {
+  let origin = started.get(example);
+  if (!origin) started.set(example, (origin = start(example)));
+  return origin;
+}
+
+async function start(example: Example): Promise<string> {
   const dir = join(ROOT, 'examples', example);
   const port = E2E.examplePorts[example];
   // Its output, for when it fails: test-results/example-NAME.log.
@@ -98,6 +106,41 @@ for (const example of EXAMPLES) {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await expect(page.getByRole('button', { name: 'Sign in with Bitbucket' })).toBeVisible();
     expect(await page.evaluate(() => sessionStorage.getItem('bitbucket-browser-auth:session'))).toBeNull();
+    expect(errors).toEqual([]);
+  });
+
+  test(`examples/${example}: signing out while the repositories load stops their requests, with no error`, async ({ page }) => {
+    test.setTimeout(120_000);
+    const installed = existsSync(join(ROOT, 'examples', example, 'node_modules/.bin/vite'));
+    test.skip(!installed && !process.env.CI, `examples/${example} is not installed: npm ci --prefix examples/${example}`);
+    const origin = await serve(example);
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    page.on('console', (message) => message.type() === 'error' && errors.push(message.text()));
+    // The repositories' first pages are held until the user has signed out.
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const routed: Promise<void>[] = [];
+    await page.route(/\/2\.0\/repositories\//, (route) => {
+      const passed = held.then(() => route.continue()).catch(() => {});
+      routed.push(passed);
+      return passed;
+    });
+
+    await page.goto(`${origin}/`);
+    await page.getByRole('button', { name: 'Sign in with Bitbucket' }).click();
+    await page.getByRole('button', { name: 'Grant access' }).click();
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText('Signed in as Dana Demo');
+    await expect.poll(() => routed.length).toBeGreaterThan(0);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await expect(page.getByRole('button', { name: 'Sign in with Bitbucket' })).toBeVisible();
+
+    release();
+    await Promise.all(routed);
+    // Whatever the held answers set off has run by the time the page answers this.
+    await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 200)));
+    expect(routed).toHaveLength(1);
+    await expect(page.getByRole('listitem')).toHaveCount(0);
     expect(errors).toEqual([]);
   });
 }

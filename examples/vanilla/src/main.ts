@@ -1,31 +1,26 @@
-import { auth, field } from './auth.ts';
+import { auth, repositoryNames, userName } from './auth.ts';
 
 const app = document.querySelector<HTMLElement>('#app')!;
-const button = (label: string, onClick: () => void) =>
-  Object.assign(document.createElement('button'), { textContent: label, onclick: onClick });
+const element = <K extends keyof HTMLElementTagNameMap>(tag: K, properties: Partial<HTMLElementTagNameMap[K]>) =>
+  Object.assign(document.createElement(tag), properties);
 
-async function render() {
-  if (!auth.getSession()) return app.replaceChildren(button('Sign in with Bitbucket', () => auth.signIn()));
-  const name = await auth.get('/user', { fields: ['display_name'], check: (json, path) => field(json, path, 'display_name') });
-  const heading = Object.assign(document.createElement('h1'), { textContent: `Signed in as ${name}` });
-  const list = document.createElement('ul');
-  app.replaceChildren(
-    heading,
-    button('Sign out', () => auth.signOut()),
-    list,
-  );
-  const workspaces = auth.list('/user/workspaces', {
-    fields: ['workspace.slug'],
-    check: (json, path) => field(json, path, 'workspace', 'slug'),
-  });
-  for await (const slug of workspaces) {
-    const repositories = auth.list(`/repositories/${encodeURIComponent(slug)}`, {
-      fields: ['full_name'],
-      check: (json, path) => field(json, path, 'full_name'),
-    });
-    for await (const fullName of repositories) list.append(Object.assign(document.createElement('li'), { textContent: fullName }));
+async function render(signal: AbortSignal) {
+  if (!auth.getSession()) {
+    return app.replaceChildren(element('button', { textContent: 'Sign in with Bitbucket', onclick: () => auth.signIn() }));
   }
+  const heading = element('h1', { textContent: `Signed in as ${await userName(signal)}` });
+  const list = element('ul', {});
+  app.replaceChildren(heading, element('button', { textContent: 'Sign out', onclick: () => auth.signOut() }), list);
+  for await (const fullName of repositoryNames(signal)) list.append(element('li', { textContent: fullName }));
 }
 
-auth.onChange(() => void render());
-void render();
+// Each change of the session draws the page again, and stops the requests the last drawing left in flight.
+let stop = new AbortController();
+function show() {
+  stop.abort();
+  stop = new AbortController();
+  const { signal } = stop;
+  render(signal).catch((error: unknown) => signal.aborted || console.error(error));
+}
+auth.onChange(show);
+show();
