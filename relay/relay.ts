@@ -193,8 +193,8 @@ export function createRelay(config: RelayConfig, deps: RelayDeps = {}): RelayHan
     const verified = await states.open(state.value);
     if (!verified.ok) return { ok: false, code: STATE_ERRORS[verified.code] };
 
-    const nonce = await checkNonce(request.headers.get('cookie'), options, verified.claims.nonceHash);
-    if (nonce) return { ok: false, code: nonce };
+    const refused = await checkNonce(request.headers.get('cookie'), options, verified.claims.nonceHash);
+    if (refused) return { ok: false, code: refused };
     // The list may have changed since the state was signed; the current list decides.
     if (!allowedCallbacks.has(verified.claims.redirectUri)) return { ok: false, code: 'REDIRECT_URI_NOT_ALLOWED' };
     return { ok: true, claims: verified.claims };
